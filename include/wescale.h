@@ -1,0 +1,94 @@
+/*
+ * wescale.h — the public extension API of libwescale.
+ *
+ * libwescale is a drop-in replacement for the MySQL/MariaDB client library: an
+ * application keeps using the ordinary C API from <mysql.h> and, for connections
+ * whose target is a configured cluster, the library splits reads from writes over
+ * the replication topology. This header adds the few calls that have no
+ * equivalent in the MySQL C API. Everything that is not declared here is private.
+ *
+ * Threading: like the MySQL C API, one MYSQL handle is used by one thread at a
+ * time; different handles may be used from different threads concurrently.
+ */
+#ifndef WESCALE_H
+#define WESCALE_H
+
+#include <stddef.h>
+#include <mysql.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WESCALE_VERSION_MAJOR 0
+#define WESCALE_VERSION_MINOR 1
+#define WESCALE_VERSION_PATCH 0
+
+/* Where the next statement of a handle runs (wescale_route_next). */
+enum wescale_route {
+	WESCALE_ROUTE_AUTO = 0,    /* the classifier decides (default) */
+	WESCALE_ROUTE_PRIMARY = 1, /* force the primary */
+	WESCALE_ROUTE_REPLICA = 2, /* a replica, subject to the consistency level */
+};
+
+/* Read-after-write consistency levels (see wescale(7)). */
+enum wescale_consistency {
+	WESCALE_CONSISTENCY_EVENTUAL = 0, /* any healthy replica within max_replica_lag_ms */
+	WESCALE_CONSISTENCY_SESSION = 1,  /* has this handle's own committed writes (default) */
+	WESCALE_CONSISTENCY_INSTANCE = 2, /* has every write committed by this process */
+	WESCALE_CONSISTENCY_GLOBAL = 3,   /* has what the primary had when the read began */
+	WESCALE_CONSISTENCY_PRIMARY = 4,  /* reads go to the primary */
+};
+
+/*
+ * Client error codes that libwescale itself reports through mysql_errno(), in
+ * the client range (2000-2999) above what Connector/C uses. mysql_error() says
+ * what happened and what to do; mysql_sqlstate() is "HY000" unless noted.
+ */
+#define WESCALE_ER_CONFIG       2900 /* the configuration is invalid */
+#define WESCALE_ER_NO_LIBRARY   2901 /* the real client library could not be loaded */
+#define WESCALE_ER_NO_PRIMARY   2902 /* no writable primary within failover_timeout_ms */
+#define WESCALE_ER_WRITE_UNKNOWN 2903 /* primary failed during a write; outcome unknown */
+#define WESCALE_ER_TRX_LOST     2904 /* primary failed inside a transaction */
+#define WESCALE_ER_RULE_FAIL    2905 /* a query rule with action = fail matched */
+#define WESCALE_ER_RULE_LIMIT   2906 /* a query rule's concurrency limit was exceeded */
+#define WESCALE_ER_BAD_ARGUMENT 2907 /* a wescale_* call was given an invalid argument */
+
+/*
+ * The library version as "MAJOR.MINOR.PATCH". Returns static storage; never NULL.
+ * Thread-safe.
+ */
+const char *wescale_version(void);
+
+/* Log levels for wescale_set_log_level() and the log callback. */
+enum wescale_log_level {
+	WESCALE_LOG_ERROR = 0,
+	WESCALE_LOG_WARN = 1,  /* default */
+	WESCALE_LOG_INFO = 2,
+	WESCALE_LOG_DEBUG = 3,
+};
+
+/*
+ * Receives each log message (one line, no trailing newline) instead of the log
+ * file or stderr. Called from whichever thread logs, including the monitor
+ * thread; must be thread-safe and must not call back into libwescale.
+ */
+typedef void wescale_log_fn(int level, const char *message, void *userdata);
+
+/*
+ * Send log messages to `fn` (NULL restores the configured file or stderr).
+ * Thread-safe. The library logs nothing to stdout, ever.
+ */
+void wescale_set_log_callback(wescale_log_fn *fn, void *userdata);
+
+/*
+ * Change the log level at run time (enum wescale_log_level; out-of-range values
+ * are clamped). Overrides `log_level` from the configuration file. Thread-safe.
+ */
+void wescale_set_log_level(int level);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WESCALE_H */

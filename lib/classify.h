@@ -1,0 +1,124 @@
+/*
+ * classify.h — SQL statement classifier (DESIGN.md §3).
+ *
+ * A pure function from statement text to a small verdict: may it run on a
+ * replica, does it change session state that must be replayed, does it open or
+ * close a transaction, which hints does it carry. No allocation, no global
+ * state, safe from any thread. Text is (pointer, length) and need not be
+ * NUL-terminated; the classifier never reads past `len`.
+ *
+ * The rule it lives by: anything it cannot prove to be a read is a write.
+ */
+#ifndef WS_CLASSIFY_H
+#define WS_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What kind of statement this is (for rules' match_kind, stats and logs). */
+enum ws_stmt_kind {
+	WS_STMT_OTHER = 0,  /* anything not listed below; also empty text */
+	WS_STMT_SELECT,     /* SELECT, WITH … SELECT, (SELECT …) UNION, TABLE t, VALUES … */
+	WS_STMT_INSERT,
+	WS_STMT_UPDATE,
+	WS_STMT_DELETE,
+	WS_STMT_REPLACE,
+	WS_STMT_DDL,        /* CREATE/ALTER/DROP/RENAME/TRUNCATE … (implicit commit) */
+	WS_STMT_SET,        /* SET … (any form) */
+	WS_STMT_SHOW,       /* SHOW …, DESCRIBE/DESC, EXPLAIN (non-executing) */
+	WS_STMT_USE,        /* USE db */
+	WS_STMT_BEGIN,      /* BEGIN [WORK], START TRANSACTION … */
+	WS_STMT_COMMIT,     /* COMMIT [WORK] … */
+	WS_STMT_ROLLBACK,   /* ROLLBACK [WORK] (not ROLLBACK TO SAVEPOINT) */
+	WS_STMT_SAVEPOINT,  /* SAVEPOINT x, ROLLBACK TO [SAVEPOINT] x, RELEASE SAVEPOINT x */
+	WS_STMT_LOCK,       /* LOCK TABLES / LOCK TABLE */
+	WS_STMT_UNLOCK,     /* UNLOCK TABLES / UNLOCK TABLE */
+	WS_STMT_CALL,
+	WS_STMT_DO,
+	WS_STMT_LOAD,       /* LOAD DATA / LOAD XML */
+	WS_STMT_HANDLER,
+	WS_STMT_XA,
+	WS_STMT_PREPARE,    /* SQL-level PREPARE / EXECUTE / DEALLOCATE PREPARE */
+	WS_STMT_KIND_COUNT
+};
+
+/* Verdict flags. A statement is sent to a replica only if WS_F_READ is set. */
+enum ws_verdict_flag {
+	WS_F_READ          = 1u << 0,  /* provably a pure read: may run on a replica */
+	WS_F_WRITE         = 1u << 1,  /* must run on the primary (set whenever READ is not) */
+	WS_F_SESSION_STATE = 1u << 2,  /* changes session state to replay on replicas (USE, SET NAMES,
+					  SET [SESSION|LOCAL] var, SET @@session.x, SET CHARACTER SET) */
+	WS_F_TRX_BEGIN     = 1u << 3,  /* BEGIN / START TRANSACTION (any mode) */
+	WS_F_TRX_READ_ONLY = 1u << 4,  /* with TRX_BEGIN: START TRANSACTION READ ONLY */
+	WS_F_TRX_END       = 1u << 5,  /* COMMIT or ROLLBACK (whole transaction) */
+	WS_F_IMPLICIT_COMMIT = 1u << 6,/* DDL and the other statements that commit implicitly */
+	WS_F_AUTOCOMMIT_OFF = 1u << 7, /* SET autocommit = 0 | OFF (any spelling: @@autocommit, SESSION) */
+	WS_F_AUTOCOMMIT_ON = 1u << 8,  /* SET autocommit = 1 | ON */
+	WS_F_LOCK_TABLES   = 1u << 9,  /* LOCK TABLES: primary until UNLOCK TABLES */
+	WS_F_UNLOCK_TABLES = 1u << 10,
+	WS_F_MULTI         = 1u << 11, /* more than one statement in the text */
+	WS_F_USER_VAR      = 1u << 12, /* reads or writes a user variable @x */
+	WS_F_PRIMARY_FUNC  = 1u << 13, /* calls a function that must run on the primary (LAST_INSERT_ID …) */
+	WS_F_LOCKING_READ  = 1u << 14, /* SELECT … FOR UPDATE / LOCK IN SHARE MODE / FOR SHARE */
+	WS_F_SELECT_INTO   = 1u << 15, /* SELECT … INTO @v / OUTFILE / DUMPFILE */
+	WS_F_TEMP_CREATE   = 1u << 16, /* CREATE TEMPORARY TABLE: temp_name is set */
+	WS_F_TEMP_DROP     = 1u << 17, /* DROP TEMPORARY TABLE: temp_name is the first name */
+	WS_F_CALC_FOUND_ROWS = 1u << 18,/* SELECT SQL_CALC_FOUND_ROWS … */
+	WS_F_SET_GLOBAL    = 1u << 19, /* SET GLOBAL / SET @@global.x: primary, not session state */
+	WS_F_SET_TRANSACTION = 1u << 20,/* SET [SESSION] TRANSACTION … (characteristics of the next trx) */
+	WS_F_EXECUTES      = 1u << 21, /* EXPLAIN ANALYZE / ANALYZE stmt: executes the statement */
+	WS_F_PARSE_ERROR   = 1u << 22, /* unterminated string/comment/identifier, or other junk */
+	WS_F_USE_DB        = 1u << 23, /* USE db: db/db_len is set */
+	WS_F_XA            = 1u << 24,
+};
+
+/* Hints found in comments (wescale dialect and the dialects of other tools). */
+enum ws_hint_route {
+	WS_HINT_NONE = 0,
+	WS_HINT_PRIMARY,   /* wescale:route=primary, ms=master, maxscale route to master */
+	WS_HINT_REPLICA,   /* wescale:route=replica, ms=slave, maxscale route to slave */
+};
+
+struct ws_verdict {
+	uint32_t flags;             /* enum ws_verdict_flag bits, merged over all parts */
+	enum ws_stmt_kind kind;     /* kind of the first statement */
+	enum ws_hint_route hint_route;
+	int hint_consistency;       /* -1 none, else enum wescale_consistency value */
+	uint16_t n_statements;      /* number of non-empty statements in the text */
+	/* Borrowed pointers into the classified text (valid while the text is): */
+	const char *temp_name;      /* CREATE/DROP TEMPORARY TABLE name, unquoted, without schema */
+	size_t temp_name_len;       /*   (a quoted name points inside the backquotes) */
+	const char *db;             /* USE db: the database name (inside backquotes if quoted) */
+	size_t db_len;
+};
+
+/*
+ * Classify the whole text (all statements of a multi-statement text).
+ * The merged verdict is READ only if every part is READ; every other flag is the
+ * union over the parts; kind, temp_name and db come from the first part that
+ * sets them. Never fails: junk classifies as WRITE (with WS_F_PARSE_ERROR).
+ */
+void ws_classify(const char *text, size_t len, struct ws_verdict *out);
+
+/*
+ * Classify one statement at a time: start with *offset = 0; each call classifies
+ * the statement that begins at text + *offset, stores its verdict, advances
+ * *offset past its terminating ';' and returns true; returns false when only
+ * whitespace and comments remain.
+ */
+bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_verdict *out);
+
+/*
+ * True when `name` (len bytes, compared case-insensitively as MySQL does for
+ * table names on Linux only if lower_case_table_names; here: exact bytes) occurs
+ * in the text as an identifier token (bare or backquoted, optionally qualified as
+ * db.name) outside string literals and comments. Used to send reads that touch a
+ * session's temporary tables to the primary.
+ */
+bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len);
+
+/* Names for logs and stats. Static strings. */
+const char *ws_stmt_kind_to_string(enum ws_stmt_kind kind);
+
+#endif /* WS_CLASSIFY_H */

@@ -1,0 +1,121 @@
+/*
+ * global.c — process-wide start-up: read the configuration once, set up the
+ * log, register the fork handler (DESIGN.md §2).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ck_pr.h>
+
+#include "ws-build.h"
+#include "config.h"
+#include "global.h"
+#include "log.h"
+#include "real.h"
+#include "session.h"
+#include "wescale.h"
+
+#define DEFAULT_CONFIG_PATH "/etc/wescale.conf"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static struct ws_config *active_config;
+static int init_done;
+
+static void atfork_child(void)
+{
+	ws_session_atfork_child();
+}
+
+static bool env_true(const char *name)
+{
+	const char *v = secure_getenv(name);
+
+	return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "no") != 0 &&
+	       strcasecmp(v, "off") != 0 && strcasecmp(v, "false") != 0;
+}
+
+static void init(void)
+{
+	const char *path, *env_level;
+	enum ws_log_level level = WS_LOG_WARN;
+	bool level_from_env = false;
+	struct ws_config *cfg = NULL;
+	int r;
+
+	pthread_atfork(NULL, NULL, atfork_child);
+
+	env_level = secure_getenv("WESCALE_LOG_LEVEL");
+	if (env_level && *env_level) {
+		if (ws_log_level_from_string(env_level, &level) == 0)
+			level_from_env = true;
+		else
+			ws_log(WS_LOG_WARN, "WESCALE_LOG_LEVEL=%s is not error|warn|info|debug; using warn",
+			       env_level);
+	}
+	ws_log_configure(level, NULL);
+
+	if (env_true("WESCALE_DISABLE")) {
+		ws_log(WS_LOG_INFO, "WESCALE_DISABLE is set: pass-through only");
+		goto done;
+	}
+
+	path = secure_getenv("WESCALE_CONFIG");
+	if (!path || !*path) {
+		if (access(DEFAULT_CONFIG_PATH, F_OK) != 0)
+			goto done;
+		path = DEFAULT_CONFIG_PATH;
+	}
+	r = ws_config_load_file(path, &cfg);
+	if (r < 0) {
+		ws_log(WS_LOG_ERROR, "cannot read configuration %s: %s; running as a pass-through",
+		       path, strerror(-r));
+		goto done;
+	}
+	if (!level_from_env)
+		level = cfg->log_level;
+	r = ws_log_configure(level, cfg->log_file);
+	if (r < 0)
+		ws_log(WS_LOG_ERROR, "cannot open log_file %s: %s; logging to stderr", cfg->log_file,
+		       strerror(-r));
+	for (size_t i = 0; i < cfg->n_warnings; i++)
+		ws_log(WS_LOG_WARN, "%s", cfg->warnings[i]);
+	if (cfg->n_errors > 0) {
+		for (size_t i = 0; i < cfg->n_errors; i++)
+			ws_log(WS_LOG_ERROR, "%s", cfg->errors[i]);
+		ws_log(WS_LOG_ERROR, "configuration %s has %zu error(s); running as a pass-through",
+		       path, cfg->n_errors);
+		ws_config_free(cfg);
+		goto done;
+	}
+	if (cfg->n_clusters == 0) {
+		ws_log(WS_LOG_INFO, "configuration %s defines no cluster: pass-through only", path);
+		ws_config_free(cfg);
+		goto done;
+	}
+	active_config = cfg;
+	ws_log(WS_LOG_INFO, "configuration %s: %zu cluster(s), %zu rule(s)", path, cfg->n_clusters,
+	       cfg->n_rules);
+done:
+	ck_pr_store_int(&init_done, 1);
+}
+
+void ws_global_init(void)
+{
+	if (WS_LIKELY(ck_pr_load_int(&init_done)))
+		return;
+	pthread_once(&init_once, init);
+}
+
+const struct ws_config *ws_global_config(void)
+{
+	ws_global_init();
+	return active_config;
+}
+
+WS_EXPORT const char *wescale_version(void)
+{
+	return WS_VERSION;
+}

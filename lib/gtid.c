@@ -1,0 +1,2 @@
+/* PLACEHOLDER — being written (issue 6). */
+#include "gtid.h"

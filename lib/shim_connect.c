@@ -1,0 +1,89 @@
+/*
+ * shim_connect.c — handle life cycle: mysql_init, mysql_real_connect, mysql_close.
+ *
+ * These create and drop the handle's entry in the side table (session.c) and
+ * decide whether a connection belongs to a configured cluster (DESIGN.md §2).
+ */
+#include <string.h>
+
+#include "config.h"
+#include "global.h"
+#include "log.h"
+#include "real.h"
+#include "session.h"
+
+WS_ENTRY(mysql_init, libmysqlclient_18);
+MYSQL *WS_FN(mysql_init)(MYSQL *mysql)
+{
+	const struct ws_real *R = ws_real();
+	MYSQL *m;
+
+	if (WS_UNLIKELY(!R->mysql_init)) {
+		ws_real_missing("mysql_init");
+		return NULL;
+	}
+	if (ws_guarded())
+		return R->mysql_init(mysql);
+	ws_global_init();
+	ws_guard_enter();
+	m = R->mysql_init(mysql);
+	ws_guard_leave();
+	/* Only when clusters are configured does a handle get an entry; otherwise the
+	 * side table stays empty and every call is a plain forward. */
+	if (m && ws_global_config() && !ws_session_attach(m))
+		ws_log(WS_LOG_ERROR, "out of memory: handle %p runs as a pass-through", (void *)m);
+	return m;
+}
+
+WS_ENTRY(mysql_real_connect, libmysqlclient_18);
+MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *user,
+				    const char *passwd, const char *db, unsigned int port,
+				    const char *unix_socket, unsigned long clientflag)
+{
+	const struct ws_real *R = ws_real();
+	const struct ws_config *cfg;
+	struct ws_session *s;
+	MYSQL *r;
+
+	if (WS_UNLIKELY(!R->mysql_real_connect)) {
+		ws_real_missing("mysql_real_connect");
+		return NULL;
+	}
+	if (ws_guarded())
+		return R->mysql_real_connect(mysql, host, user, passwd, db, port, unix_socket,
+					     clientflag);
+	ws_global_init();
+	ws_guard_enter();
+	r = R->mysql_real_connect(mysql, host, user, passwd, db, port, unix_socket, clientflag);
+	ws_guard_leave();
+
+	cfg = ws_global_config();
+	s = ws_session_get(mysql);
+	if (r && s) {
+		s->connected = true;
+		s->cluster = ws_config_find_cluster(cfg, host ? host : "localhost", port, unix_socket);
+	}
+	ws_log(WS_LOG_DEBUG, "mysql_real_connect(%s:%u) intercepted: %s%s", host ? host : "localhost",
+	       port, !r ? "failed" : s && s->cluster ? "cluster " : "pass-through",
+	       r && s && s->cluster ? s->cluster->name : "");
+	return r;
+}
+
+WS_ENTRY(mysql_close, libmysqlclient_18);
+void WS_FN(mysql_close)(MYSQL *mysql)
+{
+	const struct ws_real *R = ws_real();
+
+	if (WS_UNLIKELY(!R->mysql_close)) {
+		ws_real_missing("mysql_close");
+		return;
+	}
+	if (ws_guarded()) {
+		R->mysql_close(mysql);
+		return;
+	}
+	ws_session_detach(mysql);
+	ws_guard_enter();
+	R->mysql_close(mysql);
+	ws_guard_leave();
+}

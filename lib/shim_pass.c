@@ -1,0 +1,75 @@
+/*
+ * shim_pass.c — the generated entry points: one per PASS or LAST call in api.def.
+ *
+ * PASS forwards to the real library. LAST forwards on the connection that ran the
+ * handle's last statement (the handle itself until routing says otherwise).
+ * Both hold the re-entrancy guard while inside the real library (see real.h).
+ */
+#include <string.h>
+
+#include "real.h"
+#include "route.h"
+
+#define WS_FAIL_MISSING(ret, name)          \
+	do {                                \
+		ret zero_;                  \
+		ws_real_missing(#name);     \
+		memset(&zero_, 0, sizeof(zero_)); \
+		return zero_;               \
+	} while (0)
+
+#define WS_GEN_PASS(ret, name, params, args, node)      \
+	WS_ENTRY(name, node);                           \
+	ret WS_FN(name) params                          \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		ret r_;                                 \
+		if (WS_UNLIKELY(!R->name))              \
+			WS_FAIL_MISSING(ret, name);     \
+		ws_guard_enter();                       \
+		r_ = R->name args;                      \
+		ws_guard_leave();                       \
+		return r_;                              \
+	}
+
+#define WS_GEN_VOID_PASS(name, params, args, node)      \
+	WS_ENTRY(name, node);                           \
+	void WS_FN(name) params                         \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		if (WS_UNLIKELY(!R->name)) {            \
+			ws_real_missing(#name);         \
+			return;                         \
+		}                                       \
+		ws_guard_enter();                       \
+		R->name args;                           \
+		ws_guard_leave();                       \
+	}
+
+/* LAST: a1 is the application's MYSQL *; answer for the connection that ran
+ * its last statement. Under the guard (a call made by the real library itself)
+ * the handle is used as given. */
+#define WS_GEN_LAST(ret, name, params, args, node)      \
+	WS_ENTRY(name, node);                           \
+	ret WS_FN(name) params                          \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		ret r_;                                 \
+		if (WS_UNLIKELY(!R->name))              \
+			WS_FAIL_MISSING(ret, name);     \
+		if (!ws_guarded())                      \
+			a1 = ws_route_last(a1);         \
+		ws_guard_enter();                       \
+		r_ = R->name args;                      \
+		ws_guard_leave();                       \
+		return r_;                              \
+	}
+
+#define WS_GEN_HOOK(ret, name, params, args, node)
+#define WS_GEN_VARG(ret, name, params, args, node)
+#define WS_GEN_VOID_HOOK(name, params, args, node)
+#define WS_GEN_VOID_VARG(name, params, args, node)
+
+#define WS_API(kind, ret, name, params, args, node) WS_GEN_##kind(ret, name, params, args, node)
+#define WS_API_VOID(kind, name, params, args, node) WS_GEN_VOID_##kind(name, params, args, node)
+#include "api.def"
