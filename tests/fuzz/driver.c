@@ -21,7 +21,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern const char *const ws_fuzz_dictionary[] __attribute__((weak));
 
-#define MAX_INPUT 8192
+#define FUZZ_MAX_INPUT 8192
 #define MAX_CORPUS 4096
 
 struct input {
@@ -44,7 +44,7 @@ static uint64_t rnd(void)
 
 static void add_corpus(const uint8_t *data, size_t size)
 {
-	if (n_corpus >= MAX_CORPUS || size > MAX_INPUT)
+	if (n_corpus >= MAX_CORPUS || size > FUZZ_MAX_INPUT)
 		return;
 	corpus[n_corpus].data = malloc(size ? size : 1);
 	if (!corpus[n_corpus].data)
@@ -69,7 +69,7 @@ static void run_one(const uint8_t *data, size_t size)
 static void load_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	uint8_t buf[MAX_INPUT];
+	uint8_t buf[FUZZ_MAX_INPUT];
 	size_t n;
 
 	if (!f)
@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	double seconds = 10;
 	unsigned long long max_runs = 0, runs = 0;
 	uint64_t seed = (uint64_t)time(NULL);
-	uint8_t buf[MAX_INPUT];
+	uint8_t buf[FUZZ_MAX_INPUT];
 	struct timespec t0, t;
 	int i;
 
