@@ -37,6 +37,9 @@ struct ws_gtid_set *ws_gtid_set_dup(const struct ws_gtid_set *set);
 
 enum ws_gtid_flavor ws_gtid_set_flavor(const struct ws_gtid_set *set);
 bool ws_gtid_set_is_empty(const struct ws_gtid_set *set);
+/* Size of the canonical set: MySQL intervals (all sources together, each "a-b"
+ * counts once) or MariaDB domains. 0 for the empty set. */
+size_t ws_gtid_set_count(const struct ws_gtid_set *set);
 
 /*
  * Parse text (len bytes, not NUL-terminated; surrounding whitespace and the
@@ -67,5 +70,19 @@ bool ws_gtid_set_equal(const struct ws_gtid_set *a, const struct ws_gtid_set *b)
  * inside a single-quoted SQL string.
  */
 size_t ws_gtid_set_format(const struct ws_gtid_set *set, char *buf, size_t size);
+
+/* One source's position, for the watermark code (consistency.c), which keeps
+ * "highest number per source" instead of whole sets. */
+struct ws_gtid_pos {
+	char source[72];  /* MariaDB: the domain id in decimal; MySQL: "uuid" or "uuid:tag" (lower case) */
+	uint32_t server;  /* MariaDB: server id of the highest seq; MySQL: 0 */
+	uint64_t prefix;  /* MySQL: N when the set holds 1..N for this source (the end of the interval
+			     that starts at 1), else 0. MariaDB: the highest seq */
+	uint64_t max;     /* the highest number for this source */
+};
+
+/* Write up to n positions, one per source (MySQL sources, MariaDB domains), in
+ * canonical order; returns how many sources the set has (may exceed n). */
+size_t ws_gtid_set_positions(const struct ws_gtid_set *set, struct ws_gtid_pos *out, size_t n);
 
 #endif /* WS_GTID_H */
