@@ -60,6 +60,34 @@ enum wescale_consistency {
  */
 const char *wescale_version(void);
 
+/*
+ * Route the next statement run on `mysql` (text or prepared) to the primary or
+ * a replica, overriding the classifier once; WESCALE_ROUTE_AUTO cancels a
+ * pending choice. A replica is still subject to the consistency level, and a
+ * transaction, LOCK TABLES or a temporary table keeps the statement on the
+ * primary. Same effect as a comment hint in the statement.
+ * Returns 0, or WESCALE_ER_BAD_ARGUMENT when `mysql` is NULL, `route` is out of
+ * range, or the handle is not connected to a configured cluster.
+ * Threading: as for any call on `mysql`.
+ */
+int wescale_route_next(MYSQL *mysql, enum wescale_route route);
+
+/*
+ * Set the read-after-write consistency level of `mysql` for every following
+ * statement (overrides `consistency` from the configuration; a hint in a
+ * statement overrides it once). Returns 0 or WESCALE_ER_BAD_ARGUMENT (NULL or
+ * unmanaged handle, level out of range).
+ */
+int wescale_set_consistency(MYSQL *mysql, enum wescale_consistency level);
+
+/*
+ * Write "host:port" (or the socket path) of the node that ran the last
+ * statement of `mysql` into buf (at most size bytes, NUL-terminated).
+ * Returns 0, or WESCALE_ER_BAD_ARGUMENT (NULL handle or buffer, size 0, or a
+ * handle that is not connected to a configured cluster; buf is then "").
+ */
+int wescale_last_backend(MYSQL *mysql, char *buf, size_t size);
+
 /* Log levels for wescale_set_log_level() and the log callback. */
 enum wescale_log_level {
 	WESCALE_LOG_ERROR = 0,

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "real.h"
 #include "session.h"
+#include "stmt.h"
+#include "topology.h"
 #include "wescale.h"
 
 #define DEFAULT_CONFIG_PATH "/etc/wescale.conf"
@@ -27,6 +29,7 @@ static int init_done;
 static void atfork_child(void)
 {
 	ws_session_atfork_child();
+	ws_stmt_atfork_child();
 }
 
 static bool env_true(const char *name)
@@ -92,6 +95,11 @@ static void init(void)
 	}
 	if (cfg->n_clusters == 0) {
 		ws_log(WS_LOG_INFO, "configuration %s defines no cluster: pass-through only", path);
+		ws_config_free(cfg);
+		goto done;
+	}
+	if (ws_topology_init(cfg) < 0) {
+		ws_log(WS_LOG_ERROR, "out of memory at start-up; running as a pass-through");
 		ws_config_free(cfg);
 		goto done;
 	}

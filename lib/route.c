@@ -1,11 +1,581 @@
 /*
  * route.c — routing decisions for managed handles (DESIGN.md §3).
+ *
+ * A statement goes to a replica only when all of these hold: the classifier
+ * proved it a pure read (or a hint asks for a replica), the handle is not in a
+ * transaction (server status: IN_TRANS or autocommit off) nor under LOCK TABLES,
+ * it does not touch a temporary table of this session, the consistency level
+ * allows replicas, and a replica connection is ready. Otherwise: the primary,
+ * which is the application's own connection.
+ *
+ * A replica that cannot be reached (refused, lost before any row) is marked
+ * failed for a while and the read moves to the next replica, then the primary:
+ * the application never sees that error.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ck_pr.h>
+#include <errmsg.h>
+
+#include "classify.h"
+#include "config.h"
+#include "consistency.h"
+#include "gtid.h"
+#include "topology.h"
+#include "log.h"
+#include "real.h"
 #include "route.h"
 #include "session.h"
+#include "wescale.h"
 
 MYSQL *ws_route_last(MYSQL *mysql)
 {
-	/* Until the read/write split exists every statement runs on the handle itself. */
-	return mysql;
+	struct ws_session *s = ws_session_get(mysql);
+
+	return s && s->last ? s->last : mysql;
+}
+
+void ws_route_reset_last(MYSQL *mysql)
+{
+	struct ws_session *s = ws_session_get(mysql);
+
+	if (s) {
+		s->last = NULL;
+		s->last_node = -1;
+		ws_session_clear_error(s);
+	}
+}
+
+bool ws_route_in_trx(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	unsigned int status = 0;
+	my_bool r;
+
+	if (!R->mariadb_get_infov)
+		return false;
+	ws_guard_enter();
+	r = R->mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status);
+	ws_guard_leave();
+	if (r)
+		return false;
+	return (status & SERVER_STATUS_IN_TRANS) || !(status & SERVER_STATUS_AUTOCOMMIT);
+}
+
+void ws_route_on_connect(struct ws_session *s)
+{
+	static const char sql_mariadb[] = "SET session_track_schema=ON, session_track_system_variables='*'";
+	static const char sql_mysql[] = "SET session_track_schema=ON, session_track_system_variables='*', "
+					"session_track_gtids=OWN_GTID";
+	const struct ws_real *R = ws_real();
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	const char *info, *sql;
+	int r;
+
+	if (!s->replicas) {
+		s->n_replicas = s->cluster->n_replicas;
+		s->replicas = calloc(s->n_replicas ? s->n_replicas : 1, sizeof(*s->replicas));
+		if (!s->replicas) {
+			s->n_replicas = 0;
+			s->state_unknown = true;
+			return;
+		}
+		for (size_t i = 0; i < s->n_replicas; i++)
+			s->replicas[i].node = (unsigned)i;
+	}
+	ws_guard_enter();
+	info = R->mysql_get_server_info(s->mysql);
+	ws_guard_leave();
+	s->flavor = info && strstr(info, "MariaDB") ? WS_GTID_MARIADB : WS_GTID_MYSQL;
+	if (rt)
+		ck_pr_cas_int(&rt->flavor, -1, s->flavor);
+	sql = s->flavor == WS_GTID_MYSQL ? sql_mysql : sql_mariadb;
+	ws_guard_enter();
+	r = R->mysql_real_query(s->mysql, sql, strlen(sql));
+	ws_guard_leave();
+	if (r) {
+		/* Without tracking we can carry neither session state nor GTIDs to
+		 * replicas: every statement of this handle stays on the primary. */
+		ws_log(WS_LOG_WARN, "cannot enable session tracking on the primary (%s): this connection "
+		       "sends everything to the primary", R->mysql_error(s->mysql));
+		s->state_unknown = true;
+	}
+}
+
+void ws_route_after_primary(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	const char *data, *name;
+	size_t len, name_len;
+
+	if (!R->mysql_session_track_get_first || !R->mysql_session_track_get_next)
+		return;
+	ws_guard_enter();
+	if (R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_SCHEMA, &data, &len) == 0)
+		if (ws_session_set_db(s, data, len) < 0)
+			s->state_unknown = true;
+	/* System variables arrive as name, value, name, value, … */
+	if (R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len) == 0) {
+		do {
+			int changed;
+
+			name = data;
+			name_len = len;
+			if (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len))
+				break;
+			if (name_len == 9 && strncasecmp(name, "last_gtid", 9) == 0) {
+				ws_consistency_note_gtid(s, data, len);
+				continue;
+			}
+			changed = ws_session_set_var(s, name, name_len, data, len);
+			if (changed < 0)
+				s->state_unknown = true;
+			if (changed > 0 && name_len == 24 && strncasecmp(name, "character_set_connection", 24) == 0)
+				s->collation_pending = true;
+		} while (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len) == 0);
+	}
+	/* MySQL: session_track_gtids = OWN_GTID reports the write's GTID. */
+	if (s->flavor == WS_GTID_MYSQL &&
+	    R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_GTIDS, &data, &len) == 0) {
+		do
+			ws_consistency_note_gtid(s, data, len);
+		while (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_GTIDS, &data, &len) == 0);
+	}
+	/* The server does not report collation_connection after SET NAMES … COLLATE:
+	 * ask for it once the character set changed and no result is pending. */
+	if (s->collation_pending && R->mysql_field_count(s->mysql) == 0 && !R->mysql_more_results(s->mysql)) {
+		static const char sql[] = "SELECT @@collation_connection";
+		MYSQL_RES *res;
+		MYSQL_ROW row;
+
+		s->collation_pending = false;
+		if (R->mysql_real_query(s->mysql, sql, sizeof(sql) - 1) == 0 &&
+		    (res = R->mysql_store_result(s->mysql))) {
+			if ((row = R->mysql_fetch_row(res)) && row[0] &&
+			    ws_session_set_var(s, "collation_connection", 20, row[0], strlen(row[0])) < 0)
+				s->state_unknown = true;
+			R->mysql_free_result(res);
+		} else {
+			s->state_unknown = true;
+		}
+	}
+	ws_guard_leave();
+}
+
+/* ---- choosing a replica ---- */
+
+static __thread uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	if (!rng_state)
+		rng_state = (uint64_t)(uintptr_t)&rng_state ^ ws_now_ms() ^ 0x9E3779B97F4A7C15ull;
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+static unsigned start_index(const struct ws_session *s)
+{
+	size_t n = s->n_replicas;
+
+	switch (s->cluster->load_balance) {
+	case WS_BALANCE_RANDOM:
+		return (unsigned)(rnd() % n);
+	default:
+		/* least_rt, least_qps, least_behind_primary need the monitor's live
+		 * figures; until a node has them, round robin. */
+		return (unsigned)(ck_pr_faa_64(&ws_topology_cluster(s->cluster)->rr, 1) % n);
+	}
+}
+
+/*
+ * A ready replica for a read that must see `need`, or -1. Replicas known to
+ * cover it come first, in balancing order; failing that, the first ready one,
+ * with *wait set: it must run the WAIT before the read.
+ */
+static int pick_replica(struct ws_session *s, const struct ws_wm *need, bool *wait)
+{
+	size_t n = s->n_replicas;
+	bool empty = ws_wm_is_empty(need);
+	int fallback = -1;
+	unsigned start;
+
+	*wait = false;
+	if (n == 0)
+		return -1;
+	start = start_index(s);
+	for (size_t k = 0; k < n; k++) {
+		size_t idx = (start + k) % n;
+
+		if (!empty && !ws_consistency_replica_has(s, idx, need)) {
+			if (fallback < 0 && ws_session_replica(s, idx))
+				fallback = (int)idx;
+			continue;
+		}
+		if (ws_session_replica(s, idx))
+			return (int)idx;
+	}
+	*wait = fallback >= 0;
+	return fallback;
+}
+
+static bool mentions_temp(const struct ws_session *s, const char *q, size_t len)
+{
+	for (size_t i = 0; i < s->n_temp; i++)
+		if (ws_classify_mentions(q, len, s->temp_tables[i], strlen(s->temp_tables[i])))
+			return true;
+	return false;
+}
+
+static int effective_consistency(const struct ws_session *s, const struct ws_verdict *v)
+{
+	if (v->hint_consistency >= 0)
+		return v->hint_consistency;
+	if (s->consistency >= 0)
+		return s->consistency;
+	return s->cluster->consistency;
+}
+
+/* May this statement run on a replica at all? */
+static bool replica_allowed(struct ws_session *s, const struct ws_verdict *v, int forced, const char *q,
+			    size_t len)
+{
+	if (s->n_replicas == 0 || s->state_unknown || s->locked_tables)
+		return false;
+	if (forced == WESCALE_ROUTE_PRIMARY || v->hint_route == WS_HINT_PRIMARY)
+		return false;
+	if (!(v->flags & WS_F_READ) && forced != WESCALE_ROUTE_REPLICA && v->hint_route != WS_HINT_REPLICA)
+		return false;
+	/* A multi-statement text on a handle that did not ask for multi-statements
+	 * must fail on the primary exactly as it would without us. */
+	if ((v->flags & WS_F_MULTI) && !(s->client_flag & CLIENT_MULTI_STATEMENTS))
+		return false;
+	if (effective_consistency(s, v) == WESCALE_CONSISTENCY_PRIMARY)
+		return false;
+	if (s->n_temp && mentions_temp(s, q, len))
+		return false;
+	if (ws_route_in_trx(s))
+		return false;
+	return true;
+}
+
+bool ws_route_is_connection_error(unsigned e)
+{
+	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
+	       e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == 1053 /* ER_SERVER_SHUTDOWN */ ||
+	       e == 1927 /* ER_CONNECTION_KILLED */;
+}
+
+static int run_on(MYSQL *m, const char *q, unsigned long len, bool send_only)
+{
+	const struct ws_real *R = ws_real();
+	int r;
+
+	ws_guard_enter();
+	r = send_only ? R->mysql_send_query(m, q, len) : R->mysql_real_query(m, q, len);
+	ws_guard_leave();
+	return r;
+}
+
+static unsigned errno_of(MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+	unsigned e;
+
+	ws_guard_enter();
+	e = R->mysql_errno(m);
+	ws_guard_leave();
+	return e;
+}
+
+/* Drain every pending result of m (after a timed-out wait, the read ran on a
+ * stale replica: its results must not reach the application). */
+static void drain(MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+
+	ws_guard_enter();
+	do {
+		MYSQL_RES *res = R->mysql_store_result(m);
+
+		if (res)
+			R->mysql_free_result(res);
+	} while (R->mysql_next_result(m) == 0);
+	ws_guard_leave();
+}
+
+/* Read the single value of the wait's result set on m and say whether it
+ * succeeded; the result is consumed. */
+static bool consume_wait_result(MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	bool ok = false;
+
+	ws_guard_enter();
+	res = R->mysql_store_result(m);
+	if (res) {
+		row = R->mysql_fetch_row(res);
+		ok = row && ws_consistency_wait_ok(row[0]);
+		R->mysql_free_result(res);
+	}
+	ws_guard_leave();
+	return ok;
+}
+
+/*
+ * Run a read on a replica that covers `need`, or on one after a WAIT sent in
+ * the same round trip ("wait; read" as one multi-statement text; the wait's
+ * result is consumed here, the application sees only the read's). On a
+ * connection-level failure the replica is marked and the next one tried.
+ * Returns 1 when a replica ran it (status in *r), 0 when the primary must.
+ */
+static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const char *q, unsigned long len,
+			  bool send_only, int *r)
+{
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	const struct ws_real *R = ws_real();
+
+	for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
+		bool wait;
+		int idx = pick_replica(s, need, &wait);
+		MYSQL *m;
+
+		if (idx < 0)
+			return 0;
+		m = s->replicas[idx].mysql;
+		if (!wait) {
+			*r = run_on(m, q, len, send_only);
+		} else {
+			char stack[1024], *buf = stack;
+			size_t n = ws_consistency_wait_sql(s, need, stack, sizeof(stack));
+			uint64_t t0 = ws_now_us();
+			bool ok;
+
+			if (send_only)
+				return 0; /* the wait's result cannot be hidden behind send/read: primary */
+			if (n + 2 + len >= sizeof(stack)) {
+				buf = malloc(n + 2 + len + 1);
+				if (!buf)
+					return 0;
+				ws_consistency_wait_sql(s, need, buf, n + 1);
+			}
+			buf[n] = ';';
+			buf[n + 1] = '\n';
+			memcpy(buf + n + 2, q, len);
+			*r = run_on(m, buf, n + 2 + len, false);
+			if (buf != stack)
+				free(buf);
+			if (*r) {
+				if (ws_route_is_connection_error(errno_of(m))) {
+					ws_session_replica_failed(s, (size_t)idx);
+					continue;
+				}
+				return 0; /* the wait itself failed (e.g. no GTID support): primary */
+			}
+			ok = consume_wait_result(m);
+			ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
+			if (!ok) {
+				ws_log(WS_LOG_DEBUG, "replica %u did not catch up within %u ms: read goes to the primary",
+				       s->replicas[idx].node, s->cluster->consistency_timeout_ms);
+				drain(m);
+				ck_pr_inc_64(&rt->stats.primary_after_timeout);
+				return 0;
+			}
+			ws_consistency_learned(s, (size_t)idx, need);
+			/* Move on to the read's own result. */
+			ws_guard_enter();
+			*r = R->mysql_next_result(m) > 0 ? 1 : 0;
+			ws_guard_leave();
+			ck_pr_inc_64(&rt->stats.replica_after_wait);
+		}
+		if (*r && ws_route_is_connection_error(errno_of(m))) {
+			ws_log(WS_LOG_INFO, "replica %s:%u failed a read (%u); retrying elsewhere",
+			       s->cluster->replicas[s->replicas[idx].node].host,
+			       s->cluster->replicas[s->replicas[idx].node].port, errno_of(m));
+			ws_session_replica_failed(s, (size_t)idx);
+			continue;
+		}
+		if (!wait)
+			ck_pr_inc_64(&rt->stats.replica_no_wait);
+		s->last = m;
+		s->last_node = idx;
+		return 1;
+	}
+	return 0;
+}
+
+static void end_ro_trx_silently(struct ws_session *s)
+{
+	MYSQL *m = s->replicas[s->ro_trx].mysql;
+
+	if (m && run_on(m, "COMMIT", 6, false))
+		ws_session_replica_failed(s, (size_t)s->ro_trx);
+	s->ro_trx = -1;
+}
+
+/* Bookkeeping after a statement succeeded on the primary. */
+static void note_primary_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *all)
+{
+	struct ws_verdict v;
+	size_t off = 0;
+
+	if (!(all->flags & (WS_F_LOCK_TABLES | WS_F_UNLOCK_TABLES | WS_F_TEMP_CREATE | WS_F_TEMP_DROP |
+			    WS_F_TRX_BEGIN)))
+		return;
+	while (ws_classify_next(q, len, &off, &v)) {
+		if (v.flags & WS_F_LOCK_TABLES)
+			s->locked_tables = true;
+		if (v.flags & (WS_F_UNLOCK_TABLES | WS_F_TRX_BEGIN))
+			s->locked_tables = false;
+		if ((v.flags & WS_F_TEMP_CREATE) && v.temp_name && ws_session_add_temp(s, v.temp_name, v.temp_name_len) < 0)
+			s->state_unknown = true;
+		if ((v.flags & WS_F_TEMP_DROP) && v.temp_name)
+			ws_session_drop_temp(s, v.temp_name, v.temp_name_len);
+	}
+}
+
+int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only)
+{
+	struct ws_verdict v;
+	struct ws_wm need;
+	int forced = s->next_route, r;
+
+	s->next_route = WESCALE_ROUTE_AUTO;
+	ws_session_clear_error(s);
+	ws_classify(q, len, &v);
+
+	/* A READ ONLY transaction held on a replica keeps its statements there. */
+	if (s->ro_trx >= 0) {
+		if (v.flags & (WS_F_TRX_BEGIN | WS_F_IMPLICIT_COMMIT)) {
+			end_ro_trx_silently(s);
+		} else {
+			MYSQL *m = s->replicas[s->ro_trx].mysql;
+
+			r = run_on(m, q, len, send_only);
+			s->last = m;
+			s->last_node = s->ro_trx;
+			if ((v.flags & WS_F_TRX_END) || (r && ws_route_is_connection_error(errno_of(m))))
+				s->ro_trx = -1;
+			return r;
+		}
+	}
+	if ((v.flags & WS_F_TRX_BEGIN) && (v.flags & WS_F_TRX_READ_ONLY) &&
+	    s->cluster->read_only_transactions == WS_RO_TRX_REPLICA && forced != WESCALE_ROUTE_PRIMARY &&
+	    v.hint_route != WS_HINT_PRIMARY && !(v.flags & WS_F_MULTI) && !s->state_unknown && !s->locked_tables &&
+	    effective_consistency(s, &v) != WESCALE_CONSISTENCY_PRIMARY && !ws_route_in_trx(s) &&
+	    ws_consistency_need(s, effective_consistency(s, &v), &need) == 0) {
+		if (run_on_replica(s, &need, q, len, send_only, &r)) {
+			if (r == 0)
+				s->ro_trx = s->last_node;
+			return r;
+		}
+	}
+
+	if (replica_allowed(s, &v, forced, q, len) &&
+	    ws_consistency_need(s, effective_consistency(s, &v), &need) == 0 &&
+	    run_on_replica(s, &need, q, len, send_only, &r))
+		return r;
+
+	r = run_on(s->mysql, q, len, send_only);
+	s->last = NULL;
+	s->last_node = -1;
+	if (r == 0 && !send_only) {
+		ws_route_after_primary(s);
+		note_primary_statement(s, q, len, &v);
+	}
+	return r;
+}
+
+int ws_route_end_ro_trx(struct ws_session *s, bool commit)
+{
+	const struct ws_real *R = ws_real();
+	MYSQL *m;
+	my_bool r;
+
+	if (s->ro_trx < 0)
+		return -1;
+	m = s->replicas[s->ro_trx].mysql;
+	ws_guard_enter();
+	r = commit ? R->mysql_commit(m) : R->mysql_rollback(m);
+	ws_guard_leave();
+	s->last = m;
+	s->last_node = s->ro_trx;
+	s->ro_trx = -1;
+	return r;
+}
+
+int ws_route_last_backend(struct ws_session *s, char *buf, size_t size)
+{
+	const struct ws_addr *a;
+
+	if (!s->cluster)
+		return -EINVAL;
+	if (s->last_node >= 0)
+		a = &s->cluster->replicas[s->replicas[s->last_node].node];
+	else if (s->cluster->has_primary)
+		a = &s->cluster->primary;
+	else
+		return -ENOENT;
+	if (a->is_socket)
+		snprintf(buf, size, "%s", a->host);
+	else
+		snprintf(buf, size, "%s:%u", a->host, a->port);
+	return 0;
+}
+
+int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	int forced = s->next_route;
+	struct ws_wm need;
+	char sql[1024];
+	bool wait, ok;
+	uint64_t t0;
+	MYSQL *m;
+	int idx;
+
+	s->next_route = WESCALE_ROUTE_AUTO;
+	ws_session_clear_error(s);
+	if (s->ro_trx >= 0)
+		return ws_session_replica(s, (size_t)s->ro_trx) ? s->ro_trx : -1;
+	if (!replica_allowed(s, v, forced, q, len) ||
+	    ws_consistency_need(s, effective_consistency(s, v), &need) < 0)
+		return -1;
+	idx = pick_replica(s, &need, &wait);
+	if (idx < 0 || !wait) {
+		if (idx >= 0)
+			ck_pr_inc_64(&rt->stats.replica_no_wait);
+		return idx;
+	}
+	/* A prepared statement cannot carry the wait in front of it: the wait runs
+	 * as its own statement on that replica connection. */
+	if (ws_consistency_wait_sql(s, &need, sql, sizeof(sql)) >= sizeof(sql))
+		return -1;
+	m = s->replicas[idx].mysql;
+	t0 = ws_now_us();
+	ok = run_on(m, sql, strlen(sql), false) == 0 && consume_wait_result(m);
+	ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
+	if (!ok) {
+		unsigned e;
+
+		ws_guard_enter();
+		e = R->mysql_errno(m);
+		ws_guard_leave();
+		if (ws_route_is_connection_error(e))
+			ws_session_replica_failed(s, (size_t)idx);
+		ck_pr_inc_64(&rt->stats.primary_after_timeout);
+		return -1;
+	}
+	ws_consistency_learned(s, (size_t)idx, &need);
+	ck_pr_inc_64(&rt->stats.replica_after_wait);
+	return idx;
 }

@@ -1,13 +1,58 @@
 /*
- * route.h — which connection runs a statement, and which one answers for it.
+ * route.h — which connection runs a statement, and which one answers for it
+ * (DESIGN.md §3).
  */
 #ifndef WS_ROUTE_H
 #define WS_ROUTE_H
 
+#include <stdbool.h>
 #include <mysql.h>
+
+struct ws_session;
+struct ws_verdict;
 
 /* The connection that ran the last statement of the application's handle
  * `mysql` (the handle itself when it is not managed, or the primary ran it). */
 MYSQL *ws_route_last(MYSQL *mysql);
+
+/* A call that runs on the application's own connection: from now on the
+ * primary answers status calls. */
+void ws_route_reset_last(MYSQL *mysql);
+
+/*
+ * Run a text statement for a managed handle: classify it, choose the
+ * connection, run it there (send only, for mysql_send_query), remember which
+ * connection answers for it. Returns what mysql_real_query (or mysql_send_query)
+ * returns.
+ */
+int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only);
+
+/*
+ * For a statement with verdict v (text q, len): the index of a ready replica
+ * that may run it, or -1 for the primary. Consumes a pending
+ * wescale_route_next() choice.
+ */
+int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len);
+
+/* Is e an error that says the connection itself failed (not the statement)? */
+bool ws_route_is_connection_error(unsigned e);
+
+/* After a statement or result completed on the primary: take in what the
+ * server reported (session variables, schema, GTID). */
+void ws_route_after_primary(struct ws_session *s);
+
+/* Is the handle inside a transaction (server status, or statements seen)? */
+bool ws_route_in_trx(struct ws_session *s);
+
+/* The application finished a READ ONLY transaction held on a replica with
+ * mysql_commit / mysql_rollback: run it there. Returns -1 when none is held,
+ * else the real call's result. */
+int ws_route_end_ro_trx(struct ws_session *s, bool commit);
+
+/* Enable session tracking on a freshly connected managed handle. */
+void ws_route_on_connect(struct ws_session *s);
+
+/* Copy "host:port" of the node that ran the last statement into buf. */
+int ws_route_last_backend(struct ws_session *s, char *buf, size_t size);
 
 #endif /* WS_ROUTE_H */

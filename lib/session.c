@@ -1,74 +1,110 @@
 /*
- * session.c — the side table of per-handle state (see session.h).
- *
- * A fixed array of shards, each a chained bucket list under its own mutex,
- * selected by a hash of the pointer. The lock is held only for the few
- * instructions of a chain walk and is almost never contended (one handle is
- * used by one thread, and handles spread over the shards). When no entry
- * exists at all, a lookup is one atomic load and no lock.
+ * session.c — per-handle state (see session.h): the side table, the recorded
+ * connect options, the session state carried to replicas, replica connections.
  */
-#include <pthread.h>
-#include <stdint.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
 
-#include <ck_pr.h>
-
+#include "config.h"
+#include "log.h"
+#include "real.h"
 #include "session.h"
 
-#define N_SHARDS 256
+static struct ws_hmap sessions = WS_HMAP_INIT;
 
-struct shard {
-	pthread_mutex_t lock;
-	struct ws_session *head;
-} __attribute__((aligned(64)));
-
-static struct shard shards[N_SHARDS] = {
-	[0 ... N_SHARDS - 1] = { PTHREAD_MUTEX_INITIALIZER, NULL },
-};
-static uint64_t n_entries;
-
-static struct shard *shard_of(const MYSQL *mysql)
+uint64_t ws_now_ms(void)
 {
-	uint64_t h = (uint64_t)(uintptr_t)mysql;
+	struct timespec ts;
 
-	/* Pointers are aligned and clustered: mix the bits (Fibonacci hashing). */
-	h *= 0x9E3779B97F4A7C15ull;
-	return &shards[h >> (64 - 8)];
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
+
+/* ---- the side table ---- */
 
 struct ws_session *ws_session_get(const MYSQL *mysql)
 {
-	struct ws_session *s;
-	struct shard *sh;
+	struct ws_hnode *n = ws_hmap_get(&sessions, mysql);
 
-	if (!mysql || ck_pr_load_64(&n_entries) == 0)
-		return NULL;
-	sh = shard_of(mysql);
-	pthread_mutex_lock(&sh->lock);
-	for (s = sh->head; s; s = s->next)
-		if (s->mysql == mysql)
-			break;
-	pthread_mutex_unlock(&sh->lock);
-	return s;
+	return n ? (struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)) : NULL;
 }
 
-static struct ws_session *unlink_locked(struct shard *sh, const MYSQL *mysql)
+static void free_opts(struct ws_session *s)
 {
-	for (struct ws_session **pp = &sh->head; *pp; pp = &(*pp)->next) {
-		if ((*pp)->mysql == mysql) {
-			struct ws_session *s = *pp;
+	for (size_t i = 0; i < s->n_opts; i++)
+		for (unsigned k = 0; k < 5; k++)
+			free(s->opts[i].s[k]);
+	free(s->opts);
+	s->opts = NULL;
+	s->n_opts = s->cap_opts = 0;
+}
 
-			*pp = s->next;
-			return s;
-		}
+static void free_vars(struct ws_session *s)
+{
+	for (size_t i = 0; i < s->n_vars; i++) {
+		free(s->vars[i].name);
+		free(s->vars[i].value);
 	}
-	return NULL;
+	free(s->vars);
+	s->vars = NULL;
+	s->n_vars = s->cap_vars = 0;
+}
+
+static void close_replicas(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+
+	for (size_t i = 0; i < s->n_replicas; i++) {
+		if (s->replicas[i].mysql) {
+			ws_guard_enter();
+			R->mysql_close(s->replicas[i].mysql);
+			ws_guard_leave();
+			s->replicas[i].mysql = NULL;
+		}
+		s->replicas[i].applied_gen = 0;
+	}
+	s->last = NULL;
+	s->last_node = -1;
+	s->ro_trx = -1;
+}
+
+static void clear_temp(struct ws_session *s)
+{
+	for (size_t i = 0; i < s->n_temp; i++)
+		free(s->temp_tables[i]);
+	s->n_temp = 0;
+}
+
+static void session_free(struct ws_session *s)
+{
+	if (!s)
+		return;
+	close_replicas(s);
+	free(s->replicas);
+	free_opts(s);
+	free_vars(s);
+	clear_temp(s);
+	free(s->temp_tables);
+	free(s->user);
+	if (s->password) {
+		explicit_bzero(s->password, strlen(s->password));
+		free(s->password);
+	}
+	free(s->db);
+	free(s->cur_db);
+	free(s->wm);
+	free(s);
 }
 
 struct ws_session *ws_session_attach(MYSQL *mysql)
 {
-	struct ws_session *s, *old;
-	struct shard *sh;
+	struct ws_session *s;
+	struct ws_hnode *old;
 
 	if (!mysql)
 		return NULL;
@@ -76,43 +112,605 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	if (!s)
 		return NULL;
 	s->mysql = mysql;
-	sh = shard_of(mysql);
-	pthread_mutex_lock(&sh->lock);
-	old = unlink_locked(sh, mysql);
-	s->next = sh->head;
-	sh->head = s;
-	pthread_mutex_unlock(&sh->lock);
+	s->hnode.key = mysql;
+	s->last_node = -1;
+	s->ro_trx = -1;
+	s->consistency = -1;
+	s->flavor = -1;
+	old = ws_hmap_put(&sessions, &s->hnode);
 	if (old)
-		free(old);
-	else
-		ck_pr_inc_64(&n_entries);
+		session_free((struct ws_session *)((char *)old - offsetof(struct ws_session, hnode)));
 	return s;
 }
 
 void ws_session_detach(const MYSQL *mysql)
 {
-	struct ws_session *s;
-	struct shard *sh;
+	struct ws_hnode *n = ws_hmap_remove(&sessions, mysql);
 
-	if (!mysql || ck_pr_load_64(&n_entries) == 0)
-		return;
-	sh = shard_of(mysql);
-	pthread_mutex_lock(&sh->lock);
-	s = unlink_locked(sh, mysql);
-	pthread_mutex_unlock(&sh->lock);
-	if (s) {
-		ck_pr_dec_64(&n_entries);
-		free(s);
-	}
+	if (n)
+		session_free((struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)));
 }
 
 size_t ws_session_count(void)
 {
-	return (size_t)ck_pr_load_64(&n_entries);
+	return ws_hmap_count(&sessions);
 }
 
 void ws_session_atfork_child(void)
 {
-	for (unsigned i = 0; i < N_SHARDS; i++)
-		pthread_mutex_init(&shards[i].lock, NULL);
+	ws_hmap_atfork_child(&sessions);
+}
+
+/* ---- recorded options ---- */
+
+static enum ws_opt_kind option_kind(int option)
+{
+	switch (option) {
+	case MYSQL_OPT_COMPRESS:
+	case MYSQL_OPT_NAMED_PIPE:
+	case MYSQL_OPT_USE_RESULT:
+	case MYSQL_OPT_USE_REMOTE_CONNECTION:
+	case MYSQL_OPT_USE_EMBEDDED_CONNECTION:
+	case MYSQL_OPT_GUESS_CONNECTION:
+	case MYSQL_OPT_CONNECT_ATTR_RESET:
+		return WS_OPT_NONE;
+	case MYSQL_OPT_CONNECT_TIMEOUT:
+	case MYSQL_OPT_LOCAL_INFILE:
+	case MYSQL_OPT_PROTOCOL:
+	case MYSQL_OPT_READ_TIMEOUT:
+	case MYSQL_OPT_WRITE_TIMEOUT:
+	case MYSQL_OPT_ZSTD_COMPRESSION_LEVEL:
+	case MARIADB_OPT_TLS_CIPHER_STRENGTH:
+	case MARIADB_OPT_PORT:
+		return WS_OPT_UINT;
+	case MYSQL_OPT_MAX_ALLOWED_PACKET:
+	case MYSQL_OPT_NET_BUFFER_LENGTH:
+		return WS_OPT_ULONG;
+	case MYSQL_SECURE_AUTH:
+	case MYSQL_REPORT_DATA_TRUNCATION:
+	case MYSQL_OPT_RECONNECT:
+	case MYSQL_OPT_SSL_VERIFY_SERVER_CERT:
+	case MYSQL_ENABLE_CLEARTEXT_PLUGIN:
+	case MYSQL_OPT_CAN_HANDLE_EXPIRED_PASSWORDS:
+	case MYSQL_OPT_SSL_ENFORCE:
+	case MARIADB_OPT_CONNECTION_READ_ONLY:
+		return WS_OPT_BOOL;
+	case MYSQL_INIT_COMMAND:
+	case MYSQL_READ_DEFAULT_FILE:
+	case MYSQL_READ_DEFAULT_GROUP:
+	case MYSQL_SET_CHARSET_DIR:
+	case MYSQL_SET_CHARSET_NAME:
+	case MYSQL_SHARED_MEMORY_BASE_NAME:
+	case MYSQL_SET_CLIENT_IP:
+	case MYSQL_PLUGIN_DIR:
+	case MYSQL_DEFAULT_AUTH:
+	case MYSQL_OPT_BIND:
+	case MYSQL_OPT_SSL_KEY:
+	case MYSQL_OPT_SSL_CERT:
+	case MYSQL_OPT_SSL_CA:
+	case MYSQL_OPT_SSL_CAPATH:
+	case MYSQL_OPT_SSL_CIPHER:
+	case MYSQL_OPT_SSL_CRL:
+	case MYSQL_OPT_SSL_CRLPATH:
+	case MYSQL_OPT_CONNECT_ATTR_DELETE:
+	case MYSQL_SERVER_PUBLIC_KEY:
+	case MYSQL_OPT_TLS_VERSION:
+	case MARIADB_OPT_SSL_FP:
+	case MARIADB_OPT_SSL_FP_LIST:
+	case MARIADB_OPT_TLS_PASSPHRASE:
+	case MARIADB_OPT_TLS_VERSION:
+	case MARIADB_OPT_TLS_PEER_FP:
+	case MARIADB_OPT_TLS_PEER_FP_LIST:
+	case MARIADB_OPT_CONNECTION_HANDLER:
+	case MARIADB_OPT_UNIXSOCKET:
+	case MARIADB_OPT_PASSWORD:
+	case MARIADB_OPT_HOST:
+	case MARIADB_OPT_USER:
+	case MARIADB_OPT_SCHEMA:
+	case MARIADB_OPT_DEBUG:
+	case MARIADB_OPT_RESTRICTED_AUTH:
+		return WS_OPT_STR;
+	case MYSQL_OPT_CONNECT_ATTR_ADD:
+		return WS_OPT_STR2;
+	case MARIADB_OPT_USERDATA:
+	case MARIADB_OPT_STATUS_CALLBACK:
+		return WS_OPT_PTR2;
+	default:
+		/* Callbacks and flags (MYSQL_PROGRESS_CALLBACK, MARIADB_OPT_IO_WAIT,
+		 * MARIADB_OPT_MULTI_STATEMENTS, …): the application's pointer as is. */
+		return WS_OPT_PTR;
+	}
+}
+
+static struct ws_optrec *new_opt(struct ws_session *s)
+{
+	if (s->n_opts == s->cap_opts) {
+		size_t cap = s->cap_opts ? s->cap_opts * 2 : 8;
+		struct ws_optrec *o = realloc(s->opts, cap * sizeof(*o));
+
+		if (!o)
+			return NULL;
+		s->opts = o;
+		s->cap_opts = cap;
+	}
+	memset(&s->opts[s->n_opts], 0, sizeof(s->opts[0]));
+	return &s->opts[s->n_opts];
+}
+
+static int dup_str(char **dst, const char *src)
+{
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+int ws_session_record_option(struct ws_session *s, int option, const void *arg1, const void *arg2)
+{
+	struct ws_optrec *o = new_opt(s);
+
+	if (!o)
+		return -ENOMEM;
+	o->option = option;
+	o->kind = option_kind(option);
+	o->value_was_null = arg1 == NULL;
+	switch (o->kind) {
+	case WS_OPT_NONE:
+		break;
+	case WS_OPT_UINT:
+		if (arg1)
+			o->v.u = *(const unsigned int *)arg1;
+		break;
+	case WS_OPT_ULONG:
+		if (arg1)
+			o->v.ul = *(const unsigned long *)arg1;
+		break;
+	case WS_OPT_BOOL:
+		if (arg1)
+			o->v.b = *(const my_bool *)arg1;
+		break;
+	case WS_OPT_STR:
+		if (dup_str(&o->s[0], arg1) < 0)
+			return -ENOMEM;
+		break;
+	case WS_OPT_STR2:
+		if (dup_str(&o->s[0], arg1) < 0 || dup_str(&o->s[1], arg2) < 0) {
+			free(o->s[0]);
+			return -ENOMEM;
+		}
+		break;
+	case WS_OPT_PTR2:
+		o->p[1] = (void *)arg2;
+		/* fall through */
+	case WS_OPT_PTR:
+	case WS_OPT_SSL_SET:
+		o->p[0] = (void *)arg1;
+		break;
+	}
+	s->n_opts++;
+	return 0;
+}
+
+int ws_session_record_ssl(struct ws_session *s, const char *key, const char *cert, const char *ca,
+			  const char *capath, const char *cipher)
+{
+	const char *v[5] = { key, cert, ca, capath, cipher };
+	struct ws_optrec *o = new_opt(s);
+
+	if (!o)
+		return -ENOMEM;
+	o->kind = WS_OPT_SSL_SET;
+	for (unsigned k = 0; k < 5; k++) {
+		if (dup_str(&o->s[k], v[k]) < 0) {
+			for (unsigned j = 0; j < k; j++)
+				free(o->s[j]);
+			return -ENOMEM;
+		}
+	}
+	s->n_opts++;
+	return 0;
+}
+
+int ws_session_apply_options(const struct ws_session *s, MYSQL *target)
+{
+	const struct ws_real *R = ws_real();
+	int bad = 0;
+
+	ws_guard_enter();
+	for (size_t i = 0; i < s->n_opts; i++) {
+		const struct ws_optrec *o = &s->opts[i];
+		const void *val = NULL;
+		int r = 0;
+
+		switch (o->kind) {
+		case WS_OPT_NONE:
+			break;
+		case WS_OPT_UINT:
+			val = o->value_was_null ? NULL : (const void *)&o->v.u;
+			break;
+		case WS_OPT_ULONG:
+			val = o->value_was_null ? NULL : (const void *)&o->v.ul;
+			break;
+		case WS_OPT_BOOL:
+			val = o->value_was_null ? NULL : (const void *)&o->v.b;
+			break;
+		case WS_OPT_STR:
+			val = o->s[0];
+			break;
+		case WS_OPT_PTR:
+			val = o->p[0];
+			break;
+		case WS_OPT_STR2:
+		case WS_OPT_PTR2:
+		case WS_OPT_SSL_SET:
+			break;
+		}
+		if (o->kind == WS_OPT_SSL_SET)
+			r = R->mysql_ssl_set ? R->mysql_ssl_set(target, o->s[0], o->s[1], o->s[2], o->s[3], o->s[4]) : 1;
+		else if (o->kind == WS_OPT_STR2)
+			r = R->mysql_options4 ? R->mysql_options4(target, o->option, o->s[0], o->s[1]) : 1;
+		else if (o->kind == WS_OPT_PTR2)
+			r = R->mysql_optionsv ? R->mysql_optionsv(target, o->option, o->p[0], o->p[1]) : 1;
+		else
+			r = R->mysql_options ? R->mysql_options(target, o->option, val) : 1;
+		if (r)
+			bad = -1;
+	}
+	ws_guard_leave();
+	return bad;
+}
+
+int ws_session_set_connect_args(struct ws_session *s, const char *user, const char *passwd, const char *db,
+				unsigned long client_flag)
+{
+	char *u = NULL, *p = NULL, *d = NULL;
+
+	if (dup_str(&u, user) < 0 || dup_str(&p, passwd) < 0 || dup_str(&d, db) < 0) {
+		free(u);
+		free(p);
+		free(d);
+		return -ENOMEM;
+	}
+	free(s->user);
+	if (s->password) {
+		explicit_bzero(s->password, strlen(s->password));
+		free(s->password);
+	}
+	free(s->db);
+	s->user = u;
+	s->password = p;
+	s->db = d;
+	s->client_flag = client_flag;
+	return 0;
+}
+
+/* ---- session state reported by the primary ---- */
+
+/* Variables that are never carried to replicas: transaction state (reads on
+ * replicas run in autocommit), our own tracking settings, values that are
+ * read-only or need privileges for no benefit to a read. */
+static bool var_is_local(const char *name, size_t len)
+{
+	static const char *const local[] = {
+		"autocommit", "last_gtid", "session_track_system_variables", "session_track_schema",
+		"session_track_state_change", "session_track_transaction_info", "gtid_seq_no",
+		"gtid_domain_id", "server_id", "sql_log_bin", "pseudo_thread_id", "insert_id",
+		"last_insert_id", "in_transaction", "error_count", "warning_count", "identity",
+		"transaction_read_only", "tx_read_only", "skip_replication", "wsrep_on",
+	};
+
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (strlen(local[i]) == len && strncasecmp(local[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+int ws_session_set_var(struct ws_session *s, const char *name, size_t name_len, const char *value,
+		       size_t value_len)
+{
+	struct ws_var *v = NULL;
+	char *val;
+
+	if (var_is_local(name, name_len))
+		return 0;
+	for (size_t i = 0; i < s->n_vars; i++) {
+		if (strlen(s->vars[i].name) == name_len && strncasecmp(s->vars[i].name, name, name_len) == 0) {
+			v = &s->vars[i];
+			break;
+		}
+	}
+	if (v && strlen(v->value) == value_len && memcmp(v->value, value, value_len) == 0)
+		return 0; /* unchanged */
+	val = strndup(value, value_len);
+	if (!val)
+		return -ENOMEM;
+	if (!v) {
+		if (s->n_vars == s->cap_vars) {
+			size_t cap = s->cap_vars ? s->cap_vars * 2 : 8;
+			struct ws_var *nv = realloc(s->vars, cap * sizeof(*nv));
+
+			if (!nv) {
+				free(val);
+				return -ENOMEM;
+			}
+			s->vars = nv;
+			s->cap_vars = cap;
+		}
+		v = &s->vars[s->n_vars];
+		v->name = strndup(name, name_len);
+		if (!v->name) {
+			free(val);
+			return -ENOMEM;
+		}
+		v->value = NULL;
+		s->n_vars++;
+	}
+	free(v->value);
+	v->value = val;
+	v->gen = ++s->state_gen;
+	return 1;
+}
+
+int ws_session_set_db(struct ws_session *s, const char *db, size_t len)
+{
+	char *d;
+
+	if (s->cur_db && strlen(s->cur_db) == len && memcmp(s->cur_db, db, len) == 0)
+		return 0;
+	d = strndup(db, len);
+	if (!d)
+		return -ENOMEM;
+	free(s->cur_db);
+	s->cur_db = d;
+	s->db_gen = ++s->state_gen;
+	return 0;
+}
+
+void ws_session_reset_state(struct ws_session *s)
+{
+	close_replicas(s);
+	free_vars(s);
+	free(s->cur_db);
+	s->cur_db = NULL;
+	s->db_gen = 0;
+	s->state_gen = 0;
+	s->locked_tables = false;
+	s->state_unknown = false;
+	clear_temp(s);
+}
+
+/* ---- temporary tables ---- */
+
+int ws_session_add_temp(struct ws_session *s, const char *name, size_t len)
+{
+	char *t;
+
+	for (size_t i = 0; i < s->n_temp; i++)
+		if (strlen(s->temp_tables[i]) == len && memcmp(s->temp_tables[i], name, len) == 0)
+			return 0;
+	if (s->n_temp == s->cap_temp) {
+		size_t cap = s->cap_temp ? s->cap_temp * 2 : 4;
+		char **nt = realloc(s->temp_tables, cap * sizeof(*nt));
+
+		if (!nt)
+			return -ENOMEM;
+		s->temp_tables = nt;
+		s->cap_temp = cap;
+	}
+	t = strndup(name, len);
+	if (!t)
+		return -ENOMEM;
+	s->temp_tables[s->n_temp++] = t;
+	return 0;
+}
+
+void ws_session_drop_temp(struct ws_session *s, const char *name, size_t len)
+{
+	for (size_t i = 0; i < s->n_temp; i++) {
+		if (strlen(s->temp_tables[i]) == len && memcmp(s->temp_tables[i], name, len) == 0) {
+			free(s->temp_tables[i]);
+			s->temp_tables[i] = s->temp_tables[--s->n_temp];
+			return;
+		}
+	}
+}
+
+/* ---- own errors ---- */
+
+void ws_session_set_error(struct ws_session *s, unsigned code, const char *sqlstate, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->err_code = code;
+	snprintf(s->err_sqlstate, sizeof(s->err_sqlstate), "%s", sqlstate ? sqlstate : "HY000");
+	va_start(ap, fmt);
+	vsnprintf(s->err_msg, sizeof(s->err_msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- replica connections ---- */
+
+#define REPLICA_RETRY_MS 1000
+
+void ws_session_replica_failed(struct ws_session *s, size_t idx)
+{
+	struct ws_conn *c = &s->replicas[idx];
+	const struct ws_real *R = ws_real();
+
+	if (c->mysql) {
+		if (s->last == c->mysql) {
+			s->last = NULL;
+			s->last_node = -1;
+		}
+		ws_guard_enter();
+		R->mysql_close(c->mysql);
+		ws_guard_leave();
+		c->mysql = NULL;
+	}
+	c->failed = true;
+	c->applied_gen = 0;
+	c->retry_at_ms = ws_now_ms() + REPLICA_RETRY_MS;
+}
+
+/* Append src to buf as a SQL value: a number as is, anything else quoted. */
+static size_t put_value(char *buf, size_t pos, size_t cap, const char *name, const char *v)
+{
+	size_t n = strlen(v);
+	bool numeric = n > 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (i == 0 && v[i] == '-') || v[i] == '.'))
+			numeric = false;
+	if (n == 0 && strncasecmp(name, "character_set_", 14) == 0) {
+		/* character_set_results = NULL is reported as an empty value. */
+		if (pos + 4 < cap)
+			memcpy(buf + pos, "NULL", 4);
+		return pos + 4;
+	}
+	if (numeric) {
+		if (pos + n < cap)
+			memcpy(buf + pos, v, n);
+		return pos + n;
+	}
+	if (pos < cap)
+		buf[pos] = '\'';
+	pos++;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '\'' || v[i] == '\\') {
+			if (pos < cap)
+				buf[pos] = '\\';
+			pos++;
+		}
+		if (pos < cap)
+			buf[pos] = v[i];
+		pos++;
+	}
+	if (pos < cap)
+		buf[pos] = '\'';
+	return pos + 1;
+}
+
+static size_t put_str(char *buf, size_t pos, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (pos + n < cap)
+		memcpy(buf + pos, s, n);
+	return pos + n;
+}
+
+/* Build "SET SESSION a=…, b=…" for the variables changed after `since`. The
+ * character sets come first: setting one resets the matching collation, so a
+ * collation must be set after them. */
+static size_t build_set(const struct ws_session *s, uint64_t since, char *buf, size_t cap)
+{
+	size_t pos = 0;
+	bool first = true;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < s->n_vars; i++) {
+			const struct ws_var *v = &s->vars[i];
+			bool charset = strncasecmp(v->name, "character_set_", 14) == 0;
+
+			if (v->gen <= since || charset != (pass == 0))
+				continue;
+			pos = put_str(buf, pos, cap, first ? "SET SESSION " : ", ");
+			first = false;
+			/* Names come from the server's own tracking data; backquote them anyway. */
+			pos = put_str(buf, pos, cap, "`");
+			pos = put_str(buf, pos, cap, v->name);
+			pos = put_str(buf, pos, cap, "`=");
+			pos = put_value(buf, pos, cap, v->name, v->value);
+		}
+	}
+	if (pos < cap)
+		buf[pos] = '\0';
+	return pos;
+}
+
+/* Bring a replica connection up to the session's state. 0 or -1. */
+static int apply_state(struct ws_session *s, struct ws_conn *c)
+{
+	const struct ws_real *R = ws_real();
+	char stack[2048], *buf = stack;
+	size_t n;
+	int r = 0;
+
+	if (s->db_gen > c->applied_gen && s->cur_db) {
+		ws_guard_enter();
+		r = R->mysql_select_db(c->mysql, s->cur_db);
+		ws_guard_leave();
+		if (r) {
+			ws_log(WS_LOG_INFO, "replica %u: USE %s failed: %s", c->node, s->cur_db,
+			       R->mysql_error(c->mysql));
+			return -1;
+		}
+	}
+	n = build_set(s, c->applied_gen, stack, sizeof(stack));
+	if (n >= sizeof(stack)) {
+		buf = malloc(n + 1);
+		if (!buf)
+			return -1;
+		build_set(s, c->applied_gen, buf, n + 1);
+	}
+	if (n > 0) {
+		ws_guard_enter();
+		r = R->mysql_real_query(c->mysql, buf, n);
+		ws_guard_leave();
+		if (r)
+			ws_log(WS_LOG_INFO, "replica %u: session state replay failed: %s", c->node,
+			       R->mysql_error(c->mysql));
+	}
+	if (buf != stack)
+		free(buf);
+	if (r)
+		return -1;
+	c->applied_gen = s->state_gen;
+	return 0;
+}
+
+MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_conn *c = &s->replicas[idx];
+	const struct ws_addr *a = &s->cluster->replicas[c->node];
+
+	if (c->failed) {
+		if (ws_now_ms() < c->retry_at_ms)
+			return NULL;
+		c->failed = false;
+	}
+	if (!c->mysql) {
+		MYSQL *m;
+
+		ws_guard_enter();
+		m = R->mysql_init(NULL);
+		ws_guard_leave();
+		if (!m) {
+			ws_session_replica_failed(s, idx);
+			return NULL;
+		}
+		c->mysql = m;
+		ws_session_apply_options(s, m);
+		ws_guard_enter();
+		/* Multi-statements: the consistency wait rides in front of a read. */
+		m = R->mysql_real_connect(m, a->is_socket ? NULL : a->host, s->user, s->password, s->db,
+					  a->port, a->is_socket ? a->host : NULL,
+					  s->client_flag | CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS);
+		ws_guard_leave();
+		if (!m) {
+			ws_log(WS_LOG_INFO, "replica %s:%u refused the connection: %s; no reads for %u ms",
+			       a->host, a->port, R->mysql_error(c->mysql), REPLICA_RETRY_MS);
+			ws_session_replica_failed(s, idx);
+			return NULL;
+		}
+		c->applied_gen = 0;
+		c->conn_gen++;
+		ws_log(WS_LOG_DEBUG, "replica %s:%u connected", a->host, a->port);
+	}
+	if (c->applied_gen < s->state_gen && apply_state(s, c) < 0) {
+		ws_session_replica_failed(s, idx);
+		return NULL;
+	}
+	return c->mysql;
 }

@@ -6,24 +6,118 @@
  * created while a configuration with clusters is active; for every other handle
  * lookups return NULL and the shims pass through.
  *
- * Concurrency: the table itself is thread-safe. An entry belongs to the thread
- * that uses its handle (the C API's one-handle-one-thread contract); the table
- * never touches an entry's fields except `mysql` and `next`.
+ * What a managed handle carries:
+ *  - how the application connected (arguments and every mysql_options* call), so
+ *    replica connections are made exactly alike: same user, TLS, charset, attrs;
+ *  - the session state to carry to replicas: the primary reports every session
+ *    variable and schema change in its OK packets (session tracking, enabled on
+ *    connect), and each replica connection is brought up to date before its next
+ *    read;
+ *  - the replica connections (opened lazily) and which connection ran the last
+ *    statement (it answers mysql_errno, mysql_store_result, …);
+ *  - transaction/lock state that pins statements to the primary.
+ *
+ * Concurrency: the table is thread-safe; an entry belongs to the thread using
+ * its handle (the C API's one-handle-one-thread contract).
  */
 #ifndef WS_SESSION_H
 #define WS_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <mysql.h>
+
+#include "hmap.h"
+#include "topology.h"
 
 struct ws_cluster;
 
+/* One recorded mysql_options / mysql_options4 / mysql_optionsv / mysql_ssl_set call. */
+enum ws_opt_kind {
+	WS_OPT_NONE,   /* no value (NULL) */
+	WS_OPT_UINT,   /* const unsigned int * */
+	WS_OPT_ULONG,  /* const unsigned long * */
+	WS_OPT_BOOL,   /* const my_bool * */
+	WS_OPT_STR,    /* const char * */
+	WS_OPT_STR2,   /* const char *, const char * (connect attributes) */
+	WS_OPT_PTR,    /* an application pointer passed on as is (callbacks, unknown options) */
+	WS_OPT_PTR2,   /* two such pointers */
+	WS_OPT_SSL_SET /* mysql_ssl_set(key, cert, ca, capath, cipher) */
+};
+
+struct ws_optrec {
+	int option;                 /* enum mysql_option */
+	enum ws_opt_kind kind;
+	bool value_was_null;        /* the application passed NULL as the value */
+	union {
+		unsigned int u;
+		unsigned long ul;
+		my_bool b;
+	} v;
+	char *s[5];                 /* owned strings (STR, STR2, SSL_SET) */
+	void *p[2];                 /* PTR, PTR2 */
+};
+
+/* A session variable as the primary last reported it. */
+struct ws_var {
+	char *name;
+	char *value;
+	uint64_t gen;   /* state generation of its last change */
+};
+
+/* A replica connection of one application handle. */
+struct ws_conn {
+	MYSQL *mysql;           /* NULL until first needed */
+	unsigned node;          /* index into the cluster's replica list */
+	uint64_t applied_gen;   /* session state generation it has applied */
+	bool failed;            /* refused, lost, or state replay failed: no reads */
+	uint64_t retry_at_ms;   /* when a failed connection may be tried again */
+	uint64_t conn_gen;      /* bumped on every (re)connect: statements prepared on an
+				   older connection must be prepared again */
+};
+
 struct ws_session {
-	MYSQL *mysql;                     /* the application's handle (the key) */
-	struct ws_session *next;          /* bucket chain; owned by the table */
-	const struct ws_cluster *cluster; /* NULL: connected, but not to a cluster */
+	struct ws_hnode hnode;            /* key: the MYSQL * */
+	MYSQL *mysql;                     /* the application's handle = the primary connection */
+	const struct ws_cluster *cluster; /* NULL: not (or not yet) connected to a cluster */
 	bool connected;
+
+	/* How the application connected. */
+	char *user, *password, *db;
+	unsigned long client_flag;
+	struct ws_optrec *opts;
+	size_t n_opts, cap_opts;
+
+	/* Session state to carry to replicas. */
+	struct ws_var *vars;
+	size_t n_vars, cap_vars;
+	char *cur_db;                     /* NULL: none selected */
+	uint64_t db_gen;
+	uint64_t state_gen;               /* bumped on every change */
+	bool state_unknown;               /* lost track (reset, change_user): reads go to the primary */
+	bool collation_pending;           /* the charset changed: read collation_connection */
+
+	/* Routing. */
+	MYSQL *last;                      /* ran the last statement; NULL = the primary */
+	int last_node;                    /* replica index of `last`, -1 = primary */
+	struct ws_conn *replicas;
+	size_t n_replicas;
+	int ro_trx;                       /* replica holding a START TRANSACTION READ ONLY, or -1 */
+	bool locked_tables;               /* LOCK TABLES until UNLOCK TABLES */
+	char **temp_tables;               /* temporary tables this session created */
+	size_t n_temp, cap_temp;
+	int next_route;                   /* enum wescale_route for the next statement only */
+	int consistency;                  /* enum wescale_consistency of this handle */
+	int flavor;                       /* enum ws_gtid_flavor of the primary, -1 unknown */
+	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */
+	bool wm_broken;                   /* lost track of them: reads needing them use the primary */
+
+	/* An error raised by libwescale itself (not by a server), reported by
+	 * mysql_errno/mysql_error/mysql_sqlstate until the next statement. */
+	unsigned err_code;
+	char err_sqlstate[6];
+	char err_msg[512];
 };
 
 /* The entry for `mysql`, or NULL. Borrowed: valid until ws_session_detach(mysql). */
@@ -33,14 +127,57 @@ struct ws_session *ws_session_get(const MYSQL *mysql);
  * handle at the same address that was never closed. NULL on allocation failure. */
 struct ws_session *ws_session_attach(MYSQL *mysql);
 
-/* Remove and free the entry for `mysql`; no-op when there is none. */
+/* Remove the entry for `mysql`, close its replica connections, free it. */
 void ws_session_detach(const MYSQL *mysql);
 
 /* Number of entries (for tests and stats). */
 size_t ws_session_count(void);
 
-/* In a child after fork(): the locks may have been held by threads that do not
- * exist in the child; make them usable again. Entries are kept. */
+/* In a child after fork(): make the table's locks usable again. */
 void ws_session_atfork_child(void);
+
+/* Record a mysql_options-family call so replica connections repeat it.
+ * Returns 0 or -ENOMEM. */
+int ws_session_record_option(struct ws_session *s, int option, const void *arg1, const void *arg2);
+int ws_session_record_ssl(struct ws_session *s, const char *key, const char *cert, const char *ca,
+			  const char *capath, const char *cipher);
+
+/* Remember the connect arguments (after a successful mysql_real_connect). */
+int ws_session_set_connect_args(struct ws_session *s, const char *user, const char *passwd, const char *db,
+				unsigned long client_flag);
+
+/* Session state reported by the primary. set_var returns 1 when the value
+ * changed, 0 when it did not (or the variable is never carried), -ENOMEM;
+ * set_db returns 0 or -ENOMEM. */
+int ws_session_set_var(struct ws_session *s, const char *name, size_t name_len, const char *value,
+		       size_t value_len);
+int ws_session_set_db(struct ws_session *s, const char *db, size_t len);
+/* Forget the session state and close replica connections (change_user, reset). */
+void ws_session_reset_state(struct ws_session *s);
+
+/* Temporary tables created by this session. */
+int ws_session_add_temp(struct ws_session *s, const char *name, size_t len);
+void ws_session_drop_temp(struct ws_session *s, const char *name, size_t len);
+
+/* Set / clear libwescale's own error on the handle. */
+void ws_session_set_error(struct ws_session *s, unsigned code, const char *sqlstate, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static inline void ws_session_clear_error(struct ws_session *s) { s->err_code = 0; }
+
+/*
+ * A ready connection to replica `idx`: connected (with the application's options
+ * and credentials) and brought up to the session's state. NULL when it cannot be
+ * used now (refused, failed, in back-off): it is then marked failed.
+ */
+MYSQL *ws_session_replica(struct ws_session *s, size_t idx);
+
+/* Close replica idx's connection and keep it out of use for a while. */
+void ws_session_replica_failed(struct ws_session *s, size_t idx);
+
+/* Apply the application's recorded options to a fresh handle (also used for
+ * reconnects). Returns 0, or -1 when an option was refused. */
+int ws_session_apply_options(const struct ws_session *s, MYSQL *target);
+
+uint64_t ws_now_ms(void);
 
 #endif /* WS_SESSION_H */

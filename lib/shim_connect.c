@@ -10,6 +10,7 @@
 #include "global.h"
 #include "log.h"
 #include "real.h"
+#include "route.h"
 #include "session.h"
 
 WS_ENTRY(mysql_init, libmysqlclient_18);
@@ -62,6 +63,11 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 	if (r && s) {
 		s->connected = true;
 		s->cluster = ws_config_find_cluster(cfg, host ? host : "localhost", port, unix_socket);
+		if (s->cluster) {
+			if (ws_session_set_connect_args(s, user, passwd, db, clientflag) < 0)
+				s->state_unknown = true;
+			ws_route_on_connect(s);
+		}
 	}
 	ws_log(WS_LOG_DEBUG, "mysql_real_connect(%s:%u) intercepted: %s%s", host ? host : "localhost",
 	       port, !r ? "failed" : s && s->cluster ? "cluster " : "pass-through",

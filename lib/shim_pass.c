@@ -9,6 +9,7 @@
 
 #include "real.h"
 #include "route.h"
+#include "stmt.h"
 
 #define WS_FAIL_MISSING(ret, name)          \
 	do {                                \
@@ -64,6 +65,103 @@
 		ws_guard_leave();                       \
 		return r_;                              \
 	}
+
+/* PRIM: a call that talks to the server on the application's own connection. */
+#define WS_GEN_PRIM(ret, name, params, args, node)      \
+	WS_ENTRY(name, node);                           \
+	ret WS_FN(name) params                          \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		ret r_;                                 \
+		if (WS_UNLIKELY(!R->name))              \
+			WS_FAIL_MISSING(ret, name);     \
+		if (!ws_guarded())                      \
+			ws_route_reset_last(a1);        \
+		ws_guard_enter();                       \
+		r_ = R->name args;                      \
+		ws_guard_leave();                       \
+		return r_;                              \
+	}
+#define WS_GEN_PRIM2(ret, name, params, args, node)     \
+	WS_ENTRY(name, node);                           \
+	ret WS_FN(name) params                          \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		ret r_;                                 \
+		if (WS_UNLIKELY(!R->name))              \
+			WS_FAIL_MISSING(ret, name);     \
+		if (!ws_guarded())                      \
+			ws_route_reset_last(a2);        \
+		ws_guard_enter();                       \
+		r_ = R->name args;                      \
+		ws_guard_leave();                       \
+		return r_;                              \
+	}
+#define WS_GEN_VOID_PRIM(name, params, args, node)      \
+	WS_ENTRY(name, node);                           \
+	void WS_FN(name) params                         \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		if (WS_UNLIKELY(!R->name)) {            \
+			ws_real_missing(#name);         \
+			return;                         \
+		}                                       \
+		if (!ws_guarded())                      \
+			ws_route_reset_last(a1);        \
+		ws_guard_enter();                       \
+		R->name args;                           \
+		ws_guard_leave();                       \
+	}
+
+/* SLAST: a statement call answered by the statement handle that executed last. */
+#define WS_GEN_SLAST(ret, name, params, args, node)     \
+	WS_ENTRY(name, node);                           \
+	ret WS_FN(name) params                          \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		ret r_;                                 \
+		if (WS_UNLIKELY(!R->name))              \
+			WS_FAIL_MISSING(ret, name);     \
+		if (!ws_guarded())                      \
+			a1 = ws_stmt_last(a1);          \
+		ws_guard_enter();                       \
+		r_ = R->name args;                      \
+		ws_guard_leave();                       \
+		return r_;                              \
+	}
+#define WS_GEN_VOID_SLAST(name, params, args, node)     \
+	WS_ENTRY(name, node);                           \
+	void WS_FN(name) params                         \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		if (WS_UNLIKELY(!R->name)) {            \
+			ws_real_missing(#name);         \
+			return;                         \
+		}                                       \
+		if (!ws_guarded())                      \
+			a1 = ws_stmt_last(a1);          \
+		ws_guard_enter();                       \
+		R->name args;                           \
+		ws_guard_leave();                       \
+	}
+/* SPRIM/SPRIM2: statement calls that run on the primary's statement. */
+#define WS_GEN_SPRIM_N(ret, name, params, args, node, stmt_arg) \
+	WS_ENTRY(name, node);                           \
+	ret WS_FN(name) params                          \
+	{                                               \
+		const struct ws_real *R = ws_real();    \
+		ret r_;                                 \
+		if (WS_UNLIKELY(!R->name))              \
+			WS_FAIL_MISSING(ret, name);     \
+		if (!ws_guarded())                      \
+			ws_stmt_on_primary(stmt_arg);   \
+		ws_guard_enter();                       \
+		r_ = R->name args;                      \
+		ws_guard_leave();                       \
+		return r_;                              \
+	}
+#define WS_GEN_SPRIM(ret, name, params, args, node) WS_GEN_SPRIM_N(ret, name, params, args, node, a1)
+#define WS_GEN_SPRIM2(ret, name, params, args, node) WS_GEN_SPRIM_N(ret, name, params, args, node, a2)
 
 #define WS_GEN_HOOK(ret, name, params, args, node)
 #define WS_GEN_VARG(ret, name, params, args, node)

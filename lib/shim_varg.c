@@ -2,31 +2,34 @@
  * shim_varg.c — the variadic calls of the client API.
  *
  * C cannot forward "..." as such. mysql_load_plugin has a va_list twin in the
- * real library; for the others, the number of extra arguments depends on the
- * option, and we read exactly what Connector/C itself reads for that option.
+ * real library. For the option calls, how many extra values the callee reads
+ * depends on the option (and libmariadb calls mysql_optionsv on itself through
+ * our export, e.g. MARIADB_OPT_STATUS_CALLBACK with two values), so we pass on
+ * a fixed number of pointer-sized values and let the callee read what it needs.
+ *
+ * Why that is safe: on the register-passing ABIs this library supports (x86-64
+ * SysV: 6 integer registers; AArch64: 8), the fixed parameters plus WS_VA_EXTRA
+ * extra values all fit in argument registers, which va_start saves. Reading a
+ * value the caller did not pass yields an unspecified register value, never a
+ * fault, and it is forwarded to a callee that ignores it.
  */
 #include <stdarg.h>
 #include <stddef.h>
 
 #include "real.h"
+#include "session.h"
 
-/* Connector/C's mysql_optionsv reads two values for these options, one otherwise. */
-static unsigned optionsv_extra(enum mysql_option option)
-{
-	switch (option) {
-	case MYSQL_OPT_CONNECT_ATTR_ADD:
-	case MARIADB_OPT_USERDATA:
-		return 2;
-	default:
-		return 1;
-	}
-}
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "shim_varg.c forwards variadic arguments by register; check the ABI before porting"
+#endif
+
+#define WS_VA_EXTRA 4 /* (MYSQL *, option) + 4 = the 6 integer argument registers of x86-64 */
 
 WS_ENTRY(mysql_optionsv, libmariadb_3);
 int WS_FN(mysql_optionsv)(MYSQL *mysql, enum mysql_option option, ...)
 {
 	const struct ws_real *R = ws_real();
-	void *arg1, *arg2 = NULL;
+	void *x[WS_VA_EXTRA];
 	va_list ap;
 	int r;
 
@@ -35,16 +38,19 @@ int WS_FN(mysql_optionsv)(MYSQL *mysql, enum mysql_option option, ...)
 		return 1;
 	}
 	va_start(ap, option);
-	arg1 = va_arg(ap, void *);
-	if (optionsv_extra(option) == 2)
-		arg2 = va_arg(ap, void *);
+	for (unsigned i = 0; i < WS_VA_EXTRA; i++)
+		x[i] = va_arg(ap, void *);
 	va_end(ap);
 	ws_guard_enter();
-	if (optionsv_extra(option) == 2)
-		r = R->mysql_optionsv(mysql, option, arg1, arg2);
-	else
-		r = R->mysql_optionsv(mysql, option, arg1);
+	r = R->mysql_optionsv(mysql, option, x[0], x[1], x[2], x[3]);
 	ws_guard_leave();
+	if (r == 0 && !ws_guarded()) {
+		/* Recorded so replica connections are made with the same options. */
+		struct ws_session *s = ws_session_get(mysql);
+
+		if (s && ws_session_record_option(s, option, x[0], x[1]) < 0)
+			s->state_unknown = true;
+	}
 	return r;
 }
 
@@ -52,7 +58,7 @@ WS_ENTRY(mysql_get_optionv, libmysqlclient_18);
 int WS_FN(mysql_get_optionv)(MYSQL *mysql, enum mysql_option option, void *arg, ...)
 {
 	const struct ws_real *R = ws_real();
-	void *x1 = NULL, *x2 = NULL;
+	void *x[WS_VA_EXTRA - 1];
 	va_list ap;
 	int r;
 
@@ -61,23 +67,12 @@ int WS_FN(mysql_get_optionv)(MYSQL *mysql, enum mysql_option option, void *arg, 
 		return 1;
 	}
 	va_start(ap, arg);
-	ws_guard_enter();
-	switch (option) {
-	case MYSQL_OPT_CONNECT_ATTRS: /* (&keys, &values, &count) */
-		x1 = va_arg(ap, void *);
-		x2 = va_arg(ap, void *);
-		r = R->mysql_get_optionv(mysql, option, arg, x1, x2);
-		break;
-	case MARIADB_OPT_USERDATA: /* (key, &value) */
-		x1 = va_arg(ap, void *);
-		r = R->mysql_get_optionv(mysql, option, arg, x1);
-		break;
-	default:
-		r = R->mysql_get_optionv(mysql, option, arg);
-		break;
-	}
-	ws_guard_leave();
+	for (unsigned i = 0; i < WS_VA_EXTRA - 1; i++)
+		x[i] = va_arg(ap, void *);
 	va_end(ap);
+	ws_guard_enter();
+	r = R->mysql_get_optionv(mysql, option, arg, x[0], x[1], x[2]);
+	ws_guard_leave();
 	return r;
 }
 
@@ -85,6 +80,7 @@ WS_ENTRY(mariadb_get_infov, libmariadb_3);
 my_bool WS_FN(mariadb_get_infov)(MYSQL *mysql, enum mariadb_value value, void *arg, ...)
 {
 	const struct ws_real *R = ws_real();
+	void *x[WS_VA_EXTRA - 1];
 	va_list ap;
 	my_bool r;
 
@@ -93,20 +89,12 @@ my_bool WS_FN(mariadb_get_infov)(MYSQL *mysql, enum mariadb_value value, void *a
 		return 1;
 	}
 	va_start(ap, arg);
-	ws_guard_enter();
-	switch (value) {
-	case MARIADB_CHARSET_NAME: /* (&cs, const char *name) */
-		r = R->mariadb_get_infov(mysql, value, arg, va_arg(ap, const char *));
-		break;
-	case MARIADB_CHARSET_ID: /* (&cs, unsigned int nr) */
-		r = R->mariadb_get_infov(mysql, value, arg, va_arg(ap, unsigned int));
-		break;
-	default:
-		r = R->mariadb_get_infov(mysql, value, arg);
-		break;
-	}
-	ws_guard_leave();
+	for (unsigned i = 0; i < WS_VA_EXTRA - 1; i++)
+		x[i] = va_arg(ap, void *);
 	va_end(ap);
+	ws_guard_enter();
+	r = R->mariadb_get_infov(mysql, value, arg, x[0], x[1], x[2]);
+	ws_guard_leave();
 	return r;
 }
 
@@ -130,18 +118,12 @@ struct st_mysql_client_plugin *WS_FN(mysql_load_plugin)(struct st_mysql *mysql, 
 	return p;
 }
 
-/*
- * The binlog API's option calls take at most two values (MARIADB_RPL_FILENAME:
- * name and length; MARIADB_RPL_HOST: host and port… ); the rest take one. We
- * pass two pointer-sized values on: the callee reads what the option needs.
- * Reading an extra unpassed argument is harmless on the register-passing ABIs
- * this library targets (x86-64, AArch64), where the slot was saved by va_start.
- */
+/* The binlog API's option calls: the same forwarding as mysql_optionsv. */
 WS_ENTRY(mariadb_rpl_optionsv, libmariadb_3);
 int WS_FN(mariadb_rpl_optionsv)(MARIADB_RPL *rpl, enum mariadb_rpl_option option, ...)
 {
 	const struct ws_real *R = ws_real();
-	void *x1, *x2;
+	void *x[WS_VA_EXTRA];
 	va_list ap;
 	int r;
 
@@ -150,11 +132,11 @@ int WS_FN(mariadb_rpl_optionsv)(MARIADB_RPL *rpl, enum mariadb_rpl_option option
 		return 1;
 	}
 	va_start(ap, option);
-	x1 = va_arg(ap, void *);
-	x2 = va_arg(ap, void *);
+	for (unsigned i = 0; i < WS_VA_EXTRA; i++)
+		x[i] = va_arg(ap, void *);
 	va_end(ap);
 	ws_guard_enter();
-	r = R->mariadb_rpl_optionsv(rpl, option, x1, x2);
+	r = R->mariadb_rpl_optionsv(rpl, option, x[0], x[1], x[2], x[3]);
 	ws_guard_leave();
 	return r;
 }
@@ -163,7 +145,7 @@ WS_ENTRY(mariadb_rpl_get_optionsv, libmariadb_3);
 int WS_FN(mariadb_rpl_get_optionsv)(MARIADB_RPL *rpl, enum mariadb_rpl_option option, ...)
 {
 	const struct ws_real *R = ws_real();
-	void *x1, *x2;
+	void *x[WS_VA_EXTRA];
 	va_list ap;
 	int r;
 
@@ -172,11 +154,11 @@ int WS_FN(mariadb_rpl_get_optionsv)(MARIADB_RPL *rpl, enum mariadb_rpl_option op
 		return 1;
 	}
 	va_start(ap, option);
-	x1 = va_arg(ap, void *);
-	x2 = va_arg(ap, void *);
+	for (unsigned i = 0; i < WS_VA_EXTRA; i++)
+		x[i] = va_arg(ap, void *);
 	va_end(ap);
 	ws_guard_enter();
-	r = R->mariadb_rpl_get_optionsv(rpl, option, x1, x2);
+	r = R->mariadb_rpl_get_optionsv(rpl, option, x[0], x[1], x[2], x[3]);
 	ws_guard_leave();
 	return r;
 }

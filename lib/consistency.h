@@ -1,0 +1,50 @@
+/*
+ * consistency.h — read-after-write consistency (DESIGN.md §4).
+ *
+ * Writes on the primary report their GTID in the OK packet (MariaDB: the
+ * tracked variable last_gtid; MySQL: session_track_gtids = OWN_GTID); it raises
+ * the handle's watermark (`session`) and the process's (`instance`). A read may
+ * go to a replica known to cover the level's watermark at no cost; otherwise the
+ * replica runs MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET first, in the same
+ * round trip for text statements, and the read moves to the primary when the
+ * wait times out. A successful wait teaches the replica's known position.
+ */
+#ifndef WS_CONSISTENCY_H
+#define WS_CONSISTENCY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "topology.h"
+
+struct ws_session;
+
+/* Take a GTID (set) text reported by the primary after a write. */
+void ws_consistency_note_gtid(struct ws_session *s, const char *text, size_t len);
+
+/*
+ * The watermark a read at `level` must see, into *need. Returns 0 (possibly an
+ * empty watermark: no requirement), or -1 when consistency cannot be proven
+ * (the global position could not be read, too many GTID sources): the read must
+ * go to the primary.
+ */
+int ws_consistency_need(struct ws_session *s, int level, struct ws_wm *need);
+
+/* Is replica idx of the session's cluster known to cover need? */
+bool ws_consistency_replica_has(struct ws_session *s, size_t idx, const struct ws_wm *need);
+
+/* A successful wait on replica idx: it now covers need. */
+void ws_consistency_learned(struct ws_session *s, size_t idx, const struct ws_wm *need);
+
+/*
+ * "SELECT MASTER_GTID_WAIT('…', t)" (MariaDB) or
+ * "SELECT WAIT_FOR_EXECUTED_GTID_SET('…', t)" (MySQL) for need, with the
+ * cluster's consistency_timeout_ms, built from the numbers in need (never from
+ * server text). Like snprintf: returns the length the statement needs.
+ */
+size_t ws_consistency_wait_sql(struct ws_session *s, const struct ws_wm *need, char *buf, size_t size);
+
+/* Did a wait statement's single value mean success? ("0" for both flavours) */
+bool ws_consistency_wait_ok(const char *value);
+
+#endif /* WS_CONSISTENCY_H */

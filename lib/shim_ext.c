@@ -1,0 +1,47 @@
+/*
+ * shim_ext.c — the wescale_* extension calls (include/wescale.h).
+ */
+#include "real.h"
+#include "route.h"
+#include "session.h"
+#include "wescale.h"
+
+static struct ws_session *managed_session(MYSQL *mysql)
+{
+	struct ws_session *s = mysql ? ws_session_get(mysql) : NULL;
+
+	return s && s->cluster ? s : NULL;
+}
+
+WS_EXPORT int wescale_route_next(MYSQL *mysql, enum wescale_route route)
+{
+	struct ws_session *s = managed_session(mysql);
+
+	if (!s || (int)route < WESCALE_ROUTE_AUTO || route > WESCALE_ROUTE_REPLICA)
+		return WESCALE_ER_BAD_ARGUMENT;
+	s->next_route = route;
+	return 0;
+}
+
+WS_EXPORT int wescale_set_consistency(MYSQL *mysql, enum wescale_consistency level)
+{
+	struct ws_session *s = managed_session(mysql);
+
+	if (!s || (int)level < WESCALE_CONSISTENCY_EVENTUAL || level > WESCALE_CONSISTENCY_PRIMARY)
+		return WESCALE_ER_BAD_ARGUMENT;
+	s->consistency = level;
+	return 0;
+}
+
+WS_EXPORT int wescale_last_backend(MYSQL *mysql, char *buf, size_t size)
+{
+	struct ws_session *s;
+
+	if (!buf || size == 0)
+		return WESCALE_ER_BAD_ARGUMENT;
+	buf[0] = '\0';
+	s = managed_session(mysql);
+	if (!s || ws_route_last_backend(s, buf, size) < 0)
+		return WESCALE_ER_BAD_ARGUMENT;
+	return 0;
+}

@@ -1,0 +1,349 @@
+/*
+ * shim_query.c — the entry points that run statements or change session state
+ * on a handle: routed for managed handles (route.c), plain forwards otherwise.
+ */
+#include <string.h>
+
+#include "real.h"
+#include "route.h"
+#include "session.h"
+
+/* The handle's session when it is managed and this is the application's own
+ * call (not one the real library makes on itself). */
+static inline struct ws_session *managed(MYSQL *m)
+{
+	struct ws_session *s;
+
+	if (ws_guarded())
+		return NULL;
+	s = ws_session_get(m);
+	return s && s->cluster ? s : NULL;
+}
+
+#define REAL_OR_FAIL(name, fail)                        \
+	const struct ws_real *R = ws_real();            \
+	if (WS_UNLIKELY(!R->name)) {                    \
+		ws_real_missing(#name);                 \
+		return fail;                            \
+	}
+
+WS_ENTRY(mysql_real_query, libmysqlclient_18);
+int WS_FN(mysql_real_query)(MYSQL *mysql, const char *q, unsigned long length)
+{
+	REAL_OR_FAIL(mysql_real_query, 1);
+	struct ws_session *s = q ? managed(mysql) : NULL;
+	int r;
+
+	if (s)
+		return ws_route_query(s, q, length, false);
+	ws_guard_enter();
+	r = R->mysql_real_query(mysql, q, length);
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_query, libmysqlclient_18);
+int WS_FN(mysql_query)(MYSQL *mysql, const char *q)
+{
+	REAL_OR_FAIL(mysql_query, 1);
+	struct ws_session *s = q ? managed(mysql) : NULL;
+	int r;
+
+	if (s)
+		return ws_route_query(s, q, strlen(q), false);
+	ws_guard_enter();
+	r = R->mysql_query(mysql, q);
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_send_query, libmysqlclient_18);
+int WS_FN(mysql_send_query)(MYSQL *mysql, const char *q, unsigned long length)
+{
+	REAL_OR_FAIL(mysql_send_query, 1);
+	struct ws_session *s = q ? managed(mysql) : NULL;
+	int r;
+
+	if (s)
+		return ws_route_query(s, q, length, true);
+	ws_guard_enter();
+	r = R->mysql_send_query(mysql, q, length);
+	ws_guard_leave();
+	return r;
+}
+
+/* Results of a statement that was sent (send_query) or of the next statement of
+ * a multi-statement text: read from the connection that ran it; what the primary
+ * reports about session state is taken in. */
+WS_ENTRY(mysql_read_query_result, libmysqlclient_18);
+my_bool WS_FN(mysql_read_query_result)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_read_query_result, 1);
+	struct ws_session *s = managed(mysql);
+	MYSQL *target = s && s->last ? s->last : mysql;
+	my_bool r;
+
+	ws_guard_enter();
+	r = R->mysql_read_query_result(target);
+	ws_guard_leave();
+	if (s && !s->last && r == 0)
+		ws_route_after_primary(s);
+	return r;
+}
+
+WS_ENTRY(mysql_next_result, libmysqlclient_18);
+int WS_FN(mysql_next_result)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_next_result, -1);
+	struct ws_session *s = managed(mysql);
+	MYSQL *target = s && s->last ? s->last : mysql;
+	int r;
+
+	ws_guard_enter();
+	r = R->mysql_next_result(target);
+	ws_guard_leave();
+	if (s && !s->last && r == 0)
+		ws_route_after_primary(s);
+	return r;
+}
+
+/* Calls that run on the primary and change session state: afterwards, what the
+ * primary reported is carried to the replicas. */
+WS_ENTRY(mysql_select_db, libmysqlclient_18);
+int WS_FN(mysql_select_db)(MYSQL *mysql, const char *db)
+{
+	REAL_OR_FAIL(mysql_select_db, 1);
+	struct ws_session *s = managed(mysql);
+	int r;
+
+	if (s) {
+		ws_session_clear_error(s);
+		s->last = NULL;
+		s->last_node = -1;
+	}
+	ws_guard_enter();
+	r = R->mysql_select_db(mysql, db);
+	ws_guard_leave();
+	if (s && r == 0) {
+		ws_route_after_primary(s);
+		if (db && ws_session_set_db(s, db, strlen(db)) < 0)
+			s->state_unknown = true;
+	}
+	return r;
+}
+
+WS_ENTRY(mysql_set_character_set, libmysqlclient_18);
+int WS_FN(mysql_set_character_set)(MYSQL *mysql, const char *csname)
+{
+	REAL_OR_FAIL(mysql_set_character_set, 1);
+	struct ws_session *s = managed(mysql);
+	int r;
+
+	if (s) {
+		ws_session_clear_error(s);
+		s->last = NULL;
+		s->last_node = -1;
+	}
+	ws_guard_enter();
+	r = R->mysql_set_character_set(mysql, csname);
+	ws_guard_leave();
+	if (s && r == 0)
+		ws_route_after_primary(s);
+	return r;
+}
+
+WS_ENTRY(mysql_change_user, libmysqlclient_18);
+my_bool WS_FN(mysql_change_user)(MYSQL *mysql, const char *user, const char *passwd, const char *db)
+{
+	REAL_OR_FAIL(mysql_change_user, 1);
+	struct ws_session *s = managed(mysql);
+	my_bool r;
+
+	if (s) {
+		ws_session_clear_error(s);
+		s->last = NULL;
+		s->last_node = -1;
+	}
+	ws_guard_enter();
+	r = R->mysql_change_user(mysql, user, passwd, db);
+	ws_guard_leave();
+	if (s && r == 0) {
+		/* A new session on the primary: replicas reconnect as the new user. */
+		ws_session_reset_state(s);
+		if (ws_session_set_connect_args(s, user, passwd, db, s->client_flag) < 0)
+			s->state_unknown = true;
+		ws_route_on_connect(s);
+	}
+	return r;
+}
+
+WS_ENTRY(mysql_reset_connection, libmysqlclient_18);
+int WS_FN(mysql_reset_connection)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_reset_connection, 1);
+	struct ws_session *s = managed(mysql);
+	int r;
+
+	if (s) {
+		ws_session_clear_error(s);
+		s->last = NULL;
+		s->last_node = -1;
+	}
+	ws_guard_enter();
+	r = R->mysql_reset_connection(mysql);
+	ws_guard_leave();
+	if (s && r == 0) {
+		ws_session_reset_state(s);
+		ws_route_on_connect(s);
+	}
+	return r;
+}
+
+WS_ENTRY(mysql_autocommit, libmysqlclient_18);
+my_bool WS_FN(mysql_autocommit)(MYSQL *mysql, my_bool mode)
+{
+	REAL_OR_FAIL(mysql_autocommit, 1);
+	struct ws_session *s = managed(mysql);
+	my_bool r;
+
+	if (s) {
+		ws_session_clear_error(s);
+		if (s->ro_trx >= 0)
+			ws_route_end_ro_trx(s, true);
+		s->last = NULL;
+		s->last_node = -1;
+	}
+	ws_guard_enter();
+	r = R->mysql_autocommit(mysql, mode);
+	ws_guard_leave();
+	return r;
+}
+
+static my_bool end_trx(MYSQL *mysql, bool commit)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_session *s = managed(mysql);
+	my_bool r;
+
+	if (s) {
+		ws_session_clear_error(s);
+		if (s->ro_trx >= 0)
+			return (my_bool)ws_route_end_ro_trx(s, commit);
+		s->last = NULL;
+		s->last_node = -1;
+	}
+	ws_guard_enter();
+	r = commit ? R->mysql_commit(mysql) : R->mysql_rollback(mysql);
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_commit, libmysqlclient_18);
+my_bool WS_FN(mysql_commit)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_commit, 1);
+	(void)R;
+	return end_trx(mysql, true);
+}
+
+WS_ENTRY(mysql_rollback, libmysqlclient_18);
+my_bool WS_FN(mysql_rollback)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_rollback, 1);
+	(void)R;
+	return end_trx(mysql, false);
+}
+
+/* Errors answer for the connection that ran the last statement, unless
+ * libwescale itself failed the statement. */
+WS_ENTRY(mysql_errno, libmysqlclient_18);
+unsigned int WS_FN(mysql_errno)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_errno, 0);
+	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	unsigned int r;
+
+	if (s && s->err_code)
+		return s->err_code;
+	ws_guard_enter();
+	r = R->mysql_errno(s && s->last ? s->last : mysql);
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_error, libmysqlclient_18);
+const char *WS_FN(mysql_error)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_error, "");
+	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	const char *r;
+
+	if (s && s->err_code)
+		return s->err_msg;
+	ws_guard_enter();
+	r = R->mysql_error(s && s->last ? s->last : mysql);
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_sqlstate, libmysqlclient_18);
+const char *WS_FN(mysql_sqlstate)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_sqlstate, "HY000");
+	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	const char *r;
+
+	if (s && s->err_code)
+		return s->err_sqlstate;
+	ws_guard_enter();
+	r = R->mysql_sqlstate(s && s->last ? s->last : mysql);
+	ws_guard_leave();
+	return r;
+}
+
+/* Options are recorded so replica connections are made with the same ones. */
+WS_ENTRY(mysql_options, libmysqlclient_18);
+int WS_FN(mysql_options)(MYSQL *mysql, enum mysql_option option, const void *arg)
+{
+	REAL_OR_FAIL(mysql_options, 1);
+	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	int r;
+
+	ws_guard_enter();
+	r = R->mysql_options(mysql, option, arg);
+	ws_guard_leave();
+	if (s && r == 0 && ws_session_record_option(s, option, arg, NULL) < 0)
+		s->state_unknown = true;
+	return r;
+}
+
+WS_ENTRY(mysql_options4, libmysqlclient_18);
+int WS_FN(mysql_options4)(MYSQL *mysql, enum mysql_option option, const void *arg1, const void *arg2)
+{
+	REAL_OR_FAIL(mysql_options4, 1);
+	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	int r;
+
+	ws_guard_enter();
+	r = R->mysql_options4(mysql, option, arg1, arg2);
+	ws_guard_leave();
+	if (s && r == 0 && ws_session_record_option(s, option, arg1, arg2) < 0)
+		s->state_unknown = true;
+	return r;
+}
+
+WS_ENTRY(mysql_ssl_set, libmysqlclient_18);
+int WS_FN(mysql_ssl_set)(MYSQL *mysql, const char *key, const char *cert, const char *ca,
+			     const char *capath, const char *cipher)
+{
+	REAL_OR_FAIL(mysql_ssl_set, 1);
+	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	int r;
+
+	ws_guard_enter();
+	r = R->mysql_ssl_set(mysql, key, cert, ca, capath, cipher);
+	ws_guard_leave();
+	if (s && r == 0 && ws_session_record_ssl(s, key, cert, ca, capath, cipher) < 0)
+		s->state_unknown = true;
+	return r;
+}

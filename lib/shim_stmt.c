@@ -1,0 +1,318 @@
+/*
+ * shim_stmt.c — prepared statements of managed handles (DESIGN.md §3).
+ *
+ * mysql_stmt_prepare runs on the primary, so errors and metadata are immediate.
+ * mysql_stmt_execute of a read that may go to a replica prepares the statement
+ * there (once per replica connection), binds the application's parameters and
+ * results to it, and runs it; fetch, store_result, errors… then answer from that
+ * statement handle (the SLAST wrappers in shim_pass.c). Writes, statements in a
+ * transaction, and statements that sent long data run on the primary.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "real.h"
+#include "route.h"
+#include "session.h"
+#include "stmt.h"
+
+#define REAL_OR_FAIL(name, fail)                        \
+	const struct ws_real *R = ws_real();            \
+	if (WS_UNLIKELY(!R->name)) {                    \
+		ws_real_missing(#name);                 \
+		return fail;                            \
+	}
+
+/* The statement's state when it belongs to a managed handle and this is the
+ * application's own call. */
+static struct ws_stmt *managed_stmt(MYSQL_STMT *stmt)
+{
+	return ws_guarded() ? NULL : ws_stmt_get(stmt);
+}
+
+MYSQL_STMT *ws_stmt_last(MYSQL_STMT *stmt)
+{
+	struct ws_stmt *st = ws_stmt_get(stmt);
+
+	return st && st->last ? st->last : stmt;
+}
+
+void ws_stmt_on_primary(MYSQL_STMT *stmt)
+{
+	struct ws_stmt *st = ws_stmt_get(stmt);
+
+	if (st) {
+		/* Prepared or run behind our back (non-blocking API): forget the text
+		 * so this statement stays on the primary. */
+		ws_stmt_close_replicas(st);
+		free(st->text);
+		st->text = NULL;
+	}
+}
+
+WS_ENTRY(mysql_stmt_init, libmysqlclient_18);
+MYSQL_STMT *WS_FN(mysql_stmt_init)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_stmt_init, NULL);
+	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	MYSQL_STMT *stmt;
+
+	ws_guard_enter();
+	stmt = R->mysql_stmt_init(mysql);
+	ws_guard_leave();
+	if (stmt && s && s->cluster && !ws_stmt_attach(stmt, mysql))
+		ws_log(WS_LOG_ERROR, "out of memory: prepared statement %p runs on the primary", (void *)stmt);
+	return stmt;
+}
+
+WS_ENTRY(mysql_stmt_prepare, libmysqlclient_18);
+int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long length)
+{
+	REAL_OR_FAIL(mysql_stmt_prepare, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	int r;
+
+	if (st) {
+		ws_stmt_close_replicas(st);
+		free(st->text);
+		st->text = NULL;
+		ws_stmt_copy_binds(&st->params, &st->n_params, NULL, 0);
+		ws_stmt_copy_binds(&st->results, &st->n_results, NULL, 0);
+		st->long_data = false;
+	}
+	ws_guard_enter();
+	r = R->mysql_stmt_prepare(stmt, q, length);
+	ws_guard_leave();
+	if (st && r == 0 && q) {
+		ws_classify(q, length, &st->verdict);
+		if (ws_stmt_set_text(st, q, length) < 0)
+			st->text = NULL; /* stays on the primary */
+	}
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_bind_param, libmysqlclient_18);
+my_bool WS_FN(mysql_stmt_bind_param)(MYSQL_STMT *stmt, MYSQL_BIND *bind)
+{
+	REAL_OR_FAIL(mysql_stmt_bind_param, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	my_bool r;
+
+	ws_guard_enter();
+	r = R->mysql_stmt_bind_param(stmt, bind);
+	if (st && r == 0 && ws_stmt_copy_binds(&st->params, &st->n_params, bind,
+					      (unsigned)R->mysql_stmt_param_count(stmt)) < 0) {
+		free(st->text); /* cannot bind elsewhere: keep it on the primary */
+		st->text = NULL;
+	}
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_bind_result, libmysqlclient_18);
+my_bool WS_FN(mysql_stmt_bind_result)(MYSQL_STMT *stmt, MYSQL_BIND *bind)
+{
+	REAL_OR_FAIL(mysql_stmt_bind_result, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	my_bool r;
+
+	ws_guard_enter();
+	r = R->mysql_stmt_bind_result(stmt, bind);
+	if (st && r == 0) {
+		if (ws_stmt_copy_binds(&st->results, &st->n_results, bind,
+				       R->mysql_stmt_field_count(stmt)) < 0) {
+			free(st->text);
+			st->text = NULL;
+		}
+		if (st->last)
+			r = R->mysql_stmt_bind_result(st->last, bind);
+	}
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_attr_set, libmysqlclient_18);
+my_bool WS_FN(mysql_stmt_attr_set)(MYSQL_STMT *stmt, enum enum_stmt_attr_type attr, const void *value)
+{
+	REAL_OR_FAIL(mysql_stmt_attr_set, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	my_bool r;
+
+	ws_guard_enter();
+	r = R->mysql_stmt_attr_set(stmt, attr, value);
+	ws_guard_leave();
+	if (st && r == 0 && value) {
+		unsigned long v = attr == STMT_ATTR_UPDATE_MAX_LENGTH ? (unsigned long)*(const my_bool *)value
+								     : *(const unsigned long *)value;
+		unsigned i;
+
+		for (i = 0; i < st->n_attrs && st->attrs[i].attr != attr; i++)
+			;
+		if (i < sizeof(st->attrs) / sizeof(st->attrs[0])) {
+			st->attrs[i].attr = attr;
+			st->attrs[i].value = v;
+			if (i == st->n_attrs)
+				st->n_attrs++;
+		}
+		/* Already-prepared replica copies take the new value too. */
+		ws_guard_enter();
+		for (size_t k = 0; k < st->n_rstmts; k++)
+			if (st->rstmts[k].stmt)
+				R->mysql_stmt_attr_set(st->rstmts[k].stmt, attr, value);
+		ws_guard_leave();
+	}
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_send_long_data, libmysqlclient_18);
+my_bool WS_FN(mysql_stmt_send_long_data)(MYSQL_STMT *stmt, unsigned int param, const char *data,
+					 unsigned long length)
+{
+	REAL_OR_FAIL(mysql_stmt_send_long_data, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	my_bool r;
+
+	if (st)
+		st->long_data = true; /* the data sits on the primary's statement */
+	ws_guard_enter();
+	r = R->mysql_stmt_send_long_data(stmt, param, data, length);
+	ws_guard_leave();
+	return r;
+}
+
+/* The statement prepared on replica idx's current connection, or NULL. */
+static MYSQL_STMT *replica_stmt(struct ws_session *s, struct ws_stmt *st, size_t idx)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_conn *c = &s->replicas[idx];
+	struct ws_rstmt *rs;
+	MYSQL_STMT *rst;
+
+	if (st->n_rstmts != s->n_replicas) {
+		struct ws_rstmt *n = calloc(s->n_replicas, sizeof(*n));
+
+		if (!n)
+			return NULL;
+		ws_stmt_close_replicas(st);
+		free(st->rstmts);
+		st->rstmts = n;
+		st->n_rstmts = s->n_replicas;
+	}
+	rs = &st->rstmts[idx];
+	if (rs->stmt && rs->conn_gen == c->conn_gen)
+		return rs->stmt;
+	ws_guard_enter();
+	if (rs->stmt) { /* prepared on a connection that has since been replaced */
+		R->mysql_stmt_close(rs->stmt);
+		rs->stmt = NULL;
+	}
+	rst = R->mysql_stmt_init(c->mysql);
+	if (rst) {
+		for (unsigned i = 0; i < st->n_attrs; i++) {
+			my_bool b = (my_bool)st->attrs[i].value;
+			unsigned long v = st->attrs[i].value;
+
+			R->mysql_stmt_attr_set(rst, st->attrs[i].attr,
+					       st->attrs[i].attr == STMT_ATTR_UPDATE_MAX_LENGTH ? (void *)&b : (void *)&v);
+		}
+		if (R->mysql_stmt_prepare(rst, st->text, st->len)) {
+			ws_log(WS_LOG_INFO, "prepare on replica failed (%s): statement runs on the primary",
+			       R->mysql_stmt_error(rst));
+			R->mysql_stmt_close(rst);
+			rst = NULL;
+		}
+	}
+	ws_guard_leave();
+	rs->stmt = rst;
+	rs->conn_gen = c->conn_gen;
+	return rst;
+}
+
+WS_ENTRY(mysql_stmt_execute, libmysqlclient_18);
+int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_execute, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	struct ws_session *s = st ? ws_session_get(st->owner) : NULL;
+	int r;
+
+	if (s && s->cluster && st->text && !st->long_data) {
+		for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
+			int idx = ws_route_pick_read(s, &st->verdict, st->text, st->len);
+			MYSQL_STMT *rst;
+			unsigned e;
+
+			if (idx < 0)
+				break;
+			rst = replica_stmt(s, st, (size_t)idx);
+			if (!rst)
+				break;
+			ws_guard_enter();
+			if ((st->n_params && R->mysql_stmt_bind_param(rst, st->params)) ||
+			    (st->n_results && R->mysql_stmt_bind_result(rst, st->results))) {
+				ws_guard_leave();
+				break;
+			}
+			r = R->mysql_stmt_execute(rst);
+			e = r ? R->mysql_stmt_errno(rst) : 0;
+			ws_guard_leave();
+			if (r && ws_route_is_connection_error(e)) {
+				ws_session_replica_failed(s, (size_t)idx);
+				continue;
+			}
+			st->last = rst;
+			s->last = s->replicas[idx].mysql;
+			s->last_node = idx;
+			return r;
+		}
+	}
+	if (st) {
+		st->last = NULL;
+		st->long_data = false;
+		if (s) {
+			s->last = NULL;
+			s->last_node = -1;
+		}
+	}
+	ws_guard_enter();
+	r = R->mysql_stmt_execute(stmt);
+	ws_guard_leave();
+	if (s && s->cluster && r == 0)
+		ws_route_after_primary(s);
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_reset, libmysqlclient_18);
+my_bool WS_FN(mysql_stmt_reset)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_reset, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	my_bool r;
+
+	ws_guard_enter();
+	r = R->mysql_stmt_reset(stmt);
+	if (st) {
+		for (size_t k = 0; k < st->n_rstmts; k++)
+			if (st->rstmts[k].stmt)
+				R->mysql_stmt_reset(st->rstmts[k].stmt);
+		st->last = NULL;
+		st->long_data = false;
+	}
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_close, libmysqlclient_18);
+my_bool WS_FN(mysql_stmt_close)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_close, 1);
+	my_bool r;
+
+	if (!ws_guarded())
+		ws_stmt_detach(stmt);
+	ws_guard_enter();
+	r = R->mysql_stmt_close(stmt);
+	ws_guard_leave();
+	return r;
+}

@@ -1,0 +1,52 @@
+"""Python's MySQLdb (which links libmariadb.so.3) with libwescale preloaded.
+
+Run by preload-python.sh. Asserts that libwescale is in the process and that
+ordinary MySQLdb use — queries, parameters, errors, transactions — works.
+"""
+import ctypes
+import os
+import sys
+
+import MySQLdb
+
+lib = ctypes.CDLL(None)
+lib.wescale_version.restype = ctypes.c_char_p
+version = lib.wescale_version().decode()
+assert version.count('.') == 2, version
+
+conn = MySQLdb.connect(host='127.0.0.1', port=int(os.environ['WS_TEST_PRIMARY_PORT']),
+                       user=os.environ['WS_TEST_USER'], passwd=os.environ['WS_TEST_PASSWORD'],
+                       db=os.environ['WS_TEST_DB'], charset='utf8mb4')
+cur = conn.cursor()
+cur.execute('DROP TABLE IF EXISTS py_t')
+cur.execute('CREATE TABLE py_t (id INT PRIMARY KEY, name VARCHAR(50))')
+cur.executemany('INSERT INTO py_t VALUES (%s, %s)', [(1, 'ä'), (2, 'b'), (3, "it's")])
+conn.commit()
+cur.execute('SELECT id, name FROM py_t WHERE id >= %s ORDER BY id', (2,))
+rows = cur.fetchall()
+assert rows == ((2, 'b'), (3, "it's")), rows
+cur.execute('SELECT name FROM py_t WHERE id = 1')
+assert cur.fetchone() == ('ä',)
+cur.execute('SELECT @@server_id')
+assert cur.fetchone()[0] == 1, 'writes and this read ran on the primary'
+
+try:
+    cur.execute('INSERT INTO py_t VALUES (1, %s)', ('dup',))
+    raise AssertionError('duplicate key accepted')
+except MySQLdb.IntegrityError as e:
+    assert e.args[0] == 1062, e.args
+try:
+    cur.execute('SELEC 1')
+    raise AssertionError('syntax error accepted')
+except MySQLdb.ProgrammingError as e:
+    assert e.args[0] == 1064, e.args
+
+conn.autocommit(False)
+cur.execute("INSERT INTO py_t VALUES (4, 'rolled back')")
+conn.rollback()
+cur.execute('SELECT COUNT(*) FROM py_t')
+assert cur.fetchone() == (3,)
+conn.autocommit(True)
+cur.execute('DROP TABLE py_t')
+conn.close()
+print('ok: MySQLdb under LD_PRELOAD, libwescale', version)

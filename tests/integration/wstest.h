@@ -1,0 +1,37 @@
+/*
+ * wstest.h — shared helpers for integration tests against the topology that
+ * tests/topology.sh started (its DIR/env exported into the environment).
+ *
+ * A test that finds no topology in its environment FAILS (it does not skip).
+ */
+#ifndef WSTEST_H
+#define WSTEST_H
+
+#include <stdbool.h>
+#include <mysql.h>
+
+struct wstest_env {
+	unsigned primary_port;
+	unsigned replica_port[8];
+	unsigned n_replicas;
+	const char *user, *password, *admin_user, *admin_password, *db, *config, *dir;
+};
+
+/* Reads WS_TEST_* from the environment; prints what is missing and returns false. */
+bool wstest_env_load(struct wstest_env *env);
+
+/* Connect with the application user (CLIENT_MULTI_STATEMENTS on) to 127.0.0.1:port. */
+MYSQL *wstest_connect(const struct wstest_env *env, unsigned port, const char *db);
+/* Connect as the admin user. */
+MYSQL *wstest_connect_admin(const struct wstest_env *env, unsigned port);
+
+/* Run a statement that returns one value and give it as a long (or -1 on error, printing it). */
+long wstest_query_long(MYSQL *m, const char *sql);
+/* Run statements; returns 0 or the error number (printing the error). Results are consumed. */
+unsigned wstest_exec(MYSQL *m, const char *sql);
+/* @@server_id of the connection that answers a plain SELECT on m. */
+long wstest_server_id(MYSQL *m);
+/* Wait until every replica has applied the primary's current GTID position (via admin). */
+bool wstest_sync_replicas(const struct wstest_env *env);
+
+#endif
