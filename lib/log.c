@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,7 @@
 int ws_log_current_level = WS_LOG_WARN;
 
 static int log_fd = -1; /* -1: stderr */
+static bool level_from_api; /* wescale_set_log_level() wins over the configuration */
 static wescale_log_fn *log_callback;
 static void *log_userdata;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -62,8 +64,9 @@ int ws_log_configure(enum ws_log_level level, const char *file)
 	if (log_fd >= 0)
 		close(log_fd);
 	log_fd = fd;
+	if (!level_from_api)
+		__atomic_store_n(&ws_log_current_level, (int)level, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&log_lock);
-	__atomic_store_n(&ws_log_current_level, (int)level, __ATOMIC_RELAXED);
 	return r;
 }
 
@@ -111,5 +114,8 @@ WS_EXPORT void wescale_set_log_level(int level)
 		level = WS_LOG_ERROR;
 	if (level > WS_LOG_DEBUG)
 		level = WS_LOG_DEBUG;
+	pthread_mutex_lock(&log_lock);
+	level_from_api = true;
 	__atomic_store_n(&ws_log_current_level, level, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&log_lock);
 }

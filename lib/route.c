@@ -194,16 +194,34 @@ static unsigned start_index(const struct ws_session *s)
 	}
 }
 
+/* How far replica idx is known to be towards need: the sum over the needed
+ * sources of the known position, capped at the need. */
+static uint64_t progress(struct ws_session *s, size_t idx, const struct ws_wm *need)
+{
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	uint64_t sum = 0;
+
+	for (int i = 0; i < WS_MAX_SOURCES; i++) {
+		uint64_t want = ck_pr_load_64((uint64_t *)&need->seq[i]);
+		uint64_t have = ck_pr_load_64(&rt->replicas[idx].known.seq[i]);
+
+		if (want)
+			sum += have < want ? have : want;
+	}
+	return sum;
+}
+
 /*
  * A ready replica for a read that must see `need`, or -1. Replicas known to
- * cover it come first, in balancing order; failing that, the first ready one,
- * with *wait set: it must run the WAIT before the read.
+ * cover it come first, in balancing order; failing that, the ready one known to
+ * be furthest along, with *wait set: it must run the WAIT before the read.
  */
 static int pick_replica(struct ws_session *s, const struct ws_wm *need, bool *wait)
 {
 	size_t n = s->n_replicas;
 	bool empty = ws_wm_is_empty(need);
 	int fallback = -1;
+	uint64_t best = 0;
 	unsigned start;
 
 	*wait = false;
@@ -214,8 +232,12 @@ static int pick_replica(struct ws_session *s, const struct ws_wm *need, bool *wa
 		size_t idx = (start + k) % n;
 
 		if (!empty && !ws_consistency_replica_has(s, idx, need)) {
-			if (fallback < 0 && ws_session_replica(s, idx))
+			uint64_t p = progress(s, idx, need);
+
+			if ((fallback < 0 || p > best) && ws_session_replica(s, idx)) {
 				fallback = (int)idx;
+				best = p;
+			}
 			continue;
 		}
 		if (ws_session_replica(s, idx))

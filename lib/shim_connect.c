@@ -5,6 +5,7 @@
  * decide whether a connection belongs to a configured cluster (DESIGN.md §2).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "global.h"
@@ -36,6 +37,29 @@ MYSQL *WS_FN(mysql_init)(MYSQL *mysql)
 	return m;
 }
 
+/*
+ * The cluster a connection enters through (DESIGN.md §2): its primary, one of
+ * its `nodes`, or its name. A direct connection to one of its `replicas` (a
+ * report, a health check) is not an entry point: it stays a plain connection to
+ * that replica.
+ */
+static const struct ws_cluster *entry_cluster(const struct ws_config *cfg, const char *host, unsigned port,
+					      const char *unix_socket)
+{
+	const struct ws_cluster *c = ws_config_find_cluster(cfg, host, port, unix_socket);
+
+	if (!c || strcmp(c->name, host) == 0)
+		return c;
+	for (size_t i = 0; i < c->n_replicas; i++) {
+		const struct ws_addr *a = &c->replicas[i];
+
+		if (a->is_socket ? (unix_socket && strcmp(a->host, unix_socket) == 0)
+				 : (strcasecmp(a->host, host) == 0 && a->port == (port ? port : 3306)))
+			return NULL;
+	}
+	return c;
+}
+
 WS_ENTRY(mysql_real_connect, libmysqlclient_18);
 MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *user,
 				    const char *passwd, const char *db, unsigned int port,
@@ -62,7 +86,7 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 	s = ws_session_get(mysql);
 	if (r && s) {
 		s->connected = true;
-		s->cluster = ws_config_find_cluster(cfg, host ? host : "localhost", port, unix_socket);
+		s->cluster = entry_cluster(cfg, host ? host : "localhost", port, unix_socket);
 		if (s->cluster) {
 			if (ws_session_set_connect_args(s, user, passwd, db, clientflag) < 0)
 				s->state_unknown = true;

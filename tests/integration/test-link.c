@@ -74,7 +74,7 @@ static void test_errors(void)
 
 	/* Refused: nothing listens on port 1. */
 	CU_ASSERT_PTR_NULL(mysql_real_connect(m, "127.0.0.1", env.user, env.password, NULL, 1, NULL, 0));
-	CU_ASSERT_EQUAL(mysql_errno(m), CR_CONN_HOST_ERROR);
+	CU_ASSERT_EQUAL(mysql_errno(m), CR_CONNECTION_ERROR);
 	CU_ASSERT_STRING_EQUAL(mysql_sqlstate(m), "HY000");
 	mysql_close(m);
 
@@ -98,8 +98,8 @@ static void test_results_and_stmt(void)
 	int in = 3, out = 0, n = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_EQUAL(wstest_exec(m, "DROP TABLE IF EXISTS link_t; CREATE TABLE link_t (id INT PRIMARY KEY);"
-				       "INSERT INTO link_t SELECT seq FROM seq_1_to_100"), 0);
+	CU_ASSERT_EQUAL(wstest_exec(m, "DROP TABLE IF EXISTS link_t; CREATE TABLE link_t (id INT PRIMARY KEY)"), 0);
+	CU_ASSERT_EQUAL(mysql_query(m, "INSERT INTO link_t SELECT seq FROM seq_1_to_100"), 0);
 	CU_ASSERT_EQUAL(mysql_affected_rows(m), 100);
 	/* Streaming result. */
 	CU_ASSERT_EQUAL_FATAL(mysql_query(m, "SELECT id FROM link_t ORDER BY id"), 0);
@@ -126,7 +126,7 @@ static void test_results_and_stmt(void)
 	CU_ASSERT_EQUAL(mysql_stmt_fetch(st), MYSQL_NO_DATA);
 	mysql_stmt_close(st);
 	/* Re-entrant path: mysql_list_tables runs a query inside the real library. */
-	res = mysql_list_tables(m, "link_%");
+	res = mysql_list_tables(m, "link_t");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
 	CU_ASSERT_EQUAL(mysql_num_rows(res), 1);
 	mysql_free_result(res);
