@@ -27,8 +27,21 @@ rows = cur.fetchall()
 assert rows == ((2, 'b'), (3, "it's")), rows
 cur.execute('SELECT name FROM py_t WHERE id = 1')
 assert cur.fetchone() == ('ä',)
+# Reads go to the replicas (session consistency: they see the rows just written).
+# MySQLdb opens connections with autocommit off (DB-API): in a transaction
+# everything stays on the primary, so this part runs in autocommit mode.
 cur.execute('SELECT @@server_id')
-assert cur.fetchone()[0] == 1, 'writes and this read ran on the primary'
+assert cur.fetchone()[0] == 1, 'autocommit off: the primary'
+conn.autocommit(True)
+ids = set()
+for _ in range(6):
+    cur.execute('SELECT @@server_id, COUNT(*) FROM py_t')
+    sid, n = cur.fetchone()
+    assert n == 3, n
+    ids.add(sid)
+assert ids <= {2, 3} and ids, ids
+cur.execute('SELECT @@server_id FROM py_t LIMIT 1 FOR UPDATE')
+assert cur.fetchone()[0] == 1, 'a locking read ran on the primary'
 
 try:
     cur.execute('INSERT INTO py_t VALUES (1, %s)', ('dup',))
@@ -44,9 +57,10 @@ except MySQLdb.ProgrammingError as e:
 conn.autocommit(False)
 cur.execute("INSERT INTO py_t VALUES (4, 'rolled back')")
 conn.rollback()
-cur.execute('SELECT COUNT(*) FROM py_t')
-assert cur.fetchone() == (3,)
+cur.execute('SELECT COUNT(*), @@server_id FROM py_t')
+assert cur.fetchone() == (3, 1), 'inside the transaction: the primary'
+conn.rollback()
 conn.autocommit(True)
 cur.execute('DROP TABLE py_t')
 conn.close()
-print('ok: MySQLdb under LD_PRELOAD, libwescale', version)
+print('ok: MySQLdb under LD_PRELOAD, libwescale', version, '- reads served by servers', sorted(ids))

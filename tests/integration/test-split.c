@@ -332,6 +332,75 @@ static void test_use_result_streams_from_replica(void)
 	CU_ASSERT(sum > 0);
 }
 
+static void test_prepared_statements(void)
+{
+	MYSQL_STMT *st = mysql_stmt_init(m);
+	const char *q = "SELECT @@server_id, ? + 1, CONCAT('x', ?)";
+	MYSQL_BIND p[2], r[3];
+	int in = 41, sid = 0, plus = 0, seen_replica = 0;
+	char s_in[] = "yz", s_out[16];
+	unsigned long s_in_len = 2, s_out_len = 0;
+
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, strlen(q)), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_param_count(st), 2);
+	CU_ASSERT_EQUAL(mysql_stmt_field_count(st), 3);
+	memset(p, 0, sizeof(p));
+	p[0].buffer_type = MYSQL_TYPE_LONG;
+	p[0].buffer = &in;
+	p[1].buffer_type = MYSQL_TYPE_STRING;
+	p[1].buffer = s_in;
+	p[1].length = &s_in_len;
+	memset(r, 0, sizeof(r));
+	r[0].buffer_type = MYSQL_TYPE_LONG;
+	r[0].buffer = &sid;
+	r[1].buffer_type = MYSQL_TYPE_LONG;
+	r[1].buffer = &plus;
+	r[2].buffer_type = MYSQL_TYPE_STRING;
+	r[2].buffer = s_out;
+	r[2].buffer_length = sizeof(s_out);
+	r[2].length = &s_out_len;
+	CU_ASSERT_EQUAL(mysql_stmt_bind_param(st, p), 0);
+	for (int i = 0; i < 6; i++) {
+		in = 41 + i;
+		CU_ASSERT_EQUAL_FATAL(mysql_stmt_execute(st), 0);
+		CU_ASSERT_EQUAL(mysql_stmt_bind_result(st, r), 0);
+		CU_ASSERT_EQUAL(mysql_stmt_store_result(st), 0);
+		CU_ASSERT_EQUAL(mysql_stmt_num_rows(st), 1);
+		CU_ASSERT_EQUAL(mysql_stmt_fetch(st), 0);
+		CU_ASSERT_EQUAL(plus, 42 + i);
+		CU_ASSERT_EQUAL(s_out_len, 3);
+		CU_ASSERT_NSTRING_EQUAL(s_out, "xyz", 3);
+		CU_ASSERT_EQUAL(mysql_stmt_fetch(st), MYSQL_NO_DATA);
+		seen_replica += is_replica(sid);
+		CU_ASSERT_EQUAL(mysql_stmt_free_result(st), 0);
+	}
+	CU_ASSERT_EQUAL(seen_replica, 6);
+
+	/* The same statement inside a transaction runs on the primary. */
+	CU_ASSERT_EQUAL(wstest_exec(m, "BEGIN"), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_bind_result(st, r), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_fetch(st), 0);
+	CU_ASSERT_EQUAL(sid, PRIMARY);
+	mysql_stmt_free_result(st);
+	CU_ASSERT_EQUAL(wstest_exec(m, "COMMIT"), 0);
+
+	/* A prepared write runs on the primary; its error reports there. */
+	q = "INSERT INTO split_t (id, sid, v) VALUES (?, @@server_id, 'ps')";
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, strlen(q)), 0);
+	in = 777;
+	CU_ASSERT_EQUAL(mysql_stmt_bind_param(st, p), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_affected_rows(st), 1);
+	CU_ASSERT_NOT_EQUAL(mysql_stmt_execute(st), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_errno(st), ER_DUP_ENTRY);
+	/* A prepare error comes from the primary at once. */
+	CU_ASSERT_NOT_EQUAL(mysql_stmt_prepare(st, "SELEC 1", 7), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_errno(st), ER_PARSE_ERROR);
+	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
+	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT sid FROM split_t WHERE id = 777"), PRIMARY);
+}
+
 static void test_unmanaged_handle_is_plain(void)
 {
 	/* A direct connection to a replica's port is not the cluster's address:
@@ -375,6 +444,7 @@ int main(void)
 	CU_add_test(s, "wescale_last_backend", test_last_backend);
 	CU_add_test(s, "errors from the right connection", test_errors_from_the_right_connection);
 	CU_add_test(s, "use_result streams from a replica", test_use_result_streams_from_replica);
+	CU_add_test(s, "prepared statements", test_prepared_statements);
 	CU_add_test(s, "unmanaged handle is plain", test_unmanaged_handle_is_plain);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
