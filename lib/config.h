@@ -3,8 +3,9 @@
  *
  * INI syntax: [global], [cluster NAME], [rule NAME] sections; `key = value`;
  * `#` and `;` start a comment (at line start, or after whitespace); values may
- * be quoted with "…" to keep '#' or surrounding spaces. Keys and section kinds
- * are case-insensitive; names are case-sensitive.
+ * be quoted with "…" to keep '#' or surrounding spaces (\" and \\ are the
+ * only escapes). Keys and section kinds are case-insensitive; names are
+ * case-sensitive. The user-facing reference is man/wescale.conf.5.
  *
  * Errors carry "file:line: what is wrong". A file with errors still yields a
  * config (the sections/keys that were valid) plus the list of errors, so the
@@ -93,8 +94,9 @@ struct ws_rule_conf {
 	char *user;                    /* NULL: any */
 	char *database;                /* NULL: any */
 	enum ws_rule_action action;    /* required */
-	char *error_message;           /* action = fail; default "query blocked by rule NAME" */
-	int route;                     /* action = route: enum wescale_route (primary|replica), or -1 with route_addr */
+	char *error_message;           /* action = fail; default "query blocked by rule NAME" (never NULL) */
+	int route;                     /* action = route: enum wescale_route (primary|replica), or -1 with route_addr;
+					  WESCALE_ROUTE_AUTO for other actions */
 	struct ws_addr route_addr;     /* action = route with route = HOST:PORT (has_route_addr) */
 	bool has_route_addr;
 	int consistency;               /* -1 unset, else enum wescale_consistency */
@@ -114,7 +116,8 @@ struct ws_config {
 	size_t n_clusters;
 	struct ws_rule_conf *rules;    /* sorted by priority, then file order */
 	size_t n_rules;
-	/* Errors, each "path:line: message" (NUL-terminated), in file order. */
+	/* Errors, each "path:line: message" (NUL-terminated), in file order; at
+	 * most 100, then one "path: too many errors; …" entry. */
 	char **errors;
 	size_t n_errors;
 	/* Warnings (e.g. world-readable file containing passwords), same form. */
@@ -125,26 +128,34 @@ struct ws_config {
 /*
  * Parse a file. Returns 0 and a config (possibly with errors inside) or
  * -errno when the file cannot be read at all (-ENOENT, -EACCES, -EISDIR, -EFBIG
- * for a file over 1 MiB, -ENOMEM). The world-readable-with-password warning is
- * added here (it needs the file's mode).
+ * for a file over 1 MiB, -EINVAL for a NULL/empty path or a file that is not a
+ * regular file, -ENOMEM). The world-readable-with-password warning is added
+ * here (it needs the file's mode). Thread-safe; prints nothing.
  */
 int ws_config_load_file(const char *path, struct ws_config **out);
 
-/* Parse text (len bytes; `name` is used in messages in place of a path). */
+/* Parse text (len bytes, need not be NUL-terminated; `name`, or "<string>"
+ * when NULL, is used in messages in place of a path). 0 or -ENOMEM/-EINVAL. */
 int ws_config_load_string(const char *name, const char *text, size_t len, struct ws_config **out);
 
 /* Free; NULL is a no-op. */
 void ws_config_free(struct ws_config *cfg);
 
-/* The cluster whose primary, replica or node list contains host:port (or the
- * socket path when port == 0 and host starts with '/'), or whose name equals
- * host. NULL when none. Host compared case-insensitively; "localhost" and
- * "127.0.0.1" are NOT treated as equal (no name resolution here). */
+/* The cluster whose primary, replica or node list contains host:port (port 0
+ * means 3306), or — for a socket connection, i.e. `socket` non-empty and host
+ * NULL, "" or "localhost", or host itself a path starting with '/' and port 0 —
+ * whose "unix:" address equals the socket path; else the cluster whose name
+ * equals host (case-sensitive, any port). NULL when none, or when cfg is NULL.
+ * Host compared case-insensitively; "localhost" and "127.0.0.1" are NOT
+ * treated as equal (no name resolution here). Returns memory owned by cfg. */
 const struct ws_cluster *ws_config_find_cluster(const struct ws_config *cfg, const char *host,
 						unsigned port, const char *socket);
 
-/* Parse one address "host:port", "[v6addr]:port", "unix:/path" (weight suffix
- * "@N" allowed). Returns 0 or -EINVAL; on success the caller owns a->host. */
+/* Parse one address "host:port", "[v6addr]:port", "host" (default_port),
+ * "unix:/path" (weight suffix "@N", 1..1000, allowed; "unix:3306" is the host
+ * "unix"). Host names are [A-Za-z0-9.-]+; a v6 host is stored without brackets.
+ * Returns 0, -EINVAL (a->host NULL) or -ENOMEM; on success the caller owns
+ * a->host. */
 int ws_config_parse_addr(const char *text, size_t len, unsigned default_port, struct ws_addr *a);
 
 const char *ws_log_level_to_string(enum ws_log_level level);
