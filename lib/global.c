@@ -14,6 +14,7 @@
 #include "config.h"
 #include "global.h"
 #include "log.h"
+#include "monitor.h"
 #include "real.h"
 #include "session.h"
 #include "stmt.h"
@@ -30,6 +31,7 @@ static void atfork_child(void)
 {
 	ws_session_atfork_child();
 	ws_stmt_atfork_child();
+	ws_monitor_atfork_child();
 }
 
 static bool env_true(const char *name)

@@ -13,6 +13,7 @@
  * the application never sees that error.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,12 @@
 #include <ck_pr.h>
 #include <errmsg.h>
 
+#include "balance.h"
 #include "classify.h"
 #include "config.h"
 #include "consistency.h"
 #include "gtid.h"
+#include "monitor.h"
 #include "topology.h"
 #include "log.h"
 #include "real.h"
@@ -87,6 +90,7 @@ void ws_route_on_connect(struct ws_session *s)
 		for (size_t i = 0; i < s->n_replicas; i++)
 			s->replicas[i].node = (unsigned)i;
 	}
+	ws_monitor_start(s);
 	ws_guard_enter();
 	info = R->mysql_get_server_info(s->mysql);
 	ws_guard_leave();
@@ -168,37 +172,10 @@ void ws_route_after_primary(struct ws_session *s)
 
 /* ---- choosing a replica ---- */
 
-static __thread uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	if (!rng_state)
-		rng_state = (uint64_t)(uintptr_t)&rng_state ^ ws_now_ms() ^ 0x9E3779B97F4A7C15ull;
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-static unsigned start_index(const struct ws_session *s)
-{
-	size_t n = s->n_replicas;
-
-	switch (s->cluster->load_balance) {
-	case WS_BALANCE_RANDOM:
-		return (unsigned)(rnd() % n);
-	default:
-		/* least_rt, least_qps, least_behind_primary need the monitor's live
-		 * figures; until a node has them, round robin. */
-		return (unsigned)(ck_pr_faa_64(&ws_topology_cluster(s->cluster)->rr, 1) % n);
-	}
-}
-
 /* How far replica idx is known to be towards need: the sum over the needed
  * sources of the known position, capped at the need. */
-static uint64_t progress(struct ws_session *s, size_t idx, const struct ws_wm *need)
+static uint64_t progress(struct ws_cluster_rt *rt, size_t idx, const struct ws_wm *need)
 {
-	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	uint64_t sum = 0;
 
 	for (int i = 0; i < WS_MAX_SOURCES; i++) {
@@ -211,40 +188,101 @@ static uint64_t progress(struct ws_session *s, size_t idx, const struct ws_wm *n
 	return sum;
 }
 
+/* Is replica a further along towards need than replica b? Known position
+ * first; on a tie (the monitor saw both at the same point) the one the monitor
+ * sees lagging less. */
+static bool further_along(struct ws_cluster_rt *rt, size_t a, size_t b, const struct ws_wm *need)
+{
+	uint64_t pa = progress(rt, a, need), pb = progress(rt, b, need);
+	uint64_t la = ck_pr_load_64(&rt->replicas[a].lag_ms), lb = ck_pr_load_64(&rt->replicas[b].lag_ms);
+
+	if (pa != pb)
+		return pa > pb;
+	if (la != lb)
+		return la < lb; /* WS_UNKNOWN is the largest */
+	return ck_pr_load_64(&rt->replicas[a].behind) < ck_pr_load_64(&rt->replicas[b].behind);
+}
+
+/* May replica idx take reads at all now: up, not too far behind, and this
+ * handle's connection to it not in back-off. */
+static bool replica_healthy(struct ws_session *s, struct ws_cluster_rt *rt, size_t idx, uint64_t now_ms)
+{
+	struct ws_node_rt *n = &rt->replicas[idx];
+	uint64_t lag = ck_pr_load_64(&n->lag_ms);
+
+	if (!ck_pr_load_int(&n->up))
+		return false;
+	if (lag != WS_UNKNOWN && lag > s->cluster->max_replica_lag_ms)
+		return false;
+	if (ck_pr_load_int(&n->read_only) == 0)
+		return false; /* a writable "replica" is a primary now: not for reads */
+	return !s->replicas[idx].failed || now_ms >= s->replicas[idx].retry_at_ms;
+}
+
 /*
- * A ready replica for a read that must see `need`, or -1. Replicas known to
- * cover it come first, in balancing order; failing that, the ready one known to
- * be furthest along, with *wait set: it must run the WAIT before the read.
+ * A ready replica for a read that must see `need`, or -1. Among the healthy
+ * replicas known to cover it, the balancing policy chooses; failing that, the
+ * healthy one known to be furthest along is used with *wait set: it must run
+ * the WAIT before the read.
  */
 static int pick_replica(struct ws_session *s, const struct ws_wm *need, bool *wait)
 {
-	size_t n = s->n_replicas;
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	unsigned cover[64], other[64];
+	size_t n_cover = 0, n_other = 0, n = s->n_replicas < 64 ? s->n_replicas : 64;
 	bool empty = ws_wm_is_empty(need);
-	int fallback = -1;
-	uint64_t best = 0;
-	unsigned start;
+	uint64_t now = ws_now_ms(), rr;
 
 	*wait = false;
-	if (n == 0)
-		return -1;
-	start = start_index(s);
-	for (size_t k = 0; k < n; k++) {
-		size_t idx = (start + k) % n;
-
-		if (!empty && !ws_consistency_replica_has(s, idx, need)) {
-			uint64_t p = progress(s, idx, need);
-
-			if ((fallback < 0 || p > best) && ws_session_replica(s, idx)) {
-				fallback = (int)idx;
-				best = p;
-			}
+	for (size_t idx = 0; idx < n; idx++) {
+		if (!replica_healthy(s, rt, idx, now))
 			continue;
-		}
+		if (empty || ws_consistency_replica_has(s, idx, need))
+			cover[n_cover++] = (unsigned)idx;
+		else
+			other[n_other++] = (unsigned)idx;
+	}
+	rr = n_cover ? ck_pr_faa_64(&rt->rr, 1) : 0;
+	while (n_cover) {
+		size_t k = ws_balance_choose(s->cluster->load_balance, rt, cover, n_cover, rr);
+		unsigned idx = cover[k];
+
 		if (ws_session_replica(s, idx))
 			return (int)idx;
+		cover[k] = cover[--n_cover];
 	}
-	*wait = fallback >= 0;
-	return fallback;
+	/* None covers it: a WAIT is needed. Replicas not seen lagging (lag under
+	 * the consistency timeout) are about as likely to catch up at once: let
+	 * the policy spread the waits over them. Only when every candidate lags
+	 * does the one furthest along get it. */
+	while (n_other) {
+		unsigned fresh[64];
+		size_t n_fresh = 0, best = 0;
+
+		for (size_t k = 0; k < n_other; k++)
+			if (ck_pr_load_64(&rt->replicas[other[k]].lag_ms) < s->cluster->consistency_timeout_ms)
+				fresh[n_fresh++] = (unsigned)k; /* positions in other[] */
+		if (n_fresh) {
+			unsigned ids[64];
+
+			for (size_t k = 0; k < n_fresh; k++)
+				ids[k] = other[fresh[k]];
+			best = fresh[ws_balance_choose(s->cluster->load_balance, rt, ids, n_fresh,
+						       ck_pr_faa_64(&rt->rr, 1))];
+		} else {
+			for (size_t k = 1; k < n_other; k++)
+				if (further_along(rt, other[k], other[best], need))
+					best = k;
+		}
+		if (ws_session_replica(s, other[best])) {
+			ws_log(WS_LOG_DEBUG, "read needs a wait: replica %u (progress %" PRIu64 ", %zu candidates)",
+			       other[best], progress(rt, other[best], need), n_other);
+			*wait = true;
+			return (int)other[best];
+		}
+		other[best] = other[--n_other];
+	}
+	return -1;
 }
 
 static bool mentions_temp(const struct ws_session *s, const char *q, size_t len)
@@ -370,9 +408,15 @@ static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const 
 		int idx = pick_replica(s, need, &wait);
 		MYSQL *m;
 
+		struct ws_node_rt *node;
+		uint64_t started;
+
 		if (idx < 0)
 			return 0;
 		m = s->replicas[idx].mysql;
+		node = &rt->replicas[s->replicas[idx].node];
+		started = ws_now_us();
+		ws_node_begin(node);
 		if (!wait) {
 			*r = run_on(m, q, len, send_only);
 		} else {
@@ -381,12 +425,13 @@ static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const 
 			uint64_t t0 = ws_now_us();
 			bool ok;
 
-			if (send_only)
-				return 0; /* the wait's result cannot be hidden behind send/read: primary */
-			if (n + 2 + len >= sizeof(stack)) {
-				buf = malloc(n + 2 + len + 1);
-				if (!buf)
-					return 0;
+			if (send_only || (n + 2 + len >= sizeof(stack) && !(buf = malloc(n + 2 + len + 1)))) {
+				/* send_query: the wait's result cannot be hidden behind
+				 * send/read; the primary runs it. */
+				ws_node_end(node, 0, false);
+				return 0;
+			}
+			if (buf != stack) {
 				ws_consistency_wait_sql(s, need, buf, n + 1);
 			}
 			buf[n] = ';';
@@ -396,7 +441,9 @@ static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const 
 			if (buf != stack)
 				free(buf);
 			if (*r) {
+				ws_node_end(node, 0, true);
 				if (ws_route_is_connection_error(errno_of(m))) {
+					ws_node_down(node);
 					ws_session_replica_failed(s, (size_t)idx);
 					continue;
 				}
@@ -408,6 +455,8 @@ static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const 
 				ws_log(WS_LOG_DEBUG, "replica %u did not catch up within %u ms: read goes to the primary",
 				       s->replicas[idx].node, s->cluster->consistency_timeout_ms);
 				drain(m);
+				ws_node_lagging(node, s->cluster->consistency_timeout_ms);
+				ws_node_end(node, ws_now_us() - started, false);
 				ck_pr_inc_64(&rt->stats.primary_after_timeout);
 				return 0;
 			}
@@ -422,9 +471,12 @@ static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const 
 			ws_log(WS_LOG_INFO, "replica %s:%u failed a read (%u); retrying elsewhere",
 			       s->cluster->replicas[s->replicas[idx].node].host,
 			       s->cluster->replicas[s->replicas[idx].node].port, errno_of(m));
+			ws_node_end(node, 0, true);
+			ws_node_down(node);
 			ws_session_replica_failed(s, (size_t)idx);
 			continue;
 		}
+		ws_node_end(node, ws_now_us() - started, *r != 0);
 		if (!wait)
 			ck_pr_inc_64(&rt->stats.replica_no_wait);
 		s->last = m;
@@ -594,6 +646,8 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		ws_guard_leave();
 		if (ws_route_is_connection_error(e))
 			ws_session_replica_failed(s, (size_t)idx);
+		else
+			ws_node_lagging(&rt->replicas[s->replicas[idx].node], s->cluster->consistency_timeout_ms);
 		ck_pr_inc_64(&rt->stats.primary_after_timeout);
 		return -1;
 	}

@@ -34,7 +34,7 @@ struct ws_session *ws_session_get(const MYSQL *mysql)
 	return n ? (struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)) : NULL;
 }
 
-static void free_opts(struct ws_session *s)
+void ws_session_free_options(struct ws_session *s)
 {
 	for (size_t i = 0; i < s->n_opts; i++)
 		for (unsigned k = 0; k < 5; k++)
@@ -86,7 +86,7 @@ static void session_free(struct ws_session *s)
 		return;
 	close_replicas(s);
 	free(s->replicas);
-	free_opts(s);
+	ws_session_free_options(s);
 	free_vars(s);
 	clear_temp(s);
 	free(s->temp_tables);
@@ -308,6 +308,29 @@ int ws_session_record_ssl(struct ws_session *s, const char *key, const char *cer
 		}
 	}
 	s->n_opts++;
+	return 0;
+}
+
+int ws_session_copy_options(struct ws_session *dst, const struct ws_session *src)
+{
+	dst->opts = calloc(src->n_opts ? src->n_opts : 1, sizeof(*dst->opts));
+	if (!dst->opts)
+		return -ENOMEM;
+	dst->cap_opts = src->n_opts;
+	for (size_t i = 0; i < src->n_opts; i++) {
+		struct ws_optrec *o = &dst->opts[i];
+
+		*o = src->opts[i];
+		for (unsigned k = 0; k < 5; k++) {
+			o->s[k] = NULL;
+			if (src->opts[i].s[k] && !(o->s[k] = strdup(src->opts[i].s[k]))) {
+				dst->n_opts = i + 1;
+				ws_session_free_options(dst);
+				return -ENOMEM;
+			}
+		}
+		dst->n_opts = i + 1;
+	}
 	return 0;
 }
 
@@ -701,6 +724,10 @@ MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
 		if (!m) {
 			ws_log(WS_LOG_INFO, "replica %s:%u refused the connection: %s; no reads for %u ms",
 			       a->host, a->port, R->mysql_error(c->mysql), REPLICA_RETRY_MS);
+			/* Unreachable for this handle: for every handle, until the
+			 * monitor sees it pass its checks again. */
+			if (R->mysql_errno(c->mysql) != 1040 /* ER_CON_COUNT_ERROR */)
+				ws_node_down(&ws_topology_cluster(s->cluster)->replicas[c->node]);
 			ws_session_replica_failed(s, idx);
 			return NULL;
 		}

@@ -174,6 +174,11 @@ MYSQL *ws_session_replica(struct ws_session *s, size_t idx);
 /* Close replica idx's connection and keep it out of use for a while. */
 void ws_session_replica_failed(struct ws_session *s, size_t idx);
 
+/* Copy src's recorded options into dst (which has none). 0 or -ENOMEM. */
+int ws_session_copy_options(struct ws_session *dst, const struct ws_session *src);
+/* Free the recorded options. */
+void ws_session_free_options(struct ws_session *s);
+
 /* Apply the application's recorded options to a fresh handle (also used for
  * reconnects). Returns 0, or -1 when an option was refused. */
 int ws_session_apply_options(const struct ws_session *s, MYSQL *target);

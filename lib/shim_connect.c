@@ -10,6 +10,7 @@
 #include "config.h"
 #include "global.h"
 #include "log.h"
+#include "monitor.h"
 #include "real.h"
 #include "route.h"
 #include "session.h"
@@ -116,4 +117,20 @@ void WS_FN(mysql_close)(MYSQL *mysql)
 	ws_guard_enter();
 	R->mysql_close(mysql);
 	ws_guard_leave();
+}
+
+/* mysql_library_end() (a macro for mysql_server_end): stop the monitor thread
+ * before the real library tears down what it uses. */
+WS_ENTRY(mysql_server_end, libmysqlclient_18);
+void WS_FN(mysql_server_end)(void)
+{
+	const struct ws_real *R = ws_real();
+
+	if (!ws_guarded())
+		ws_monitor_stop();
+	if (R->mysql_server_end) {
+		ws_guard_enter();
+		R->mysql_server_end();
+		ws_guard_leave();
+	}
 }

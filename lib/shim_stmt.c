@@ -16,6 +16,7 @@
 #include "route.h"
 #include "session.h"
 #include "stmt.h"
+#include "topology.h"
 
 #define REAL_OR_FAIL(name, fail)                        \
 	const struct ws_real *R = ws_real();            \
@@ -240,6 +241,8 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 	if (s && s->cluster && st->text && !st->long_data) {
 		for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
 			int idx = ws_route_pick_read(s, &st->verdict, st->text, st->len);
+			struct ws_node_rt *node;
+			uint64_t started;
 			MYSQL_STMT *rst;
 			unsigned e;
 
@@ -254,10 +257,15 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 				ws_guard_leave();
 				break;
 			}
+			node = &ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node];
+			started = ws_now_us();
+			ws_node_begin(node);
 			r = R->mysql_stmt_execute(rst);
 			e = r ? R->mysql_stmt_errno(rst) : 0;
 			ws_guard_leave();
+			ws_node_end(node, ws_now_us() - started, r != 0);
 			if (r && ws_route_is_connection_error(e)) {
+				ws_node_down(node);
 				ws_session_replica_failed(s, (size_t)idx);
 				continue;
 			}

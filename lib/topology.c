@@ -2,6 +2,7 @@
  * topology.c — process-wide runtime state of clusters and nodes (topology.h).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,68 @@ uint64_t ws_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static void node_init(struct ws_node_rt *n, unsigned weight)
+{
+	/* Until the monitor's first check, a configured node is presumed up. */
+	n->up = 1;
+	n->read_only = -1;
+	n->lag_ms = WS_UNKNOWN;
+	n->behind = WS_UNKNOWN;
+	n->weight = weight ? weight : 1;
+}
+
+void ws_node_begin(struct ws_node_rt *n)
+{
+	uint64_t sec = ws_now_us() / 1000000u, cur = ck_pr_load_64(&n->qps_second);
+
+	ck_pr_inc_64(&n->inflight);
+	ck_pr_inc_64(&n->queries);
+	/* A new second: the finished one becomes qps_prev. Racing threads may
+	 * lose a few counts at the boundary; the figure is an estimate. */
+	if (cur != sec && ck_pr_cas_64(&n->qps_second, cur, sec)) {
+		ck_pr_store_64(&n->qps_prev, cur + 1 == sec ? ck_pr_load_64(&n->qps_count) : 0);
+		ck_pr_store_64(&n->qps_count, 0);
+	}
+	ck_pr_inc_64(&n->qps_count);
+}
+
+void ws_node_end(struct ws_node_rt *n, uint64_t elapsed_us, bool failed)
+{
+	uint64_t old = ck_pr_load_64(&n->ewma_rt_us), upd;
+
+	ck_pr_dec_64(&n->inflight);
+	if (failed) {
+		ck_pr_inc_64(&n->errors);
+		return;
+	}
+	do
+		upd = old == 0 ? (elapsed_us ? elapsed_us : 1) : (old * 7 + elapsed_us) / 8;
+	while (!ck_pr_cas_64_value(&n->ewma_rt_us, old, upd, &old));
+}
+
+void ws_node_down(struct ws_node_rt *n)
+{
+	ck_pr_store_uint(&n->good_checks, 0);
+	ck_pr_store_int(&n->up, 0);
+}
+
+void ws_node_lagging(struct ws_node_rt *n, uint64_t timeout_ms)
+{
+	uint64_t lag = ck_pr_load_64(&n->lag_ms);
+
+	if (lag == WS_UNKNOWN || lag < timeout_ms)
+		ck_pr_store_64(&n->lag_ms, timeout_ms);
+}
+
+uint64_t ws_node_qps(struct ws_node_rt *n)
+{
+	uint64_t sec = ws_now_us() / 1000000u, cur = ck_pr_load_64(&n->qps_second);
+
+	if (cur == sec)
+		return ck_pr_load_64(&n->qps_count) + ck_pr_load_64(&n->qps_prev);
+	return cur + 1 == sec ? ck_pr_load_64(&n->qps_count) : 0;
+}
+
 int ws_topology_init(const struct ws_config *cfg)
 {
 	struct ws_cluster_rt *r = calloc(cfg->n_clusters ? cfg->n_clusters : 1, sizeof(*r));
@@ -45,6 +108,9 @@ int ws_topology_init(const struct ws_config *cfg)
 			free(r);
 			return -ENOMEM;
 		}
+		node_init(&r[i].primary, 1);
+		for (size_t k = 0; k < r[i].n_replicas; k++)
+			node_init(&r[i].replicas[k], cfg->clusters[i].replicas[k].weight);
 	}
 	rts = r;
 	rt_clusters = cfg->clusters;

@@ -29,8 +29,31 @@ struct ws_wm {
 	uint32_t server[WS_MAX_SOURCES]; /* MariaDB server id seen with seq (for the WAIT text) */
 };
 
+#define WS_UNKNOWN UINT64_MAX
+
+/*
+ * One node's live state. Health fields are written by the monitor thread (and
+ * `up` also by the query path when a node fails under a query); counters by
+ * every thread that runs a statement there. All through ck_pr.
+ */
 struct ws_node_rt {
-	struct ws_wm known;              /* applied on this replica, as far as we know */
+	struct ws_wm known;              /* applied on this node, as far as we know */
+	/* health */
+	int up;                          /* 1: takes reads; 0: down until it passes checks again */
+	int read_only;                   /* -1 unknown, 0, 1 */
+	unsigned good_checks;            /* consecutive good checks while down */
+	uint64_t lag_ms;                 /* replication lag estimate, WS_UNKNOWN before the first check */
+	uint64_t behind;                 /* transactions behind the primary (GTID distance), or WS_UNKNOWN */
+	uint64_t stalled_since_ms;       /* behind > 0 and not moving since (0: moving) */
+	uint64_t checked_at_ms;          /* last monitor check */
+	uint64_t checks_failed;
+	/* balancing counters */
+	uint64_t inflight;               /* statements running there now */
+	uint64_t ewma_rt_us;             /* response time, exponentially weighted (1/8), 0 = no sample */
+	uint64_t qps_second;             /* the second qps_count counts */
+	uint64_t qps_count, qps_prev;    /* statements in that second, and in the one before */
+	uint64_t queries, errors;
+	unsigned weight;
 };
 
 /* Counters of read outcomes under a consistency level (for stats). */
@@ -45,6 +68,7 @@ struct ws_cluster_rt {
 	int flavor;                      /* -1 unknown, else enum ws_gtid_flavor */
 	uint64_t rr;                     /* round-robin cursor */
 	struct ws_wm instance;           /* every write this process committed */
+	struct ws_node_rt primary;       /* the primary's position (known = its executed set) */
 	struct ws_node_rt *replicas;     /* one per configured replica */
 	size_t n_replicas;
 	struct ws_consistency_stats stats;
@@ -67,6 +91,17 @@ struct ws_cluster_rt *ws_topology_cluster(const struct ws_cluster *c);
 int ws_topology_source(const char *name);
 /* The name of a registered source. */
 const char *ws_topology_source_name(int idx);
+
+/* Balancing counters around a statement on a node. */
+void ws_node_begin(struct ws_node_rt *n);
+void ws_node_end(struct ws_node_rt *n, uint64_t elapsed_us, bool failed);
+/* Mark a node down at once (a query found it unreachable). */
+void ws_node_down(struct ws_node_rt *n);
+/* A WAIT on the node timed out after timeout_ms: it lags at least that much
+ * (until the monitor's next check says otherwise). */
+void ws_node_lagging(struct ws_node_rt *n, uint64_t timeout_ms);
+/* Statements per second on a node (this second plus the last). */
+uint64_t ws_node_qps(struct ws_node_rt *n);
 
 /* Atomically raise wm->seq[i] to at least seq. */
 void ws_wm_raise(struct ws_wm *wm, int i, uint64_t seq, uint32_t server);

@@ -1,0 +1,26 @@
+/*
+ * balance.h — choosing among candidate replicas by the cluster's policy
+ * (DESIGN.md §5), from the nodes' lock-free counters.
+ */
+#ifndef WS_BALANCE_H
+#define WS_BALANCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "topology.h"
+
+/*
+ * The position in cand[0..n) of the candidate the policy prefers. `cand` holds
+ * replica indexes into rt->replicas; n > 0. `rr` is a fresh value of the
+ * cluster's round-robin cursor: it rotates ties so equal nodes share the load.
+ * Pure reads of atomic counters; no locks.
+ */
+size_t ws_balance_choose(enum ws_balance policy, struct ws_cluster_rt *rt, const unsigned *cand, size_t n,
+			 uint64_t rr);
+
+/* The score a policy gives a node (lower is better), for stats and tests. */
+uint64_t ws_balance_score(enum ws_balance policy, struct ws_node_rt *node);
+
+#endif /* WS_BALANCE_H */

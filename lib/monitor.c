@@ -1,0 +1,388 @@
+/*
+ * monitor.c — the topology monitor (DESIGN.md §5): one thread per process,
+ * started when the first managed handle connects, that checks every node of
+ * every cluster each health_interval_ms over its own connections.
+ *
+ * Per check it learns: reachable or not, @@read_only, the executed GTID
+ * position (which raises what the replica is known to have applied, so reads
+ * after writes need no WAIT once the replica has caught up), and how far behind
+ * the primary a replica is (GTID distance, Seconds_Behind_Master, and how long
+ * its position has been stuck while the primary moved on). It publishes this in
+ * the nodes' atomic fields (topology.h); the query path reads them without locks.
+ *
+ * A node that fails a check — or a query (ws_node_down) — is down at once; it
+ * takes reads again after WS_MONITOR_GOOD_CHECKS good checks in a row.
+ *
+ * The monitor connects with monitor_user/monitor_password when configured,
+ * else with the credentials and options (TLS included) of the first managed
+ * handle, so it is never weaker than the application's own connections.
+ * Threads and fork: after fork() the child has no monitor thread; the next
+ * managed connect starts one. mysql_library_end() and unloading stop it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <ck_pr.h>
+
+#include "config.h"
+#include "global.h"
+#include "gtid.h"
+#include "log.h"
+#include "monitor.h"
+#include "real.h"
+#include "session.h"
+#include "topology.h"
+
+#define WS_MONITOR_GOOD_CHECKS 2
+
+struct mon_node {
+	MYSQL *mysql;
+	const struct ws_addr *addr;
+	struct ws_cluster_rt *cluster;
+	struct ws_node_rt *rt;
+	bool is_primary;
+	uint64_t last_prefix_sum;    /* to see a stuck replica */
+};
+
+static pthread_mutex_t mon_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t mon_cond = PTHREAD_COND_INITIALIZER;
+static pthread_t mon_thread;
+static bool mon_running, mon_stop;
+static uint64_t mon_checks; /* completed rounds, for tests and stats */
+
+/* Credentials and options the monitor connects with (owned copies). */
+static struct ws_session *mon_creds;
+
+static void creds_free(struct ws_session *c)
+{
+	if (!c)
+		return;
+	ws_session_free_options(c);
+	if (c->password) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	free(c->user);
+	free(c);
+}
+
+static MYSQL *node_connect(const struct mon_node *n, unsigned interval_ms)
+{
+	const struct ws_real *R = ws_real();
+	unsigned timeout = interval_ms >= 2000 ? interval_ms / 1000 : 2;
+	MYSQL *m = R->mysql_init(NULL);
+
+	if (!m)
+		return NULL;
+	ws_session_apply_options(mon_creds, m);
+	R->mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	R->mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &timeout);
+	R->mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+	if (!R->mysql_real_connect(m, n->addr->is_socket ? NULL : n->addr->host, mon_creds->user, mon_creds->password,
+				   NULL, n->addr->port, n->addr->is_socket ? n->addr->host : NULL, 0)) {
+		ws_log(WS_LOG_DEBUG, "monitor: %s:%u: %s", n->addr->host, n->addr->port, R->mysql_error(m));
+		R->mysql_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Run a query returning one row; fills up to n values (NULL for SQL NULL).
+ * The strings live in *res until the caller frees it. 0 or -1. */
+static int one_row(MYSQL *m, const char *sql, MYSQL_RES **res, MYSQL_ROW *row)
+{
+	const struct ws_real *R = ws_real();
+
+	*res = NULL;
+	if (R->mysql_query(m, sql) || !(*res = R->mysql_store_result(m)))
+		return -1;
+	*row = R->mysql_fetch_row(*res);
+	return 0;
+}
+
+/* Sum over the sources of a watermark, for progress and distance. */
+static uint64_t wm_sum(const struct ws_wm *wm)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < WS_MAX_SOURCES; i++)
+		sum += ck_pr_load_64((uint64_t *)&wm->seq[i]);
+	return sum;
+}
+
+/* GTID distance: what `primary` has that `replica` has not, summed. */
+static uint64_t distance(const struct ws_wm *primary, const struct ws_wm *replica)
+{
+	uint64_t d = 0;
+
+	for (int i = 0; i < WS_MAX_SOURCES; i++) {
+		uint64_t p = ck_pr_load_64((uint64_t *)&primary->seq[i]);
+		uint64_t r = ck_pr_load_64((uint64_t *)&replica->seq[i]);
+
+		if (p > r)
+			d += p - r;
+	}
+	return d;
+}
+
+/* Replace `dst` with the position in `text` (prefix semantics: what is surely
+ * applied). Positions only move forward here: a node's executed set never
+ * shrinks (a switched primary is the failover code's business). */
+static void learn_position(struct ws_node_rt *n, int flavor, const char *text, size_t len)
+{
+	struct ws_gtid_set *set = ws_gtid_set_new((enum ws_gtid_flavor)flavor);
+	struct ws_gtid_pos pos[WS_MAX_SOURCES];
+	size_t k;
+
+	if (!set)
+		return;
+	if (ws_gtid_set_add_text(set, text, len) == 0) {
+		k = ws_gtid_set_positions(set, pos, WS_MAX_SOURCES);
+		for (size_t i = 0; i < k && i < WS_MAX_SOURCES; i++) {
+			int idx = ws_topology_source(pos[i].source);
+
+			if (idx >= 0 && pos[i].prefix)
+				ws_wm_raise(&n->known, idx, pos[i].prefix, pos[i].server);
+		}
+	}
+	ws_gtid_set_free(set);
+}
+
+static void check_failed(struct mon_node *n)
+{
+	const struct ws_real *R = ws_real();
+
+	if (n->mysql) {
+		R->mysql_close(n->mysql);
+		n->mysql = NULL;
+	}
+	ck_pr_inc_64(&n->rt->checks_failed);
+	if (ck_pr_load_int(&n->rt->up))
+		ws_log(WS_LOG_INFO, "monitor: %s:%u is down", n->addr->host, n->addr->port);
+	ws_node_down(n->rt);
+}
+
+static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned interval_ms)
+{
+	const struct ws_real *R = ws_real();
+	int flavor = ck_pr_load_int(&rt->flavor);
+	uint64_t now = ws_now_us() / 1000u, lag = 0;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned long *len;
+	const char *sql;
+
+	if (!n->mysql && !(n->mysql = node_connect(n, interval_ms))) {
+		check_failed(n);
+		return;
+	}
+	if (flavor < 0) {
+		const char *info = R->mysql_get_server_info(n->mysql);
+
+		flavor = info && strstr(info, "MariaDB") ? WS_GTID_MARIADB : WS_GTID_MYSQL;
+		ck_pr_cas_int(&rt->flavor, -1, flavor);
+	}
+	/* A replica's applied position is what MASTER_GTID_WAIT waits on
+	 * (gtid_slave_pos); the primary's is its binlog. */
+	if (flavor == WS_GTID_MYSQL)
+		sql = "SELECT @@read_only, @@GLOBAL.gtid_executed";
+	else if (n->is_primary)
+		sql = "SELECT @@read_only, @@GLOBAL.gtid_binlog_pos";
+	else
+		sql = "SELECT @@read_only, @@GLOBAL.gtid_slave_pos";
+	if (one_row(n->mysql, sql, &res, &row) < 0 || !row) {
+		if (res)
+			R->mysql_free_result(res);
+		check_failed(n);
+		return;
+	}
+	len = R->mysql_fetch_lengths(res);
+	ck_pr_store_int(&n->rt->read_only, row[0] && strcmp(row[0], "1") == 0);
+	learn_position(n->rt, flavor, row[1] ? row[1] : "", row[1] ? len[1] : 0);
+	R->mysql_free_result(res);
+
+	if (!n->is_primary) {
+		uint64_t behind = distance(&rt->primary.known, &n->rt->known), sum = wm_sum(&n->rt->known);
+
+		/* Seconds_Behind_Master where we may read it; NULL means the SQL
+		 * thread is not running. */
+		if (R->mysql_query(n->mysql, "SHOW SLAVE STATUS") == 0 && (res = R->mysql_store_result(n->mysql))) {
+			unsigned nf = R->mysql_num_fields(res);
+			MYSQL_FIELD *f = R->mysql_fetch_fields(res);
+
+			if ((row = R->mysql_fetch_row(res)))
+				for (unsigned i = 0; i < nf; i++)
+					if (strcmp(f[i].name, "Seconds_Behind_Master") == 0 && row[i])
+						lag = strtoull(row[i], NULL, 10) * 1000u;
+			R->mysql_free_result(res);
+		}
+		/* Stuck: behind the primary and not moving. The time it has been so
+		 * is a lag even when the server cannot say (SQL thread stopped). */
+		if (behind > 0 && sum == n->last_prefix_sum) {
+			uint64_t since = ck_pr_load_64(&n->rt->stalled_since_ms);
+
+			if (!since)
+				ck_pr_store_64(&n->rt->stalled_since_ms, since = now);
+			if (now - since > lag)
+				lag = now - since;
+		} else {
+			ck_pr_store_64(&n->rt->stalled_since_ms, 0);
+		}
+		n->last_prefix_sum = sum;
+		ck_pr_store_64(&n->rt->behind, behind);
+		ck_pr_store_64(&n->rt->lag_ms, lag);
+	}
+	ck_pr_store_64(&n->rt->checked_at_ms, now);
+	if (!ck_pr_load_int(&n->rt->up)) {
+		if (ck_pr_faa_uint(&n->rt->good_checks, 1) + 1 >= WS_MONITOR_GOOD_CHECKS) {
+			ws_log(WS_LOG_INFO, "monitor: %s:%u is back", n->addr->host, n->addr->port);
+			ck_pr_store_int(&n->rt->up, 1);
+		}
+	}
+}
+
+static void *monitor_main(void *arg)
+{
+	const struct ws_config *cfg = ws_global_config();
+	const struct ws_real *R = ws_real();
+	struct mon_node *nodes = NULL;
+	size_t n_nodes = 0, k = 0;
+	unsigned interval = 60000;
+
+	(void)arg;
+	/* Everything this thread calls in the real library is ours, not the
+	 * application's: never route it. */
+	ws_guard_enter();
+	for (size_t c = 0; c < cfg->n_clusters; c++)
+		n_nodes += cfg->clusters[c].n_replicas + (cfg->clusters[c].has_primary ? 1 : 0);
+	nodes = calloc(n_nodes ? n_nodes : 1, sizeof(*nodes));
+	if (!nodes) {
+		ws_log(WS_LOG_ERROR, "monitor: out of memory; no health checks");
+		return NULL;
+	}
+	for (size_t c = 0; c < cfg->n_clusters; c++) {
+		const struct ws_cluster *cl = &cfg->clusters[c];
+		struct ws_cluster_rt *rt = ws_topology_cluster(cl);
+
+		if (cl->health_interval_ms < interval)
+			interval = cl->health_interval_ms;
+		if (cl->has_primary)
+			nodes[k++] = (struct mon_node){ .addr = &cl->primary, .cluster = rt, .rt = &rt->primary,
+							.is_primary = true };
+		for (size_t r = 0; r < cl->n_replicas; r++)
+			nodes[k++] = (struct mon_node){ .addr = &cl->replicas[r], .cluster = rt, .rt = &rt->replicas[r] };
+	}
+	pthread_mutex_lock(&mon_lock);
+	while (!mon_stop) {
+		struct timespec until;
+		uint64_t deadline;
+
+		pthread_mutex_unlock(&mon_lock);
+		/* Each cluster's primary comes before its replicas in `nodes`, so
+		 * distances are measured against a fresh primary position. */
+		for (size_t i = 0; i < n_nodes; i++)
+			check_node(&nodes[i], nodes[i].cluster, interval);
+		ck_pr_inc_64(&mon_checks);
+		clock_gettime(CLOCK_REALTIME, &until);
+		deadline = (uint64_t)until.tv_nsec + (uint64_t)interval * 1000000u;
+		until.tv_sec += (time_t)(deadline / 1000000000u);
+		until.tv_nsec = (long)(deadline % 1000000000u);
+		pthread_mutex_lock(&mon_lock);
+		while (!mon_stop && pthread_cond_timedwait(&mon_cond, &mon_lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&mon_lock);
+	for (size_t i = 0; i < n_nodes; i++)
+		if (nodes[i].mysql)
+			R->mysql_close(nodes[i].mysql);
+	free(nodes);
+	if (R->mysql_thread_end)
+		R->mysql_thread_end();
+	return NULL;
+}
+
+void ws_monitor_start(const struct ws_session *s)
+{
+	const struct ws_config *cfg = ws_global_config();
+	const struct ws_cluster *cl = s->cluster;
+	struct ws_session *c;
+	sigset_t all, old;
+
+	pthread_mutex_lock(&mon_lock);
+	if (mon_running || !cfg) {
+		pthread_mutex_unlock(&mon_lock);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || ws_session_copy_options(c, s) < 0) {
+		free(c);
+		pthread_mutex_unlock(&mon_lock);
+		return;
+	}
+	c->user = strdup(cl->monitor_user ? cl->monitor_user : s->user ? s->user : "");
+	c->password = strdup(cl->monitor_user ? (cl->monitor_password ? cl->monitor_password : "")
+					      : s->password ? s->password : "");
+	if (!c->user || !c->password) {
+		creds_free(c);
+		pthread_mutex_unlock(&mon_lock);
+		return;
+	}
+	creds_free(mon_creds);
+	mon_creds = c;
+	mon_stop = false;
+	/* The thread must not take the host's signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&mon_thread, NULL, monitor_main, NULL) == 0)
+		mon_running = true;
+	else
+		ws_log(WS_LOG_ERROR, "cannot start the monitor thread: %s", strerror(errno));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_unlock(&mon_lock);
+}
+
+void ws_monitor_stop(void)
+{
+	pthread_mutex_lock(&mon_lock);
+	if (!mon_running) {
+		pthread_mutex_unlock(&mon_lock);
+		return;
+	}
+	mon_stop = true;
+	pthread_cond_broadcast(&mon_cond);
+	pthread_mutex_unlock(&mon_lock);
+	pthread_join(mon_thread, NULL);
+	pthread_mutex_lock(&mon_lock);
+	mon_running = false;
+	creds_free(mon_creds);
+	mon_creds = NULL;
+	pthread_mutex_unlock(&mon_lock);
+}
+
+uint64_t ws_monitor_rounds(void)
+{
+	return ck_pr_load_64(&mon_checks);
+}
+
+void ws_monitor_atfork_child(void)
+{
+	/* The thread is not in the child, its connections are the parent's
+	 * sockets: forget both (never close them from here) and start afresh. */
+	pthread_mutex_init(&mon_lock, NULL);
+	pthread_cond_init(&mon_cond, NULL);
+	mon_running = false;
+	mon_stop = false;
+	mon_creds = NULL;
+}
+
+/* Unloading the library (dlclose, process exit) stops the thread first. */
+__attribute__((destructor)) static void monitor_fini(void)
+{
+	ws_monitor_stop();
+}
