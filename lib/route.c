@@ -486,6 +486,65 @@ static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const 
 	return 0;
 }
 
+/* Keep the text of a read a replica runs, so mysql_store_result can run it
+ * again elsewhere if the replica dies before the rows arrive. */
+static void remember_read(struct ws_session *s, const char *q, size_t len)
+{
+	if (len > s->last_read_cap) {
+		char *b = realloc(s->last_read, len);
+
+		if (!b) {
+			s->last_read_len = 0;
+			return;
+		}
+		s->last_read = b;
+		s->last_read_cap = len;
+	}
+	memcpy(s->last_read, q, len);
+	s->last_read_len = len;
+}
+
+MYSQL_RES *ws_route_store_result(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	MYSQL *m = s->last;
+	MYSQL_RES *res;
+	unsigned e;
+	int idx = s->last_node;
+
+	ws_guard_enter();
+	res = R->mysql_store_result(m);
+	e = res ? 0 : R->mysql_errno(m);
+	ws_guard_leave();
+	if (res || !ws_route_is_connection_error(e) || idx < 0 || s->ro_trx >= 0 || !s->last_read_len)
+		return res;
+	/* The replica died with no row delivered: run the read again elsewhere. */
+	ws_log(WS_LOG_INFO, "replica %u lost during a read (%u); reading again elsewhere", s->replicas[idx].node, e);
+	ws_node_down(&ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node]);
+	ws_session_replica_failed(s, (size_t)idx);
+	{
+		char *q = s->last_read;
+		size_t len = s->last_read_len;
+
+		/* ws_route_query may remember the text again: hand it our copy and
+		 * take ownership back afterwards. */
+		s->last_read = NULL;
+		s->last_read_len = s->last_read_cap = 0;
+		if (ws_route_query(s, q, len, false) == 0) {
+			ws_guard_enter();
+			res = R->mysql_store_result(s->last ? s->last : s->mysql);
+			ws_guard_leave();
+		}
+		if (!s->last_read) {
+			s->last_read = q;
+			s->last_read_cap = len;
+		} else {
+			free(q);
+		}
+	}
+	return res;
+}
+
 static void end_ro_trx_silently(struct ws_session *s)
 {
 	MYSQL *m = s->replicas[s->ro_trx].mysql;
@@ -555,8 +614,10 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 
 	if (replica_allowed(s, &v, forced, q, len) &&
 	    ws_consistency_need(s, effective_consistency(s, &v), &need) == 0 &&
-	    run_on_replica(s, &need, q, len, send_only, &r))
+	    run_on_replica(s, &need, q, len, send_only, &r)) {
+		remember_read(s, q, len);
 		return r;
+	}
 
 	r = run_on(s->mysql, q, len, send_only);
 	s->last = NULL;

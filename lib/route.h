@@ -37,6 +37,11 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 /* Is e an error that says the connection itself failed (not the statement)? */
 bool ws_route_is_connection_error(unsigned e);
 
+/* mysql_store_result for a handle whose last statement ran on a replica: when
+ * the replica is lost before any row arrived, the read runs again on another
+ * node (or the primary) and its result is returned instead. */
+MYSQL_RES *ws_route_store_result(struct ws_session *s);
+
 /* After a statement or result completed on the primary: take in what the
  * server reported (session variables, schema, GTID). */
 void ws_route_after_primary(struct ws_session *s);

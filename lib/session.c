@@ -98,6 +98,7 @@ static void session_free(struct ws_session *s)
 	free(s->db);
 	free(s->cur_db);
 	free(s->wm);
+	free(s->last_read);
 	free(s);
 }
 

@@ -108,6 +108,8 @@ struct ws_session {
 	char **temp_tables;               /* temporary tables this session created */
 	size_t n_temp, cap_temp;
 	int next_route;                   /* enum wescale_route for the next statement only */
+	char *last_read;                  /* text of the last read a replica ran (for a retry when the */
+	size_t last_read_len, last_read_cap; /* replica dies before its rows reach the application) */
 	int consistency;                  /* enum wescale_consistency of this handle */
 	int flavor;                       /* enum ws_gtid_flavor of the primary, -1 unknown */
 	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */

@@ -347,3 +347,21 @@ int WS_FN(mysql_ssl_set)(MYSQL *mysql, const char *key, const char *cert, const 
 		s->state_unknown = true;
 	return r;
 }
+
+/* Results: from the connection that ran the statement. A replica lost before
+ * its rows arrived is replaced invisibly (the rows never reached the
+ * application, so running the read again is safe). */
+WS_ENTRY(mysql_store_result, libmysqlclient_18);
+MYSQL_RES *WS_FN(mysql_store_result)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_store_result, NULL);
+	struct ws_session *s = managed(mysql);
+	MYSQL_RES *res;
+
+	if (s && s->last)
+		return ws_route_store_result(s);
+	ws_guard_enter();
+	res = R->mysql_store_result(mysql);
+	ws_guard_leave();
+	return res;
+}

@@ -5,6 +5,8 @@
 #   tests/topology.sh start DIR [N_REPLICAS]   one primary + N GTID replicas (default 2)
 #   tests/topology.sh stop DIR                 stop every server and delete DIR
 #   tests/topology.sh status DIR               one line per node
+#   tests/topology.sh kill DIR N               kill -9 node N (0 = primary, 1.. = replicas)
+#   tests/topology.sh restart DIR N            start node N again (after kill/stop) and wait for it
 #
 # `start` writes DIR/env, to be sourced, with:
 #   WS_TEST_DIR, WS_TEST_PRIMARY_PORT, WS_TEST_REPLICA1_PORT, WS_TEST_REPLICA2_PORT…,
@@ -55,8 +57,11 @@ node_sql() { # node_sql NODE_DIR SQL...
 }
 
 start_node() { # start_node NODE_DIR PORT SERVER_ID
-	local d=$1 port=$2 id=$3
-	"$MARIADBD" --no-defaults --datadir="$d/data" --port="$port" --bind-address=127.0.0.1 \
+	local d=$1 port=$2 id=$3 ro=""
+	# Replicas start read-only, so that they still are after a restart.
+	[ "$id" -gt 1 ] && ro=--read-only
+	echo "$port $id" >"$d/args"
+	"$MARIADBD" --no-defaults $ro --datadir="$d/data" --port="$port" --bind-address=127.0.0.1 \
 		--socket="$d/sock" --pid-file="$d/pid" --log-error="$d/error.log" --user=root \
 		--server-id="$id" --log-bin=bin --binlog-format=ROW --log-slave-updates=1 \
 		--gtid-strict-mode=1 --skip-name-resolve --max-connections=600 \
@@ -184,6 +189,19 @@ stop)
 		[ -d "$node" ] && stop_node "$node"
 	done
 	rm -rf "$dir"
+	;;
+kill)
+	node="$dir/node${3:?node number}"
+	pid=$(cat "$node/pid" 2>/dev/null || cat "$node/launcher.pid")
+	kill -9 "$pid" 2>/dev/null || true
+	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	;;
+restart)
+	node="$dir/node${3:?node number}"
+	read -r port id <"$node/args"
+	rm -f "$node/pid"
+	start_node "$node" "$port" "$id"
+	wait_ready "$node"
 	;;
 status)
 	for node in "$dir"/node*; do

@@ -1,0 +1,414 @@
+/*
+ * test-balance.c — the monitor and the balancers on a real topology (DESIGN.md §5).
+ *
+ * The configuration is read once per process, so each scenario runs in a child
+ * process with its own WESCALE_CONFIG; the parent only forks, waits and checks
+ * the child's verdict. Every check counts which server answered (@@server_id).
+ *
+ *   test-balance SOURCE_DIR
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <wescale.h>
+
+#include "wstest.h"
+
+static struct wstest_env env;
+static const char *srcdir;
+static int failures; /* in the child */
+
+#define CHECK(cond, ...)                                              \
+	do {                                                          \
+		if (!(cond)) {                                        \
+			failures++;                                   \
+			printf("\n      FAILED %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+			printf(__VA_ARGS__);                          \
+		}                                                     \
+	} while (0)
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void msleep(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Write a config for the topology with extra cluster keys and a replica list. */
+static void write_config(const char *name, const char *replicas, const char *extra)
+{
+	char path[512], list[128];
+	FILE *f;
+
+	if (!replicas) {
+		snprintf(list, sizeof(list), "127.0.0.1:%u, 127.0.0.1:%u", env.replica_port[0], env.replica_port[1]);
+		replicas = list;
+	}
+	snprintf(path, sizeof(path), "%s/balance-%s.conf", env.dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		exit(99);
+	fprintf(f, "[cluster %s]\nprimary = 127.0.0.1:%u\nreplicas = %s\nhealth_interval_ms = 100\n%s\n", name,
+		env.primary_port, replicas, extra);
+	fclose(f);
+	setenv("WESCALE_CONFIG", path, 1);
+}
+
+static MYSQL *app(void)
+{
+	MYSQL *m = wstest_connect(&env, env.primary_port, env.db);
+
+	if (!m)
+		exit(98);
+	return m;
+}
+
+static void admin_replica(unsigned i, const char *sql)
+{
+	MYSQL *a = wstest_connect_admin(&env, env.replica_port[i]);
+
+	CHECK(a && wstest_exec(a, sql) == 0, "%s on replica %u\n", sql, i + 1);
+	if (a)
+		mysql_close(a);
+}
+
+/* n reads at eventual consistency; counts[server_id]++ per read. */
+static void reads(MYSQL *m, int n, long counts[4])
+{
+	for (int i = 0; i < n; i++) {
+		long id = wstest_query_long(m, "SELECT @@server_id");
+
+		if (id >= 0 && id < 4)
+			counts[id]++;
+		else
+			counts[0]++; /* errors */
+	}
+}
+
+static int run_child(void (*scenario)(void))
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		failures = 0;
+		scenario();
+		mysql_library_end();
+		fflush(stdout);
+		_exit(failures ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- scenarios (each in its own process) ---- */
+
+static void spread(const char *policy)
+{
+	char extra[128];
+	long c[4] = { 0 };
+	MYSQL *m;
+
+	snprintf(extra, sizeof(extra), "load_balance = %s\nconsistency = eventual", policy);
+	write_config(policy, NULL, extra);
+	m = app();
+	reads(m, 400, c);
+	printf("\n      %-11s primary %ld, replica 1 %ld, replica 2 %ld, errors %ld", policy, c[1], c[2], c[3], c[0]);
+	CHECK(c[0] == 0 && c[1] == 0, "errors or primary reads\n");
+	if (strcmp(policy, "round_robin") == 0)
+		CHECK(c[2] >= 190 && c[3] >= 190, "uneven round robin\n");
+	else
+		CHECK(c[2] >= 140 && c[3] >= 140, "uneven random\n");
+	mysql_close(m);
+}
+
+static void scenario_round_robin(void) { spread("round_robin"); }
+static void scenario_random(void) { spread("random"); }
+
+static void scenario_least_rt(void)
+{
+	char replicas[128], port_s[16], target_s[16], script[512];
+	long c[4] = { 0 };
+	unsigned proxy_port;
+	pid_t proxy;
+	MYSQL *m;
+	int p[2];
+
+	/* Replica 1 behind a relay that delays every packet by 3 ms. */
+	{
+		FILE *f = popen("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
+				"print(s.getsockname()[1])'", "r");
+
+		if (!f || fscanf(f, "%u", &proxy_port) != 1)
+			exit(97);
+		pclose(f);
+	}
+	snprintf(port_s, sizeof(port_s), "%u", proxy_port);
+	snprintf(target_s, sizeof(target_s), "%u", env.replica_port[0]);
+	snprintf(script, sizeof(script), "%s/tests/integration/delay_proxy.py", srcdir);
+	if (pipe(p) != 0)
+		exit(96);
+	proxy = fork();
+	if (proxy == 0) {
+		dup2(p[1], 1);
+		execlp("python3", "python3", script, port_s, target_s, "3", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	{
+		char ready[8] = "";
+
+		if (read(p[0], ready, 5) != 5)
+			exit(95);
+	}
+	snprintf(replicas, sizeof(replicas), "127.0.0.1:%u, 127.0.0.1:%u", proxy_port, env.replica_port[1]);
+	write_config("least_rt", replicas, "load_balance = least_rt\nconsistency = eventual");
+	m = app();
+	reads(m, 20, c); /* both get measured */
+	memset(c, 0, sizeof(c));
+	reads(m, 300, c);
+	printf("\n      least_rt    slow replica 1 %ld, replica 2 %ld, primary %ld, errors %ld", c[2], c[3], c[1], c[0]);
+	CHECK(c[0] == 0 && c[1] == 0, "errors or primary reads\n");
+	CHECK(c[3] >= 240, "least_rt did not avoid the slow replica\n");
+	mysql_close(m);
+	kill(proxy, SIGTERM);
+	waitpid(proxy, NULL, 0);
+}
+
+static void scenario_least_behind(void)
+{
+	long c[4] = { 0 };
+	MYSQL *m;
+
+	write_config("least_behind", NULL, "load_balance = least_behind_primary\nconsistency = eventual");
+	m = app();
+	admin_replica(0, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=30; START SLAVE");
+	CHECK(wstest_exec(m, "CREATE TABLE IF NOT EXISTS bal_t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)") == 0, "create\n");
+	for (int i = 0; i < 50; i++)
+		wstest_exec(m, "INSERT INTO bal_t (v) VALUES (1)");
+	msleep(600); /* a few monitor rounds: replica 1 is 50+ transactions behind */
+	reads(m, 200, c);
+	printf("\n      least_behind delayed replica 1 %ld, replica 2 %ld, primary %ld, errors %ld", c[2], c[3], c[1], c[0]);
+	CHECK(c[0] == 0, "errors\n");
+	CHECK(c[3] >= 190, "least_behind_primary did not avoid the delayed replica\n");
+	admin_replica(0, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE");
+	wstest_exec(m, "DROP TABLE IF EXISTS bal_t");
+	mysql_close(m);
+	CHECK(wstest_sync_replicas(&env), "replicas did not catch up\n");
+}
+
+/* ---- kill -9 a replica under load ---- */
+
+struct worker {
+	pthread_t th;
+	volatile int *stop;
+	long counts[4];
+	long late_counts[4]; /* after the restart settled */
+	volatile int *late;
+	long errors;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	MYSQL *m = wstest_connect(&env, env.primary_port, env.db);
+
+	if (!m) {
+		w->errors++;
+		return NULL;
+	}
+	while (!*w->stop) {
+		MYSQL_RES *res;
+		MYSQL_ROW row;
+
+		if (mysql_query(m, "SELECT @@server_id, COUNT(*) FROM seq_1_to_200") || !(res = mysql_store_result(m))) {
+			fprintf(stderr, "worker: %u %s\n", mysql_errno(m), mysql_error(m));
+			w->errors++;
+			continue;
+		}
+		row = mysql_fetch_row(res);
+		if (!row || strcmp(row[1], "200") != 0) {
+			w->errors++;
+		} else {
+			int id = atoi(row[0]) & 3;
+
+			w->counts[id]++;
+			if (*w->late)
+				w->late_counts[id]++;
+		}
+		mysql_free_result(res);
+	}
+	mysql_close(m);
+	mysql_thread_end();
+	return NULL;
+}
+
+static void topology(const char *what, unsigned node)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "%s/tests/topology.sh %s %s %u >/dev/null 2>&1", srcdir, what, env.dir, node);
+	CHECK(system(cmd) == 0, "%s\n", cmd);
+}
+
+static void scenario_kill(void)
+{
+	struct worker w[8];
+	volatile int stop = 0, late = 0;
+	long total[4] = { 0 }, late_total[4] = { 0 }, errors = 0;
+	double t0, t_back;
+
+	write_config("kill", NULL, "load_balance = round_robin\nconsistency = eventual");
+	memset(w, 0, sizeof(w));
+	for (int i = 0; i < 8; i++) {
+		w[i].stop = &stop;
+		w[i].late = &late;
+		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
+	}
+	msleep(1000);
+	topology("kill", 1); /* kill -9 replica 1 (server 2) */
+	msleep(2000);
+	t0 = now_s();
+	topology("restart", 1);
+	t_back = now_s() - t0;
+	msleep(1500); /* a few health intervals: it must take reads again */
+	late = 1;
+	msleep(1500);
+	stop = 1;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(w[i].th, NULL);
+		errors += w[i].errors;
+		for (int k = 0; k < 4; k++) {
+			total[k] += w[i].counts[k];
+			late_total[k] += w[i].late_counts[k];
+		}
+	}
+	printf("\n      kill -9     8 threads: %ld reads (replica 1 %ld, replica 2 %ld, primary %ld), errors %ld;"
+	       " after restart (%.1f s): replica 1 %ld, replica 2 %ld",
+	       total[1] + total[2] + total[3], total[2], total[3], total[1], errors, t_back, late_total[2], late_total[3]);
+	CHECK(errors == 0, "the application saw errors\n");
+	CHECK(late_total[2] > 100, "the restarted replica got no reads\n");
+	CHECK(wstest_sync_replicas(&env), "replicas did not catch up\n");
+}
+
+static void scenario_stop_slave(void)
+{
+	long early[4] = { 0 }, late[4] = { 0 }, back[4] = { 0 };
+	MYSQL *m;
+
+	write_config("stop", NULL, "load_balance = round_robin\nconsistency = eventual\nmax_replica_lag_ms = 800");
+	m = app();
+	CHECK(wstest_exec(m, "CREATE TABLE IF NOT EXISTS stop_t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)") == 0, "create\n");
+	reads(m, 40, early);
+	admin_replica(0, "STOP SLAVE");
+	/* Writes go on; replica 1 falls behind and stays behind. */
+	for (int i = 0; i < 30; i++) {
+		wstest_exec(m, "INSERT INTO stop_t (v) VALUES (1)");
+		msleep(50);
+	}
+	reads(m, 100, late);
+	admin_replica(0, "START SLAVE");
+	CHECK(wstest_sync_replicas(&env), "replica 1 did not catch up\n");
+	msleep(500);
+	reads(m, 100, back);
+	printf("\n      STOP SLAVE  before: replica 1 %ld/40; stopped 1.5 s: replica 1 %ld, replica 2 %ld; restarted: replica 1 %ld/100",
+	       early[2], late[2], late[3], back[2]);
+	CHECK(early[2] >= 15, "replica 1 took no reads before\n");
+	CHECK(late[2] == 0 && late[3] == 100, "the stopped replica still took reads\n");
+	CHECK(back[2] >= 30, "replica 1 did not come back\n");
+	wstest_exec(m, "DROP TABLE IF EXISTS stop_t");
+	mysql_close(m);
+}
+
+static void scenario_fork(void)
+{
+	long parent_before[4] = { 0 }, parent_after[4] = { 0 };
+	MYSQL *m;
+	pid_t pid;
+	int status = -1;
+
+	write_config("fork", NULL, "load_balance = round_robin\nconsistency = session");
+	m = app();
+	reads(m, 20, parent_before);
+	pid = fork();
+	if (pid == 0) {
+		/* The child: its own connection, its own monitor; reads and writes. */
+		long c[4] = { 0 };
+		MYSQL *cm = app();
+		int ok = wstest_exec(cm, "CREATE TABLE IF NOT EXISTS fork_t (id INT PRIMARY KEY)") == 0 &&
+			 wstest_exec(cm, "REPLACE INTO fork_t VALUES (1)") == 0 &&
+			 wstest_query_long(cm, "SELECT COUNT(*) FROM fork_t WHERE id = 1") == 1;
+
+		reads(cm, 20, c);
+		mysql_close(cm);
+		_exit(ok && c[0] == 0 && c[1] == 0 && c[2] + c[3] == 20 ? 0 : 1);
+	}
+	reads(m, 20, parent_after);
+	waitpid(pid, &status, 0);
+	printf("\n      fork        parent before %ld/20 on replicas, after %ld/20; child exit %d",
+	       parent_before[2] + parent_before[3], parent_after[2] + parent_after[3],
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	CHECK(parent_before[2] + parent_before[3] == 20 && parent_after[2] + parent_after[3] == 20, "parent reads\n");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed\n");
+	wstest_exec(m, "DROP TABLE IF EXISTS fork_t");
+	mysql_close(m);
+}
+
+#define SCENARIO_TEST(name)                                 \
+	static void test_##name(void)                       \
+	{                                                   \
+		CU_ASSERT_EQUAL(run_child(scenario_##name), 0); \
+	}
+SCENARIO_TEST(round_robin)
+SCENARIO_TEST(random)
+SCENARIO_TEST(least_rt)
+SCENARIO_TEST(least_behind)
+SCENARIO_TEST(kill)
+SCENARIO_TEST(stop_slave)
+SCENARIO_TEST(fork)
+
+int main(int argc, char **argv)
+{
+	CU_pSuite s;
+	unsigned n_failures;
+
+	if (argc < 2 || !wstest_env_load(&env)) {
+		fprintf(stderr, "usage: test-balance SOURCE_DIR (with a topology in the environment)\n");
+		return 1;
+	}
+	srcdir = argv[1];
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("balance", NULL, NULL);
+	CU_add_test(s, "round_robin spreads evenly", test_round_robin);
+	CU_add_test(s, "random spreads", test_random);
+	CU_add_test(s, "least_rt avoids a slow replica", test_least_rt);
+	CU_add_test(s, "least_behind_primary avoids a delayed replica", test_least_behind);
+	CU_add_test(s, "kill -9 a replica under 8 threads: 0 errors, back after restart", test_kill);
+	CU_add_test(s, "STOP SLAVE: excluded past max_replica_lag_ms, back after", test_stop_slave);
+	CU_add_test(s, "fork: parent and child both work", test_fork);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	n_failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return n_failures ? 1 : 0;
+}
