@@ -583,6 +583,7 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
+	ws_session_close_idle(s);
 	ws_classify(q, len, &v);
 
 	/* A READ ONLY transaction held on a replica keeps its statements there. */

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "real.h"
 #include "session.h"
+#include "topology.h"
+#include <ck_pr.h>
 
 static struct ws_hmap sessions = WS_HMAP_INIT;
 
@@ -55,17 +57,27 @@ static void free_vars(struct ws_session *s)
 	s->n_vars = s->cap_vars = 0;
 }
 
-static void close_replicas(struct ws_session *s)
+/* Close one replica connection of s (counted per node). */
+static void close_conn(struct ws_session *s, struct ws_conn *c)
 {
 	const struct ws_real *R = ws_real();
+	struct ws_cluster_rt *rt;
 
+	if (!c->mysql)
+		return;
+	ws_guard_enter();
+	R->mysql_close(c->mysql);
+	ws_guard_leave();
+	c->mysql = NULL;
+	c->applied_gen = 0;
+	if (s->cluster && (rt = ws_topology_cluster(s->cluster)))
+		ck_pr_dec_64(&rt->replicas[c->node].connections);
+}
+
+static void close_replicas(struct ws_session *s)
+{
 	for (size_t i = 0; i < s->n_replicas; i++) {
-		if (s->replicas[i].mysql) {
-			ws_guard_enter();
-			R->mysql_close(s->replicas[i].mysql);
-			ws_guard_leave();
-			s->replicas[i].mysql = NULL;
-		}
+		close_conn(s, &s->replicas[i]);
 		s->replicas[i].applied_gen = 0;
 	}
 	s->last = NULL;
@@ -559,17 +571,13 @@ void ws_session_set_error(struct ws_session *s, unsigned code, const char *sqlst
 void ws_session_replica_failed(struct ws_session *s, size_t idx)
 {
 	struct ws_conn *c = &s->replicas[idx];
-	const struct ws_real *R = ws_real();
 
 	if (c->mysql) {
 		if (s->last == c->mysql) {
 			s->last = NULL;
 			s->last_node = -1;
 		}
-		ws_guard_enter();
-		R->mysql_close(c->mysql);
-		ws_guard_leave();
-		c->mysql = NULL;
+		close_conn(s, c);
 	}
 	c->failed = true;
 	c->applied_gen = 0;
@@ -705,12 +713,20 @@ MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
 		c->failed = false;
 	}
 	if (!c->mysql) {
+		struct ws_node_rt *node = &ws_topology_cluster(s->cluster)->replicas[c->node];
+		unsigned cap = s->cluster->max_connections_per_node;
 		MYSQL *m;
 
+		/* max_connections_per_node: over the cap this handle reads elsewhere. */
+		if (ck_pr_faa_64(&node->connections, 1) >= cap && cap) {
+			ck_pr_dec_64(&node->connections);
+			return NULL;
+		}
 		ws_guard_enter();
 		m = R->mysql_init(NULL);
 		ws_guard_leave();
 		if (!m) {
+			ck_pr_dec_64(&node->connections);
 			ws_session_replica_failed(s, idx);
 			return NULL;
 		}
@@ -740,5 +756,21 @@ MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
 		ws_session_replica_failed(s, idx);
 		return NULL;
 	}
+	c->last_used_ms = ws_now_ms();
 	return c->mysql;
+}
+
+void ws_session_close_idle(struct ws_session *s)
+{
+	uint64_t now = ws_now_ms(), limit = s->cluster->replica_idle_timeout_ms;
+
+	if (!limit || now - s->idle_checked_ms < 1000)
+		return;
+	s->idle_checked_ms = now;
+	for (size_t i = 0; i < s->n_replicas; i++) {
+		struct ws_conn *c = &s->replicas[i];
+
+		if (c->mysql && now - c->last_used_ms > limit && s->last != c->mysql && s->ro_trx != (int)i)
+			close_conn(s, c);
+	}
 }

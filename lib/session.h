@@ -75,6 +75,7 @@ struct ws_conn {
 	uint64_t retry_at_ms;   /* when a failed connection may be tried again */
 	uint64_t conn_gen;      /* bumped on every (re)connect: statements prepared on an
 				   older connection must be prepared again */
+	uint64_t last_used_ms;  /* for replica_idle_timeout_ms */
 };
 
 struct ws_session {
@@ -110,6 +111,7 @@ struct ws_session {
 	int next_route;                   /* enum wescale_route for the next statement only */
 	char *last_read;                  /* text of the last read a replica ran (for a retry when the */
 	size_t last_read_len, last_read_cap; /* replica dies before its rows reach the application) */
+	uint64_t idle_checked_ms;
 	int consistency;                  /* enum wescale_consistency of this handle */
 	int flavor;                       /* enum ws_gtid_flavor of the primary, -1 unknown */
 	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */
@@ -172,6 +174,10 @@ static inline void ws_session_clear_error(struct ws_session *s) { s->err_code = 
  * used now (refused, failed, in back-off): it is then marked failed.
  */
 MYSQL *ws_session_replica(struct ws_session *s, size_t idx);
+
+/* Close replica connections idle for longer than replica_idle_timeout_ms
+ * (checked at most once a second). */
+void ws_session_close_idle(struct ws_session *s);
 
 /* Close replica idx's connection and keep it out of use for a while. */
 void ws_session_replica_failed(struct ws_session *s, size_t idx);

@@ -53,6 +53,7 @@ struct ws_node_rt {
 	uint64_t qps_second;             /* the second qps_count counts */
 	uint64_t qps_count, qps_prev;    /* statements in that second, and in the one before */
 	uint64_t queries, errors;
+	uint64_t connections;            /* replica connections open to it (all handles) */
 	unsigned weight;
 };
 

@@ -373,6 +373,66 @@ static void scenario_fork(void)
 	mysql_close(m);
 }
 
+/* Connections of the application user on replica i (the monitor uses the
+ * same user here, so it counts as one). */
+static long app_connections(unsigned i)
+{
+	MYSQL *a = wstest_connect_admin(&env, env.replica_port[i]);
+	char sql[160];
+	long n;
+
+	if (!a)
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '%s'", env.user);
+	n = wstest_query_long(a, sql);
+	mysql_close(a);
+	return n;
+}
+
+static void scenario_connection_cap(void)
+{
+	MYSQL *h[3];
+	long c[4] = { 0 }, r1, r2;
+
+	write_config("cap", NULL, "load_balance = round_robin\nconsistency = eventual\nmax_connections_per_node = 1");
+	for (int i = 0; i < 3; i++)
+		h[i] = app();
+	for (int k = 0; k < 10; k++)
+		for (int i = 0; i < 3; i++)
+			reads(h[i], 1, c);
+	r1 = app_connections(0);
+	r2 = app_connections(1);
+	printf("\n      cap=1       3 handles, 30 reads: replicas %ld + %ld, primary %ld, errors %ld; "
+	       "connections on replica 1: %ld, replica 2: %ld (monitor included)", c[2], c[3], c[1], c[0], r1, r2);
+	CHECK(c[0] == 0, "errors\n");
+	CHECK(r1 >= 1 && r1 <= 2 && r2 >= 1 && r2 <= 2, "more than one application connection per replica\n");
+	CHECK(c[2] > 0 && c[3] > 0 && c[1] > 0, "reads should use both capped replicas and the primary\n");
+	for (int i = 0; i < 3; i++)
+		mysql_close(h[i]);
+}
+
+static void scenario_idle_timeout(void)
+{
+	long c[4] = { 0 }, before, after;
+	MYSQL *m;
+
+	write_config("idle", NULL, "load_balance = round_robin\nconsistency = eventual\nreplica_idle_timeout_ms = 300");
+	m = app();
+	reads(m, 4, c); /* connects to both replicas */
+	msleep(300);
+	before = app_connections(0);
+	msleep(1200);
+	CHECK(wstest_exec(m, "DO 1") == 0, "statement\n"); /* a statement: the idle sweep runs */
+	msleep(200);
+	after = app_connections(0);
+	printf("\n      idle        replica 1 connections: %ld while in use, %ld after 1.5 s idle (monitor stays)",
+	       before, after);
+	CHECK(before == after + 1, "the idle replica connection was not closed\n");
+	reads(m, 4, c); /* and reconnects when needed */
+	CHECK(c[0] == 0 && c[2] + c[3] == 8, "reads after reconnect\n");
+	mysql_close(m);
+}
+
 #define SCENARIO_TEST(name)                                 \
 	static void test_##name(void)                       \
 	{                                                   \
@@ -385,6 +445,8 @@ SCENARIO_TEST(least_behind)
 SCENARIO_TEST(kill)
 SCENARIO_TEST(stop_slave)
 SCENARIO_TEST(fork)
+SCENARIO_TEST(connection_cap)
+SCENARIO_TEST(idle_timeout)
 
 int main(int argc, char **argv)
 {
@@ -406,6 +468,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "kill -9 a replica under 8 threads: 0 errors, back after restart", test_kill);
 	CU_add_test(s, "STOP SLAVE: excluded past max_replica_lag_ms, back after", test_stop_slave);
 	CU_add_test(s, "fork: parent and child both work", test_fork);
+	CU_add_test(s, "max_connections_per_node", test_connection_cap);
+	CU_add_test(s, "replica_idle_timeout_ms closes idle connections", test_idle_timeout);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	n_failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
