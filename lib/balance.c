@@ -24,15 +24,27 @@ static uint64_t rnd(void)
 	return rng * 0x2545F4914F6CDD1Dull;
 }
 
-uint64_t ws_balance_score(enum ws_balance policy, struct ws_node_rt *node)
+/* qps of a node at second `sec` (ws_node_qps without reading the clock). */
+static uint64_t qps_at(struct ws_node_rt *n, uint64_t sec)
 {
-	uint64_t w = node->weight ? node->weight : 1;
+	uint64_t cur = ck_pr_load_64(&n->qps_second);
+
+	if (cur == sec)
+		return ck_pr_load_64(&n->qps_count) + ck_pr_load_64(&n->qps_prev);
+	return cur + 1 == sec ? ck_pr_load_64(&n->qps_count) : 0;
+}
+
+static uint64_t score_at(enum ws_balance policy, struct ws_node_rt *node, uint64_t sec)
+{
+	uint64_t w = node->weight, v;
 
 	switch (policy) {
 	case WS_BALANCE_LEAST_RT:
-		return ck_pr_load_64(&node->ewma_rt_us) * (ck_pr_load_64(&node->inflight) + 1) * 1000u / w;
+		v = ck_pr_load_64(&node->ewma_rt_us) * (ck_pr_load_64(&node->inflight) + 1) * 1000u;
+		return w > 1 ? v / w : v; /* no division for the common weight 1 */
 	case WS_BALANCE_LEAST_QPS:
-		return ws_node_qps(node) * 1000u / w;
+		v = qps_at(node, sec) * 1000u;
+		return w > 1 ? v / w : v;
 	case WS_BALANCE_LEAST_BEHIND_PRIMARY: {
 		uint64_t behind = ck_pr_load_64(&node->behind), lag = ck_pr_load_64(&node->lag_ms);
 
@@ -46,6 +58,11 @@ uint64_t ws_balance_score(enum ws_balance policy, struct ws_node_rt *node)
 	default:
 		return 0;
 	}
+}
+
+uint64_t ws_balance_score(enum ws_balance policy, struct ws_node_rt *node)
+{
+	return score_at(policy, node, ws_now_us() / 1000000u);
 }
 
 /* The weighted slot `pos` (0 ≤ pos < sum of weights) falls on. */
@@ -64,7 +81,7 @@ static size_t weighted(struct ws_cluster_rt *rt, const unsigned *cand, size_t n,
 size_t ws_balance_choose(enum ws_balance policy, struct ws_cluster_rt *rt, const unsigned *cand, size_t n,
 			 uint64_t rr)
 {
-	uint64_t total = 0, best_score = UINT64_MAX;
+	uint64_t total = 0, best_score = UINT64_MAX, sec;
 	size_t best = 0;
 
 	if (n <= 1)
@@ -75,9 +92,9 @@ size_t ws_balance_choose(enum ws_balance policy, struct ws_cluster_rt *rt, const
 		return weighted(rt, cand, n, (policy == WS_BALANCE_RANDOM ? rnd() : rr) % total);
 	}
 	/* Lowest score; among equals the rotation decides. */
-	for (size_t k = 0; k < n; k++) {
-		size_t i = (size_t)((rr + k) % n);
-		uint64_t sc = ws_balance_score(policy, &rt->replicas[cand[i]]);
+	sec = policy == WS_BALANCE_LEAST_QPS ? ws_now_us() / 1000000u : 0;
+	for (size_t k = 0, i = (size_t)(rr % n); k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+		uint64_t sc = score_at(policy, &rt->replicas[cand[i]], sec);
 
 		if (sc < best_score) {
 			best_score = sc;
