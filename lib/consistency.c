@@ -187,3 +187,40 @@ bool ws_consistency_wait_ok(const char *value)
 {
 	return value && strcmp(value, "0") == 0;
 }
+
+void ws_consistency_check_lost(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	const char *sql = s->flavor == WS_GTID_MYSQL ? "SELECT @@GLOBAL.gtid_executed" : "SELECT @@GLOBAL.gtid_current_pos";
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row;
+	unsigned long *lens;
+	struct ws_wm have;
+	bool lost = false;
+
+	if (!s->wm || !rt)
+		return;
+	memset(&have, 0, sizeof(have));
+	ws_guard_enter();
+	if (R->mysql_real_query(s->mysql, sql, strlen(sql)) == 0 && (res = R->mysql_store_result(s->mysql)) &&
+	    (row = R->mysql_fetch_row(res)) && (lens = R->mysql_fetch_lengths(res)))
+		lost = raise_from_text(&have, s->flavor, row[0] ? row[0] : "", row[0] ? lens[0] : 0, true) < 0 ||
+		       !ws_wm_covers(&have, s->wm);
+	if (res)
+		R->mysql_free_result(res);
+	ws_guard_leave();
+	if (!lost)
+		return;
+	for (int i = 0; i < WS_MAX_SOURCES; i++)
+		if (s->wm->seq[i] > have.seq[i])
+			ws_log(WS_LOG_ERROR, "lost writes: the new primary of cluster '%s' lacks GTIDs %s up to %llu "
+			       "that this process saw committed (it has %llu)", s->cluster->name,
+			       ws_topology_source_name(i), (unsigned long long)s->wm->seq[i],
+			       (unsigned long long)have.seq[i]);
+	ck_pr_inc_64(&rt->lost_writes);
+	/* Those GTIDs will never arrive: stop requiring them. */
+	memset(s->wm, 0, sizeof(*s->wm));
+	for (int i = 0; i < WS_MAX_SOURCES; i++)
+		ck_pr_store_64(&rt->instance.seq[i], 0); /* other threads raise it concurrently */
+}

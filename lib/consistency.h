@@ -44,6 +44,11 @@ void ws_consistency_learned(struct ws_session *s, size_t idx, const struct ws_wm
  */
 size_t ws_consistency_wait_sql(struct ws_session *s, const struct ws_wm *need, char *buf, size_t size);
 
+/* After a failover: does the new primary (s->mysql) have every GTID this
+ * handle saw committed? If not: log the lost writes, count them, and reset
+ * the handle's watermark (waiting for them would never end). */
+void ws_consistency_check_lost(struct ws_session *s);
+
 /* Did a wait statement's single value mean success? ("0" for both flavours) */
 bool ws_consistency_wait_ok(const char *value);
 

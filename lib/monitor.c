@@ -154,6 +154,18 @@ static void learn_position(struct ws_node_rt *n, int flavor, const char *text, s
 	ws_gtid_set_free(set);
 }
 
+/* The position of the member that takes writes now (the configured primary
+ * unless another member is the writable one). */
+static const struct ws_wm *writable_position(struct ws_cluster_rt *rt)
+{
+	if (ck_pr_load_int(&rt->primary.up) && ck_pr_load_int(&rt->primary.read_only) != 1)
+		return &rt->primary.known;
+	for (size_t i = 0; i < rt->n_replicas; i++)
+		if (ck_pr_load_int(&rt->replicas[i].up) && ck_pr_load_int(&rt->replicas[i].read_only) == 0)
+			return &rt->replicas[i].known;
+	return &rt->primary.known;
+}
+
 static void check_failed(struct mon_node *n)
 {
 	const struct ws_real *R = ws_real();
@@ -190,12 +202,13 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 	}
 	/* A replica's applied position is what MASTER_GTID_WAIT waits on
 	 * (gtid_slave_pos); the primary's is its binlog. */
+	/* MariaDB: gtid_current_pos is the binlog position on a primary and the
+	 * applied position on a replica (what MASTER_GTID_WAIT waits on), so it is
+	 * right whatever role a member has now. */
 	if (flavor == WS_GTID_MYSQL)
 		sql = "SELECT @@read_only, @@GLOBAL.gtid_executed";
-	else if (n->is_primary)
-		sql = "SELECT @@read_only, @@GLOBAL.gtid_binlog_pos";
 	else
-		sql = "SELECT @@read_only, @@GLOBAL.gtid_slave_pos";
+		sql = "SELECT @@read_only, @@GLOBAL.gtid_current_pos";
 	if (one_row(n->mysql, sql, &res, &row) < 0 || !row) {
 		if (res)
 			R->mysql_free_result(res);
@@ -207,8 +220,13 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 	learn_position(n->rt, flavor, row[1] ? row[1] : "", row[1] ? len[1] : 0);
 	R->mysql_free_result(res);
 
-	if (!n->is_primary) {
-		uint64_t behind = distance(&rt->primary.known, &n->rt->known), sum = wm_sum(&n->rt->known);
+	if (ck_pr_load_int(&n->rt->read_only) == 0) {
+		/* The writable member (the primary now): not behind anyone. */
+		ck_pr_store_64(&n->rt->behind, 0);
+		ck_pr_store_64(&n->rt->lag_ms, 0);
+		ck_pr_store_64(&n->rt->stalled_since_ms, 0);
+	} else {
+		uint64_t behind = distance(writable_position(rt), &n->rt->known), sum = wm_sum(&n->rt->known);
 
 		/* Seconds_Behind_Master where we may read it; NULL means the SQL
 		 * thread is not running. */
@@ -260,7 +278,7 @@ static void *monitor_main(void *arg)
 	 * application's: never route it. */
 	ws_guard_enter();
 	for (size_t c = 0; c < cfg->n_clusters; c++)
-		n_nodes += cfg->clusters[c].n_replicas + (cfg->clusters[c].has_primary ? 1 : 0);
+		n_nodes += ws_cluster_n_readers(&cfg->clusters[c]) + (cfg->clusters[c].has_primary ? 1 : 0);
 	nodes = calloc(n_nodes ? n_nodes : 1, sizeof(*nodes));
 	if (!nodes) {
 		ws_log(WS_LOG_ERROR, "monitor: out of memory; no health checks");
@@ -275,8 +293,9 @@ static void *monitor_main(void *arg)
 		if (cl->has_primary)
 			nodes[k++] = (struct mon_node){ .addr = &cl->primary, .cluster = rt, .rt = &rt->primary,
 							.is_primary = true };
-		for (size_t r = 0; r < cl->n_replicas; r++)
-			nodes[k++] = (struct mon_node){ .addr = &cl->replicas[r], .cluster = rt, .rt = &rt->replicas[r] };
+		for (size_t r = 0; r < ws_cluster_n_readers(cl); r++)
+			nodes[k++] = (struct mon_node){ .addr = ws_cluster_reader(cl, r), .cluster = rt,
+							.rt = &rt->replicas[r] };
 	}
 	pthread_mutex_lock(&mon_lock);
 	while (!mon_stop) {

@@ -26,6 +26,7 @@
 #include "classify.h"
 #include "config.h"
 #include "consistency.h"
+#include "failover.h"
 #include "gtid.h"
 #include "monitor.h"
 #include "topology.h"
@@ -80,7 +81,7 @@ void ws_route_on_connect(struct ws_session *s)
 	int r;
 
 	if (!s->replicas) {
-		s->n_replicas = s->cluster->n_replicas;
+		s->n_replicas = ws_cluster_n_readers(s->cluster);
 		s->replicas = calloc(s->n_replicas ? s->n_replicas : 1, sizeof(*s->replicas));
 		if (!s->replicas) {
 			s->n_replicas = 0;
@@ -469,8 +470,8 @@ static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const 
 		}
 		if (*r && ws_route_is_connection_error(errno_of(m))) {
 			ws_log(WS_LOG_INFO, "replica %s:%u failed a read (%u); retrying elsewhere",
-			       s->cluster->replicas[s->replicas[idx].node].host,
-			       s->cluster->replicas[s->replicas[idx].node].port, errno_of(m));
+			       ws_cluster_reader(s->cluster, s->replicas[idx].node)->host,
+			       ws_cluster_reader(s->cluster, s->replicas[idx].node)->port, errno_of(m));
 			ws_node_end(node, 0, true);
 			ws_node_down(node);
 			ws_session_replica_failed(s, (size_t)idx);
@@ -620,7 +621,18 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 		return r;
 	}
 
-	r = run_on(s->mysql, q, len, send_only);
+	{
+		bool in_trx = ws_route_in_trx(s) || s->locked_tables;
+
+		r = run_on(s->mysql, q, len, send_only);
+		if (r && ws_route_is_connection_error(errno_of(s->mysql))) {
+			/* The primary is gone: wait for one, reconnect this handle,
+			 * run the statement again when that is safe. */
+			if (ws_failover_after_error(s, errno_of(s->mysql), (v.flags & WS_F_READ) != 0, in_trx) < 0)
+				return 1;
+			r = run_on(s->mysql, q, len, send_only);
+		}
+	}
 	s->last = NULL;
 	s->last_node = -1;
 	if (r == 0 && !send_only) {
@@ -655,7 +667,7 @@ int ws_route_last_backend(struct ws_session *s, char *buf, size_t size)
 	if (!s->cluster)
 		return -EINVAL;
 	if (s->last_node >= 0)
-		a = &s->cluster->replicas[s->replicas[s->last_node].node];
+		a = ws_cluster_reader(s->cluster, s->replicas[s->last_node].node);
 	else if (s->cluster->has_primary)
 		a = &s->cluster->primary;
 	else

@@ -130,6 +130,7 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	s->ro_trx = -1;
 	s->consistency = -1;
 	s->flavor = -1;
+	s->primary_reader = -1;
 	old = ws_hmap_put(&sessions, &s->hnode);
 	if (old)
 		session_free((struct ws_session *)((char *)old - offsetof(struct ws_session, hnode)));
@@ -660,52 +661,62 @@ static size_t build_set(const struct ws_session *s, uint64_t since, char *buf, s
 	return pos;
 }
 
-/* Bring a replica connection up to the session's state. 0 or -1. */
-static int apply_state(struct ws_session *s, struct ws_conn *c)
+/* Apply the state changed after generation `since` to m. 0 or -1. */
+static int replay_on(struct ws_session *s, MYSQL *m, uint64_t since, uint64_t db_gen_applied)
 {
 	const struct ws_real *R = ws_real();
 	char stack[2048], *buf = stack;
 	size_t n;
 	int r = 0;
 
-	if (s->db_gen > c->applied_gen && s->cur_db) {
+	if (s->db_gen > db_gen_applied && s->cur_db) {
 		ws_guard_enter();
-		r = R->mysql_select_db(c->mysql, s->cur_db);
+		r = R->mysql_select_db(m, s->cur_db);
 		ws_guard_leave();
 		if (r) {
-			ws_log(WS_LOG_INFO, "replica %u: USE %s failed: %s", c->node, s->cur_db,
-			       R->mysql_error(c->mysql));
+			ws_log(WS_LOG_INFO, "USE %s failed on a replayed connection: %s", s->cur_db, R->mysql_error(m));
 			return -1;
 		}
 	}
-	n = build_set(s, c->applied_gen, stack, sizeof(stack));
+	n = build_set(s, since, stack, sizeof(stack));
 	if (n >= sizeof(stack)) {
 		buf = malloc(n + 1);
 		if (!buf)
 			return -1;
-		build_set(s, c->applied_gen, buf, n + 1);
+		build_set(s, since, buf, n + 1);
 	}
 	if (n > 0) {
 		ws_guard_enter();
-		r = R->mysql_real_query(c->mysql, buf, n);
+		r = R->mysql_real_query(m, buf, n);
 		ws_guard_leave();
 		if (r)
-			ws_log(WS_LOG_INFO, "replica %u: session state replay failed: %s", c->node,
-			       R->mysql_error(c->mysql));
+			ws_log(WS_LOG_INFO, "session state replay failed: %s", R->mysql_error(m));
 	}
 	if (buf != stack)
 		free(buf);
-	if (r)
+	return r ? -1 : 0;
+}
+
+/* Bring a replica connection up to the session's state. 0 or -1. */
+static int apply_state(struct ws_session *s, struct ws_conn *c)
+{
+	if (replay_on(s, c->mysql, c->applied_gen, c->applied_gen) < 0)
 		return -1;
 	c->applied_gen = s->state_gen;
 	return 0;
+}
+
+int ws_session_replay(struct ws_session *s, MYSQL *m)
+{
+	/* The connection was made with the current database: only variables. */
+	return replay_on(s, m, 0, s->db_gen);
 }
 
 MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
 {
 	const struct ws_real *R = ws_real();
 	struct ws_conn *c = &s->replicas[idx];
-	const struct ws_addr *a = &s->cluster->replicas[c->node];
+	const struct ws_addr *a = ws_cluster_reader(s->cluster, c->node);
 
 	if (c->failed) {
 		if (ws_now_ms() < c->retry_at_ms)

@@ -114,6 +114,8 @@ struct ws_session {
 	uint64_t idle_checked_ms;
 	int consistency;                  /* enum wescale_consistency of this handle */
 	int flavor;                       /* enum ws_gtid_flavor of the primary, -1 unknown */
+	int primary_reader;               /* the handle's primary: -1 the configured one, else a reader index */
+	uint64_t primary_gen;             /* bumped on every failover reconnect */
 	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */
 	bool wm_broken;                   /* lost track of them: reads needing them use the primary */
 
@@ -174,6 +176,10 @@ static inline void ws_session_clear_error(struct ws_session *s) { s->err_code = 
  * used now (refused, failed, in back-off): it is then marked failed.
  */
 MYSQL *ws_session_replica(struct ws_session *s, size_t idx);
+
+/* Replay the whole session state (variables, database) on m: a new
+ * connection to the primary after a failover. 0 or -1. */
+int ws_session_replay(struct ws_session *s, MYSQL *m);
 
 /* Close replica connections idle for longer than replica_idle_timeout_ms
  * (checked at most once a second). */

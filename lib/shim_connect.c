@@ -8,12 +8,16 @@
 #include <strings.h>
 
 #include "config.h"
+#include "failover.h"
 #include "global.h"
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
 #include "route.h"
+#include "topology.h"
+#include <errmsg.h>
 #include "session.h"
+#include "wescale.h"
 
 WS_ENTRY(mysql_init, libmysqlclient_18);
 MYSQL *WS_FN(mysql_init)(MYSQL *mysql)
@@ -51,7 +55,7 @@ static const struct ws_cluster *entry_cluster(const struct ws_config *cfg, const
 
 	if (!c || strcmp(c->name, host) == 0)
 		return c;
-	for (size_t i = 0; i < c->n_replicas; i++) {
+	for (size_t i = 0; c->has_primary && i < c->n_replicas; i++) {
 		const struct ws_addr *a = &c->replicas[i];
 
 		if (a->is_socket ? (unix_socket && strcmp(a->host, unix_socket) == 0)
@@ -68,7 +72,9 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 {
 	const struct ws_real *R = ws_real();
 	const struct ws_config *cfg;
+	const struct ws_cluster *entry;
 	struct ws_session *s;
+	int reader = -1; /* the member the handle writes to: -1 the configured primary */
 	MYSQL *r;
 
 	if (WS_UNLIKELY(!R->mysql_real_connect)) {
@@ -79,16 +85,46 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 		return R->mysql_real_connect(mysql, host, user, passwd, db, port, unix_socket,
 					     clientflag);
 	ws_global_init();
+	cfg = ws_global_config();
+	s = ws_session_get(mysql);
+	entry = s ? entry_cluster(cfg, host ? host : "localhost", port, unix_socket) : NULL;
+	if (s)
+		ws_session_clear_error(s);
+	if (entry && (!entry->has_primary || (host && strcmp(host, entry->name) == 0))) {
+		/* A `nodes =` cluster, or the cluster's name as host: connect to the
+		 * member that takes writes now, as the monitor sees it. */
+		const struct ws_addr *a;
+
+		s->cluster = entry;
+		if (ws_session_set_connect_args(s, user, passwd, db, clientflag) < 0) {
+			s->cluster = NULL;
+			ws_session_set_error(s, CR_OUT_OF_MEMORY, "HY000", "wescale: out of memory");
+			return NULL;
+		}
+		a = ws_failover_wait_primary(s, entry->failover_timeout_ms);
+		if (a)
+			a = ws_topology_primary(entry, &reader);
+		if (!a) {
+			ws_session_set_error(s, WESCALE_ER_NO_PRIMARY, "HY000",
+					     "wescale: no writable primary in cluster '%s' after %u ms", entry->name,
+					     entry->failover_timeout_ms);
+			s->cluster = NULL;
+			return NULL;
+		}
+		host = a->is_socket ? NULL : a->host;
+		unix_socket = a->is_socket ? a->host : NULL;
+		port = a->port;
+	}
 	ws_guard_enter();
 	r = R->mysql_real_connect(mysql, host, user, passwd, db, port, unix_socket, clientflag);
 	ws_guard_leave();
-
-	cfg = ws_global_config();
-	s = ws_session_get(mysql);
+	if (s && !r)
+		s->cluster = NULL;
 	if (r && s) {
 		s->connected = true;
-		s->cluster = entry_cluster(cfg, host ? host : "localhost", port, unix_socket);
-		if (s->cluster) {
+		s->cluster = entry;
+		if (entry) {
+			s->primary_reader = reader;
 			if (ws_session_set_connect_args(s, user, passwd, db, clientflag) < 0)
 				s->state_unknown = true;
 			ws_route_on_connect(s);

@@ -11,12 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failover.h"
 #include "log.h"
 #include "real.h"
 #include "route.h"
 #include "session.h"
 #include "stmt.h"
 #include "topology.h"
+#include "wescale.h"
+#include <stdio.h>
 
 #define REAL_OR_FAIL(name, fail)                        \
 	const struct ws_real *R = ws_real();            \
@@ -86,6 +89,9 @@ int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long len
 	r = R->mysql_stmt_prepare(stmt, q, length);
 	ws_guard_leave();
 	if (st && r == 0 && q) {
+		struct ws_session *s = ws_session_get(st->owner);
+
+		st->primary_gen = s ? s->primary_gen : 0;
 		ws_classify(q, length, &st->verdict);
 		if (ws_stmt_set_text(st, q, length) < 0)
 			st->text = NULL; /* stays on the primary */
@@ -230,6 +236,80 @@ static MYSQL_STMT *replica_stmt(struct ws_session *s, struct ws_stmt *st, size_t
 	return rst;
 }
 
+/* After a failover the application's statement is unknown to the new primary:
+ * prepare it again on the same MYSQL_STMT (the application keeps its pointer)
+ * and bind the application's parameters and results again. 0 or -1 (error on
+ * the statement). */
+static int reprepare(struct ws_session *s, struct ws_stmt *st)
+{
+	const struct ws_real *R = ws_real();
+	int r;
+
+	if (!st->text) {
+		st->err_code = WESCALE_ER_NO_PRIMARY;
+		snprintf(st->err_msg, sizeof(st->err_msg),
+			 "wescale: the primary changed and this statement cannot be prepared again; prepare it anew");
+		return -1;
+	}
+	ws_guard_enter();
+	r = R->mysql_stmt_prepare(st->stmt, st->text, st->len);
+	if (r == 0 && st->n_params)
+		r = R->mysql_stmt_bind_param(st->stmt, st->params);
+	if (r == 0 && st->n_results)
+		r = R->mysql_stmt_bind_result(st->stmt, st->results);
+	ws_guard_leave();
+	if (r)
+		return -1;
+	st->primary_gen = s->primary_gen;
+	return 0;
+}
+
+/* Errors of a statement: libwescale's own (a failover outcome) first. */
+WS_ENTRY(mysql_stmt_errno, libmysqlclient_18);
+unsigned int WS_FN(mysql_stmt_errno)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_errno, 0);
+	struct ws_stmt *st = managed_stmt(stmt);
+	unsigned int r;
+
+	if (st && st->err_code)
+		return st->err_code;
+	ws_guard_enter();
+	r = R->mysql_stmt_errno(st && st->last ? st->last : stmt);
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_error, libmysqlclient_18);
+const char *WS_FN(mysql_stmt_error)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_error, "");
+	struct ws_stmt *st = managed_stmt(stmt);
+	const char *r;
+
+	if (st && st->err_code)
+		return st->err_msg;
+	ws_guard_enter();
+	r = R->mysql_stmt_error(st && st->last ? st->last : stmt);
+	ws_guard_leave();
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_sqlstate, libmysqlclient_18);
+const char *WS_FN(mysql_stmt_sqlstate)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_sqlstate, "HY000");
+	struct ws_stmt *st = managed_stmt(stmt);
+	const char *r;
+
+	if (st && st->err_code)
+		return "HY000";
+	ws_guard_enter();
+	r = R->mysql_stmt_sqlstate(st && st->last ? st->last : stmt);
+	ws_guard_leave();
+	return r;
+}
+
 WS_ENTRY(mysql_stmt_execute, libmysqlclient_18);
 int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 {
@@ -278,14 +358,35 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 	if (st) {
 		st->last = NULL;
 		st->long_data = false;
+		st->err_code = 0;
 		if (s) {
 			s->last = NULL;
 			s->last_node = -1;
 		}
 	}
-	ws_guard_enter();
-	r = R->mysql_stmt_execute(stmt);
-	ws_guard_leave();
+	if (s && s->cluster && st->primary_gen != s->primary_gen && reprepare(s, st) < 0)
+		return 1;
+	{
+		bool in_trx = s && s->cluster && (ws_route_in_trx(s) || s->locked_tables);
+		unsigned e;
+
+		ws_guard_enter();
+		r = R->mysql_stmt_execute(stmt);
+		e = r ? R->mysql_stmt_errno(stmt) : 0;
+		ws_guard_leave();
+		if (r && s && s->cluster && ws_route_is_connection_error(e)) {
+			if (ws_failover_after_error(s, e, (st->verdict.flags & WS_F_READ) != 0, in_trx) < 0) {
+				st->err_code = s->err_code;
+				snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+				return 1;
+			}
+			if (reprepare(s, st) < 0)
+				return 1;
+			ws_guard_enter();
+			r = R->mysql_stmt_execute(stmt);
+			ws_guard_leave();
+		}
+	}
 	if (s && s->cluster && r == 0)
 		ws_route_after_primary(s);
 	return r;

@@ -45,6 +45,9 @@ struct ws_stmt {
 	struct ws_rstmt *rstmts;      /* one per replica of the owner's cluster */
 	size_t n_rstmts;
 	MYSQL_STMT *last;             /* executed last; NULL = the application's */
+	uint64_t primary_gen;         /* the owner's primary_gen when prepared there */
+	unsigned err_code;            /* libwescale's own error (failover), until the next execute */
+	char err_msg[512];
 };
 
 struct ws_stmt *ws_stmt_get(const MYSQL_STMT *stmt);

@@ -91,6 +91,34 @@ uint64_t ws_node_qps(struct ws_node_rt *n)
 	return cur + 1 == sec ? ck_pr_load_64(&n->qps_count) : 0;
 }
 
+size_t ws_cluster_n_readers(const struct ws_cluster *c)
+{
+	return c->has_primary ? c->n_replicas : c->n_nodes;
+}
+
+const struct ws_addr *ws_cluster_reader(const struct ws_cluster *c, size_t i)
+{
+	return c->has_primary ? &c->replicas[i] : &c->nodes[i];
+}
+
+const struct ws_addr *ws_topology_primary(const struct ws_cluster *c, int *reader)
+{
+	struct ws_cluster_rt *rt = ws_topology_cluster(c);
+
+	*reader = -1;
+	if (!rt)
+		return c->has_primary ? &c->primary : NULL;
+	if (c->has_primary && ck_pr_load_int(&rt->primary.up) && ck_pr_load_int(&rt->primary.read_only) != 1)
+		return &c->primary;
+	for (size_t i = 0; i < rt->n_replicas; i++) {
+		if (ck_pr_load_int(&rt->replicas[i].up) && ck_pr_load_int(&rt->replicas[i].read_only) == 0) {
+			*reader = (int)i;
+			return ws_cluster_reader(c, i);
+		}
+	}
+	return NULL;
+}
+
 int ws_topology_init(const struct ws_config *cfg)
 {
 	struct ws_cluster_rt *r = calloc(cfg->n_clusters ? cfg->n_clusters : 1, sizeof(*r));
@@ -99,7 +127,7 @@ int ws_topology_init(const struct ws_config *cfg)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n_clusters; i++) {
 		r[i].flavor = -1;
-		r[i].n_replicas = cfg->clusters[i].n_replicas;
+		r[i].n_replicas = ws_cluster_n_readers(&cfg->clusters[i]);
 		r[i].replicas = calloc(r[i].n_replicas ? r[i].n_replicas : 1, sizeof(*r[i].replicas));
 		pthread_mutex_init(&r[i].global_lock, NULL);
 		if (!r[i].replicas) {
@@ -110,7 +138,7 @@ int ws_topology_init(const struct ws_config *cfg)
 		}
 		node_init(&r[i].primary, 1);
 		for (size_t k = 0; k < r[i].n_replicas; k++)
-			node_init(&r[i].replicas[k], cfg->clusters[i].replicas[k].weight);
+			node_init(&r[i].replicas[k], ws_cluster_reader(&cfg->clusters[i], k)->weight);
 	}
 	rts = r;
 	rt_clusters = cfg->clusters;

@@ -73,12 +73,31 @@ struct ws_cluster_rt {
 	struct ws_node_rt *replicas;     /* one per configured replica */
 	size_t n_replicas;
 	struct ws_consistency_stats stats;
+	uint64_t failovers;              /* handles reconnected to a new primary */
+	uint64_t failover_stall_ms;      /* total time statements waited for it */
+	uint64_t lost_writes;            /* switches where the new primary lacked GTIDs seen committed */
 	/* `global` level: the primary's position, shared by all handles for
 	 * global_cache_ms. */
 	pthread_mutex_t global_lock;
 	struct ws_wm global_pos;
 	uint64_t global_at_us;
 };
+
+/* A cluster's members that may serve reads, in a fixed order that indexes
+ * rt->replicas[] and each session's replica connections: its `replicas`, or
+ * for a `nodes =` cluster all its nodes (whichever is writable is skipped for
+ * reads: the monitor sees read_only=0). */
+size_t ws_cluster_n_readers(const struct ws_cluster *c);
+const struct ws_addr *ws_cluster_reader(const struct ws_cluster *c, size_t i);
+
+/*
+ * Where writes go now: the configured primary while it is up and not
+ * read-only; else the member the monitor sees up and writable (a promoted
+ * replica, the primary of a `nodes =` cluster). NULL when no writable member
+ * is known. *reader gets the member's reader index, or -1 for the configured
+ * primary.
+ */
+const struct ws_addr *ws_topology_primary(const struct ws_cluster *c, int *reader);
 
 /* Create the runtime state for a configuration's clusters. 0 or -ENOMEM. */
 int ws_topology_init(const struct ws_config *cfg);

@@ -6,6 +6,7 @@
 #   tests/topology.sh stop DIR                 stop every server and delete DIR
 #   tests/topology.sh status DIR               one line per node
 #   tests/topology.sh kill DIR N               kill -9 node N (0 = primary, 1.. = replicas)
+#   tests/topology.sh shutdown DIR N           clean shutdown of node N
 #   tests/topology.sh restart DIR N            start node N again (after kill/stop) and wait for it
 #
 # `start` writes DIR/env, to be sourced, with:
@@ -180,6 +181,7 @@ EOF
 		echo "export WS_TEST_DB=wstest"
 		echo "export WS_TEST_CONFIG='$dir/wescale.conf'"
 		echo "export WS_TEST_MYSQL='$CLIENT'"
+		echo "export WS_TEST_TOPOLOGY='$(cd "$(dirname "$0")" && pwd)/topology.sh'"
 	} >"$dir/env"
 	echo "topology up in $dir: primary 127.0.0.1:${ports[0]}, replicas $replicas"
 	;;
@@ -195,6 +197,9 @@ kill)
 	pid=$(cat "$node/pid" 2>/dev/null || cat "$node/launcher.pid")
 	kill -9 "$pid" 2>/dev/null || true
 	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	;;
+shutdown)
+	stop_node "$dir/node${3:?node number}"
 	;;
 restart)
 	node="$dir/node${3:?node number}"
