@@ -101,6 +101,7 @@ void ws_route_on_connect(struct ws_session *s)
 	sql = s->flavor == WS_GTID_MYSQL ? sql_mysql : sql_mariadb;
 	ws_guard_enter();
 	r = R->mysql_real_query(s->mysql, sql, strlen(sql));
+	s->thread_id = R->mysql_thread_id(s->mysql);
 	ws_guard_leave();
 	if (r) {
 		/* Without tracking we can carry neither session state nor GTIDs to
@@ -116,9 +117,26 @@ void ws_route_after_primary(struct ws_session *s)
 	const struct ws_real *R = ws_real();
 	const char *data, *name;
 	size_t len, name_len;
+	unsigned long tid;
 
 	if (!R->mysql_session_track_get_first || !R->mysql_session_track_get_next)
 		return;
+	ws_guard_enter();
+	tid = R->mysql_thread_id(s->mysql);
+	ws_guard_leave();
+	if (tid != s->thread_id) {
+		/* The real library reconnected by itself (MYSQL_OPT_RECONNECT,
+		 * mariadb_reconnect): a new server session without our tracking.
+		 * Turn it on again and restore the state replicas assume. */
+		if (s->thread_id)
+			ws_log(WS_LOG_INFO, "the primary connection was re-established by the client library: "
+			       "restoring session tracking and state");
+		s->thread_id = tid;
+		ws_route_on_connect(s);
+		if (ws_session_replay(s, s->mysql) < 0)
+			s->state_unknown = true;
+		s->primary_gen++;
+	}
 	ws_guard_enter();
 	if (R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_SCHEMA, &data, &len) == 0)
 		if (ws_session_set_db(s, data, len) < 0)
@@ -555,6 +573,41 @@ static void end_ro_trx_silently(struct ws_session *s)
 	s->ro_trx = -1;
 }
 
+/* SHOW WARNINGS / SHOW ERRORS / SHOW COUNT(*) WARNINGS|ERRORS (and the
+ * @@warning_count / @@error_count they mirror) describe the previous statement
+ * of the connection that ran it (DESIGN.md §3). */
+static bool is_diagnostics(const char *q, size_t len)
+{
+	static const char *const forms[] = { "SHOW WARNINGS", "SHOW ERRORS", "SHOW COUNT(*) WARNINGS",
+					     "SHOW COUNT(*) ERRORS" };
+	size_t i = 0;
+
+	while (i < len && (q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r'))
+		i++;
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		size_t n = strlen(forms[f]), k = 0, j = i;
+
+		/* Compare case-insensitively, any run of blanks matching one space. */
+		while (k < n && j < len) {
+			if (forms[f][k] == ' ') {
+				if (q[j] != ' ' && q[j] != '\t' && q[j] != '\n')
+					break;
+				while (j < len && (q[j] == ' ' || q[j] == '\t' || q[j] == '\n'))
+					j++;
+				k++;
+			} else if ((q[j] | 0x20) == (forms[f][k] | 0x20) || q[j] == forms[f][k]) {
+				j++;
+				k++;
+			} else {
+				break;
+			}
+		}
+		if (k == n && (j == len || !((q[j] | 0x20) >= 'a' && (q[j] | 0x20) <= 'z')))
+			return true;
+	}
+	return false;
+}
+
 /* Bookkeeping after a statement succeeded on the primary. */
 static void note_primary_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *all)
 {
@@ -586,6 +639,10 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 	ws_session_clear_error(s);
 	ws_session_close_idle(s);
 	ws_classify(q, len, &v);
+
+	/* Diagnostics of the previous statement: ask the connection that ran it. */
+	if (v.kind == WS_STMT_SHOW && s->last && is_diagnostics(q, len))
+		return run_on(s->last, q, len, send_only);
 
 	/* A READ ONLY transaction held on a replica keeps its statements there. */
 	if (s->ro_trx >= 0) {
@@ -668,12 +725,16 @@ int ws_route_last_backend(struct ws_session *s, char *buf, size_t size)
 		return -EINVAL;
 	if (s->last_node >= 0)
 		a = ws_cluster_reader(s->cluster, s->replicas[s->last_node].node);
+	else if (s->primary_reader >= 0)
+		a = ws_cluster_reader(s->cluster, (size_t)s->primary_reader);
 	else if (s->cluster->has_primary)
 		a = &s->cluster->primary;
 	else
 		return -ENOENT;
 	if (a->is_socket)
 		snprintf(buf, size, "%s", a->host);
+	else if (strchr(a->host, ':'))
+		snprintf(buf, size, "[%s]:%u", a->host, a->port);
 	else
 		snprintf(buf, size, "%s:%u", a->host, a->port);
 	return 0;

@@ -116,6 +116,7 @@ struct ws_session {
 	int flavor;                       /* enum ws_gtid_flavor of the primary, -1 unknown */
 	int primary_reader;               /* the handle's primary: -1 the configured one, else a reader index */
 	uint64_t primary_gen;             /* bumped on every failover reconnect */
+	unsigned long thread_id;          /* the primary connection's id: a change means a reconnect */
 	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */
 	bool wm_broken;                   /* lost track of them: reads needing them use the primary */
 

@@ -318,6 +318,8 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 	struct ws_session *s = st ? ws_session_get(st->owner) : NULL;
 	int r;
 
+	if (s && s->cluster)
+		ws_session_close_idle(s);
 	if (s && s->cluster && st->text && !st->long_data) {
 		for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
 			int idx = ws_route_pick_read(s, &st->verdict, st->text, st->len);

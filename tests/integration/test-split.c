@@ -309,6 +309,22 @@ static void test_errors_from_the_right_connection(void)
 	/* Warnings answer for the statement's connection. */
 	CU_ASSERT(is_replica(where(m, "SELECT @@server_id FROM DUAL WHERE 1/0 IS NULL")));
 	CU_ASSERT_EQUAL(mysql_warning_count(m), 1);
+	/* SHOW WARNINGS describes that same statement, on that same replica. */
+	{
+		MYSQL_RES *res;
+		MYSQL_ROW row;
+
+		CU_ASSERT(is_replica(where(m, "SELECT @@server_id FROM DUAL WHERE 1/0 IS NULL")));
+		CU_ASSERT_EQUAL_FATAL(mysql_query(m, "SHOW WARNINGS"), 0);
+		res = mysql_store_result(m);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+		CU_ASSERT_EQUAL(mysql_num_rows(res), 1);
+		row = mysql_fetch_row(res);
+		CU_ASSERT(row && strstr(row[2], "Division by 0") != NULL);
+		mysql_free_result(res);
+		/* Still that statement's count (SHOW WARNINGS does not clear it); 0 on the primary. */
+		CU_ASSERT_EQUAL(wstest_query_long(m, "SHOW COUNT(*) WARNINGS"), 1);
+	}
 }
 
 static void test_use_result_streams_from_replica(void)
