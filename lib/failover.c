@@ -158,6 +158,8 @@ bool ws_failover_not_executed(unsigned e)
 
 int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool in_trx)
 {
+	ws_log(WS_LOG_INFO, "primary connection failed (%u) during a %s%s", e, is_read ? "read" : "write",
+	       in_trx ? " in a transaction" : "");
 	if (ws_failover_reconnect(s) < 0)
 		return -1;
 	if (in_trx) {

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -608,6 +609,29 @@ static bool is_diagnostics(const char *q, size_t len)
 	return false;
 }
 
+/*
+ * Has the server closed the (idle) primary connection? Then its socket is
+ * readable: end of file, or the unsolicited error a shutting-down server sends.
+ * One poll() with no wait, before writes only. When it is closed, a failing
+ * ping makes the client library drop the connection, so that it can be
+ * reconnected in place.
+ */
+static bool primary_closed_by_server(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	struct pollfd p = { .events = POLLIN | POLLRDHUP };
+
+	ws_guard_enter();
+	p.fd = R->mysql_get_socket ? (int)R->mysql_get_socket(s->mysql) : -1;
+	ws_guard_leave();
+	if (p.fd < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)))
+		return false;
+	ws_guard_enter();
+	R->mysql_ping(s->mysql); /* fails, and closes the client side */
+	ws_guard_leave();
+	return true;
+}
+
 /* Bookkeeping after a statement succeeded on the primary. */
 static void note_primary_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *all)
 {
@@ -681,6 +705,12 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 	{
 		bool in_trx = ws_route_in_trx(s) || s->locked_tables;
 
+		/* A write must not be sent into a connection the server already
+		 * closed (a clean shutdown closes idle connections): it would look
+		 * lost in flight — outcome unknown — though it never ran. */
+		if (!(v.flags & WS_F_READ) && !in_trx && primary_closed_by_server(s) &&
+		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, false) < 0)
+			return 1;
 		r = run_on(s->mysql, q, len, send_only);
 		if (r && ws_route_is_connection_error(errno_of(s->mysql))) {
 			/* The primary is gone: wait for one, reconnect this handle,
