@@ -1,7 +1,1563 @@
-/* PLACEHOLDER — being written (issue 4). */
+/*
+ * classify.c — statement text → struct ws_verdict (DESIGN.md §3; the contract
+ * is in classify.h, the table of verdicts in docs/classifier.md).
+ *
+ * How it works. One forward lexer walks the bytes once. It skips whitespace and
+ * comments (scanning comment bodies for routing hints), reads the bodies of
+ * executable comments as code, and yields tokens: words (with a keyword id),
+ * numbers, quoted strings, backquoted names, user and system variables,
+ * punctuation, and the ';' that ends a statement. A statement is recognised by
+ * its first keyword and a few tokens of look-ahead; the rest of it is drained
+ * through the same token loop (next()), which notes wherever they occur the
+ * things that pin a statement to the primary: user variables, calls of
+ * primary-only functions, NEXT VALUE FOR. Nesting is kept in counters only
+ * (parentheses, BEGIN…END blocks), and the one recursive call (the statement
+ * after EXPLAIN, ANALYZE or SET STATEMENT … FOR) is at most two levels deep, so
+ * no input can drive the stack. Nothing is allocated; all state is on the stack.
+ *
+ * Readings the server may make differently. How the server splits a text into
+ * tokens depends on things we do not see: sql_mode (NO_BACKSLASH_ESCAPES,
+ * ANSI_QUOTES decide whether a backslash escapes a quote) and the server version
+ * (which decides whether the body of a version-gated comment runs). A text that
+ * classifies as a read although it contains a backslash inside a quoted literal
+ * or a version-gated comment is classified again under each other reading, and
+ * stays a read only if no reading finds a statement that is not a read. A
+ * reading that ends inside an unterminated quote is harmless: the server rejects
+ * such a statement before running any of it.
+ */
 #include "classify.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline))
+#else
+#define HOT static inline
+#define COLD static
+#endif
+
+#include "classify-keywords.h"
+
+/* ---- lexer ---- */
+
+enum tok_type { T_END, T_SEMI, T_WORD, T_NUMBER, T_STRING, T_QIDENT, T_USERVAR, T_SYSVAR, T_PUNCT };
+
+struct tok {
+	size_t off, n;      /* the token's bytes; for a quoted token, those between the quotes */
+	uint16_t kw;        /* T_WORD not after a '.': keyword id, else K_NONE */
+	uint16_t rawkw;     /* T_WORD: keyword id, also after a '.' */
+	uint8_t type;       /* enum tok_type */
+	unsigned char ch;   /* T_PUNCT: the character; ":=" is reported as '=' */
+	unsigned char quote;/* T_STRING, T_QIDENT, quoted T_USERVAR: the quote character */
+	bool after_dot;     /* follows a '.': an identifier whatever it spells */
+};
+
+/* Other readings of the same bytes (see the comment at the top). */
+#define LX_GATED_AS_COMMENT 1u /* version-gated executable comments are comments */
+#define LX_NO_ESC_DQ        2u /* no backslash escapes in "…" (ANSI_QUOTES, NO_BACKSLASH_ESCAPES) */
+#define LX_NO_ESC_SQ        4u /* no backslash escapes in '…' (NO_BACKSLASH_ESCAPES) */
+
+struct lex {
+	const unsigned char *s;
+	size_t len, pos;
+	unsigned mode;      /* LX_* */
+	bool in_exec;       /* inside the body of an executable comment */
+	bool last_dot;      /* the previous token was '.' */
+	bool err;           /* unterminated literal or comment, nested executable comment */
+	bool err_quote;     /* ran off the end inside a quoted literal */
+	bool saw_gated;     /* met a version-gated executable comment */
+	bool saw_backslash; /* met a backslash escape inside a quoted literal */
+	uint8_t hint_route;
+	int8_t hint_cons;
+};
+
+/* ---- hints in comments ---- */
+
+static size_t h_space(const unsigned char *s, size_t i, size_t end)
+{
+	while (i < end && cclass[s[i]] == C_SPACE)
+		i++;
+	return i;
+}
+
+static size_t h_word(const unsigned char *s, size_t i, size_t end)
+{
+	while (i < end && is_ident(s[i]))
+		i++;
+	return i;
+}
+
+static bool h_prefix(const unsigned char *s, size_t i, size_t end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return end - i >= n && ieq(s + i, n, lit);
+}
+
+static void h_route(struct lex *lx, enum ws_hint_route r)
+{
+	/* Several hints: the primary wins, being the safe side. */
+	if (r == WS_HINT_PRIMARY || lx->hint_route == WS_HINT_NONE)
+		lx->hint_route = (uint8_t)r;
+}
+
+static void h_master_slave(struct lex *lx, const unsigned char *s, size_t a, size_t b)
+{
+	if (ieq(s + a, b - a, "master"))
+		h_route(lx, WS_HINT_PRIMARY);
+	else if (ieq(s + a, b - a, "slave"))
+		h_route(lx, WS_HINT_REPLICA);
+}
+
+/* "wescale : key = value [, key = value …]", i just after "wescale". */
+static size_t h_wescale(struct lex *lx, size_t i, size_t end)
+{
+	static const char *const levels[] = { "eventual", "session", "instance", "global", "primary" };
+	const unsigned char *s = lx->s;
+
+	i = h_space(s, i, end);
+	if (i >= end || s[i] != ':')
+		return i;
+	i++;
+	for (;;) {
+		size_t ks, ke, vs, ve;
+
+		while (i < end && (cclass[s[i]] == C_SPACE || s[i] == ',' || s[i] == ';'))
+			i++;
+		ks = i;
+		ke = h_word(s, ks, end);
+		i = h_space(s, ke, end);
+		if (ke == ks || i >= end || s[i] != '=')
+			return ks;
+		vs = h_space(s, i + 1, end);
+		ve = h_word(s, vs, end);
+		if (ieq(s + ks, ke - ks, "route")) {
+			if (ieq(s + vs, ve - vs, "primary"))
+				h_route(lx, WS_HINT_PRIMARY);
+			else if (ieq(s + vs, ve - vs, "replica"))
+				h_route(lx, WS_HINT_REPLICA);
+		} else if (ieq(s + ks, ke - ks, "consistency")) {
+			for (int l = 0; l < 5; l++)
+				if (ieq(s + vs, ve - vs, levels[l]) && l > lx->hint_cons)
+					lx->hint_cons = (int8_t)l;
+		}
+		if (ve == vs)
+			return ve;
+		i = ve;
+	}
+}
+
+/* MaxScale: "maxscale route to master|slave|server NAME", i just after "maxscale". */
+static size_t h_maxscale(struct lex *lx, size_t i, size_t end)
+{
+	static const char *const words[] = { "route", "to" };
+	const unsigned char *s = lx->s;
+	size_t a, b;
+
+	for (int w = 0; w < 2; w++) {
+		a = h_space(s, i, end);
+		b = h_word(s, a, end);
+		if (a == i || !ieq(s + a, b - a, words[w]))
+			return a;
+		i = b;
+	}
+	a = h_space(s, i, end);
+	if (a == i)
+		return a;
+	b = h_word(s, a, end);
+	h_master_slave(lx, s, a, b);
+	return b;
+}
+
+/* mysqlnd_ms: "ms=master", "ms=slave", i just after "ms". */
+static size_t h_ms(struct lex *lx, size_t i, size_t end)
+{
+	const unsigned char *s = lx->s;
+	size_t a = h_space(s, i, end), b;
+
+	if (a >= end || s[a] != '=')
+		return i;
+	a = h_space(s, a + 1, end);
+	b = h_word(s, a, end);
+	h_master_slave(lx, s, a, b);
+	return b;
+}
+
+static void scan_hints(struct lex *lx, size_t i, size_t end)
+{
+	const unsigned char *s = lx->s;
+	size_t from = i;
+
+	while (i < end) {
+		unsigned char c = s[i] | 0x20;
+		size_t j = i;
+
+		if ((c == 'w' || c == 'm') && (i == from || !is_ident(s[i - 1]))) {
+			if (c == 'w' && h_prefix(s, i, end, "wescale"))
+				j = h_wescale(lx, i + 7, end);
+			else if (h_prefix(s, i, end, "maxscale"))
+				j = h_maxscale(lx, i + 8, end);
+			else if (h_prefix(s, i, end, "ms"))
+				j = h_ms(lx, i + 2, end);
+		}
+		i = j > i ? j : i + 1;
+	}
+}
+
+/* ---- comments, literals, tokens ---- */
+
+static size_t line_comment(struct lex *lx, size_t p)
+{
+	const unsigned char *nl = memchr(lx->s + p, '\n', lx->len - p);
+	size_t end = nl ? (size_t)(nl - lx->s) : lx->len;
+
+	scan_hints(lx, p, end);
+	return nl ? end + 1 : end;
+}
+
+/* p is at the '/' of slash-star. Returns where lexing continues. */
+static size_t block_comment(struct lex *lx, size_t p)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len, q = p + 2, e;
+	bool exec = false, gated = false;
+
+	if (q < len && s[q] == '!') {
+		exec = true;
+		q++;
+		if (q + 1 < len && s[q] == 'M' && is_digit(s[q + 1])) {
+			gated = true; /* old MariaDB spelling: slash-star-bang-M-version */
+			q++;
+		}
+	} else if (q + 1 < len && s[q] == 'M' && s[q + 1] == '!') {
+		exec = gated = true; /* MariaDB only: a comment to MySQL */
+		q += 2;
+	}
+	if (exec) {
+		size_t d = q;
+
+		while (q < len && is_digit(s[q]))
+			q++;
+		if (q > d)
+			gated = true;
+		if (gated)
+			lx->saw_gated = true;
+		if (lx->in_exec)
+			lx->err = true; /* nested executable comment: the server refuses it */
+		else if (!(gated && (lx->mode & LX_GATED_AS_COMMENT))) {
+			lx->in_exec = true;
+			return q;
+		}
+	}
+	for (e = p + 2; e < len;) {
+		const unsigned char *star = memchr(s + e, '*', len - e);
+
+		if (!star)
+			break;
+		e = (size_t)(star - s);
+		if (e + 1 < len && s[e + 1] == '/') {
+			scan_hints(lx, p + 2, e);
+			return e + 2;
+		}
+		e++;
+	}
+	scan_hints(lx, p + 2, len);
+	lx->err = true;
+	return len;
+}
+
+COLD size_t skip_space_slow(struct lex *lx, size_t p)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len;
+
+	while (p < len) {
+		unsigned char c = s[p];
+		unsigned k = cclass[c];
+
+		if (k == C_SPACE || (k == C_NBSP && is_nbsp(s, p))) {
+			p++;
+			continue;
+		}
+		if (k != C_MARK)
+			break;
+		if (c == '#')
+			p = line_comment(lx, p + 1);
+		else if (c == '-' && p + 1 < len && s[p + 1] == '-' && (p + 2 == len || s[p + 2] <= ' '))
+			p = line_comment(lx, p + 2);
+		else if (c == '/' && p + 1 < len && s[p + 1] == '*')
+			p = block_comment(lx, p);
+		else if (c == '*' && lx->in_exec && p + 1 < len && s[p + 1] == '/') {
+			lx->in_exec = false;
+			p += 2;
+		} else
+			break;
+	}
+	return p;
+}
+
+HOT void skip_space(struct lex *lx)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len, p = lx->pos;
+
+	while (p < len) {
+		unsigned k = cclass[s[p]];
+
+		if (k == C_SPACE) {
+			p++;
+			continue;
+		}
+		if (k == C_MARK || k == C_NBSP)
+			p = skip_space_slow(lx, p);
+		break;
+	}
+	lx->pos = p;
+}
+
+/* p is at the opening quote q. Returns the position after the closing quote
+ * and stores where the content ends. */
+static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *content_end)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len;
+	bool esc = (q == '\'' && !(lx->mode & LX_NO_ESC_SQ)) || (q == '"' && !(lx->mode & LX_NO_ESC_DQ));
+
+	for (p++; p < len; p++) {
+		if (s[p] == '\\' && esc) {
+			lx->saw_backslash = true;
+			if (++p >= len)
+				break;
+		} else if (s[p] == q) {
+			if (p + 1 < len && s[p + 1] == q) {
+				p++;
+				continue;
+			}
+			*content_end = p;
+			return p + 1;
+		}
+	}
+	lx->err = lx->err_quote = true;
+	*content_end = len;
+	return len;
+}
+
+COLD size_t lex_number(const unsigned char *s, size_t p, size_t len, uint8_t *type)
+{
+	size_t q = p;
+
+	while (q < len && is_digit(s[q]))
+		q++;
+	if (q + 1 < len && s[q] == '.' && is_digit(s[q + 1]))
+		for (q++; q < len && is_digit(s[q]); q++)
+			;
+	if (q < len && (s[q] | 0x20) == 'e') {
+		size_t r = q + 1;
+
+		if (r < len && (s[r] == '+' || s[r] == '-'))
+			r++;
+		if (r < len && is_digit(s[r]))
+			for (q = r; q < len && is_digit(s[q]); q++)
+				;
+	}
+	*type = T_NUMBER;
+	if (q < len && (is_ident(s[q]) || (s[q] == 0xA0 && !is_nbsp(s, q)))) { /* 1abc, 0x1F */
+		q = ident_end(s, q, len, false);
+		*type = T_WORD;
+	}
+	return q;
+}
+
+static size_t lex_var_name(const unsigned char *s, size_t q, size_t len)
+{
+	return ident_end(s, q, len, true);
+}
+
+/* Quoted literals and @variables; p at the quote or '@'. Returns the end. */
+COLD size_t lex_quoted_or_var(struct lex *lx, struct tok *t, size_t p)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len, q = p + 1, ce = 0;
+	unsigned char c = s[p];
+
+	if (c != '@') {
+		t->type = c == '`' ? T_QIDENT : T_STRING;
+		t->quote = c;
+		q = scan_quoted(lx, p, c, &ce);
+		t->off = p + 1;
+		t->n = ce - (p + 1);
+		return q;
+	}
+	if (q < len && s[q] == '@') {
+		t->type = T_SYSVAR;
+		q = lex_var_name(s, q + 1, len);
+	} else if (q < len && (s[q] == '\'' || s[q] == '"' || s[q] == '`')) {
+		t->type = T_USERVAR;
+		t->quote = s[q];
+		q = scan_quoted(lx, q, s[q], &ce);
+	} else {
+		t->type = T_USERVAR;
+		q = lex_var_name(s, q, len);
+	}
+	t->n = q - p;
+	return q;
+}
+
+HOT void lex(struct lex *lx, struct tok *t)
+{
+	const unsigned char *s = lx->s;
+	size_t len, p, q;
+	unsigned char c;
+
+	skip_space(lx);
+	len = lx->len;
+	p = lx->pos;
+	t->off = p;
+	t->kw = t->rawkw = K_NONE; /* ch and quote are set only for the types they are about */
+	t->after_dot = lx->last_dot;
+	lx->last_dot = false;
+	if (p >= len) {
+		t->type = T_END;
+		t->n = 0;
+		return;
+	}
+	c = s[p];
+	q = p + 1;
+	switch (cclass[c]) {
+	case C_IDENT: case C_HIGH: case C_NBSP:
+		q = ident_end(s, q, len, false);
+		t->type = T_WORD;
+		t->rawkw = (uint16_t)kw_lookup(s + p, q - p);
+		if (!t->after_dot)
+			t->kw = t->rawkw;
+		break;
+	case C_DIGIT:
+		q = lex_number(s, p, len, &t->type);
+		break;
+	default:
+		t->type = T_PUNCT;
+		t->ch = c;
+		switch (c) {
+		case ';':
+			t->type = T_SEMI;
+			break;
+		case '\'': case '"': case '`': case '@':
+			lx->pos = lex_quoted_or_var(lx, t, p);
+			return;
+		case '.':
+			lx->last_dot = true;
+			break;
+		case ':':
+			if (q < len && s[q] == '=') {
+				t->ch = '=';
+				q++;
+			}
+			break;
+		}
+	}
+	t->n = q - p;
+	lx->pos = q;
+}
+
+/* ---- statements ---- */
+
+struct cls {
+	/* Zeroed by cls_init(): */
+	struct lex lx;
+	uint16_t pk1, pk2;   /* keyword ids of the two tokens before cur (K_NONE: not one) */
+	uint32_t flags;
+	bool write;          /* false only while the statement is provably a read */
+	bool done;           /* the statement's ';' or the end of the text was reached */
+	bool compound;       /* BEGIN…END bodies: a ';' inside a block does not end it */
+	bool has_temp, has_db;
+	uint8_t kind;
+	uint8_t nest;        /* inside SET STATEMENT … FOR */
+	size_t block;        /* BEGIN…END / IF…END IF / … nesting in a compound statement */
+	size_t paren;
+	/* Set before use: */
+	struct tok *cur;     /* the token being looked at */
+	struct tok *prev;    /* the one before it */
+	struct tok slot[2];  /* what cur and prev point at, swapped by next() */
+	size_t end;          /* offset just past the statement (after its ';') */
+	size_t temp_off, temp_len, db_off, db_len; /* valid with has_temp, has_db */
+};
+
+#define FORCE_WRITE (WS_F_USER_VAR | WS_F_PRIMARY_FUNC | WS_F_LOCKING_READ | WS_F_SELECT_INTO | \
+		     WS_F_CALC_FOUND_ROWS | WS_F_PARSE_ERROR)
+
+static void stmt(struct cls *c);
+
+static inline unsigned kwof(const struct tok *t)
+{
+	return t->kw;
+}
+
+static inline bool is_punct(const struct tok *t, unsigned char ch)
+{
+	return t->type == T_PUNCT && t->ch == ch;
+}
+
+static bool is_primary_call(const struct cls *c, const struct tok *t)
+{
+	if (t->type == T_WORD)
+		return kw_is_primary_func(t->rawkw);
+	if (t->type == T_QIDENT)
+		return kw_is_primary_func(kw_lookup(c->lx.s + t->off, t->n));
+	return false;
+}
+
+/* Compound statements: count the blocks so that a ';' inside one does not end
+ * the statement. IF, LOOP, … open a block only where a statement may start (IF(…)
+ * is a function, FOR UPDATE a clause); END IF, END LOOP, … close one. */
+static void track_block(struct cls *c, unsigned k)
+{
+	bool at_start;
+
+	if (c->pk1 == K_END)
+		return;
+	switch (k) {
+	case K_BEGIN: case K_CASE:
+		c->block++;
+		return;
+	case K_END:
+		if (c->block)
+			c->block--;
+		return;
+	case K_IF: case K_LOOP: case K_REPEAT: case K_WHILE: case K_FOR:
+		break;
+	default:
+		return;
+	}
+	at_start = c->prev->type == T_END || is_punct(c->prev, ';') || is_punct(c->prev, ':') ||
+		   c->pk1 == K_BEGIN || c->pk1 == K_THEN || c->pk1 == K_ELSE || c->pk1 == K_DO ||
+		   c->pk1 == K_LOOP || c->pk1 == K_REPEAT;
+	if (at_start)
+		c->block++;
+}
+
+/*
+ * The next token of the statement, or NULL at its end. Every token passes
+ * through here, so what pins a statement to the primary wherever it appears is
+ * noted here.
+ */
+static const struct tok *next(struct cls *c)
+{
+	struct tok *t = c->prev;
+
+	if (c->done)
+		return NULL;
+	c->pk2 = c->pk1;
+	c->pk1 = (uint16_t)kwof(c->cur);
+	c->prev = c->cur;
+	c->cur = t;
+	lex(&c->lx, t);
+	switch (t->type) {
+	case T_END:
+		c->done = true;
+		c->end = c->lx.len;
+		return NULL;
+	case T_SEMI:
+		if (!c->compound || c->block == 0) {
+			c->done = true;
+			c->end = c->lx.pos;
+			return NULL;
+		}
+		t->type = T_PUNCT;
+		break;
+	case T_USERVAR:
+		/* 'user'@'host' is an account, not a variable: '@' right after the closing quote. */
+		if (!((c->prev->type == T_STRING || c->prev->type == T_QIDENT) &&
+		      c->prev->off + c->prev->n + 1 == t->off))
+			c->flags |= WS_F_USER_VAR;
+		break;
+	case T_SYSVAR:
+		if (sysvar_is_session_bound(c->lx.s + t->off + 2, t->n - 2))
+			c->flags |= WS_F_PRIMARY_FUNC;
+		break;
+	case T_PUNCT:
+		if (t->ch == '(') {
+			c->paren++;
+			/* name( is a call, unless the name is a table's: CREATE TABLE row_count (…),
+			 * INSERT [INTO] found_rows (…) */
+			if (is_primary_call(c, c->prev) && c->pk2 != K_TABLE && c->pk2 != K_INTO &&
+			    c->pk2 != K_EXISTS && c->pk2 != K_INSERT && c->pk2 != K_REPLACE)
+				c->flags |= WS_F_PRIMARY_FUNC;
+		} else if (t->ch == ')') {
+			if (c->paren)
+				c->paren--;
+			else
+				c->flags |= WS_F_PARSE_ERROR;
+		}
+		break;
+	case T_WORD:
+		if (t->after_dot) {
+			/* seq.nextval, seq.currval (MariaDB sequences) */
+			if (t->rawkw == K_NEXTVAL || t->rawkw == K_CURRVAL)
+				c->flags |= WS_F_PRIMARY_FUNC;
+			break;
+		}
+		if (t->kw == K_FOR && c->pk1 == K_VALUE && (c->pk2 == K_NEXT || c->pk2 == K_PREVIOUS))
+			c->flags |= WS_F_PRIMARY_FUNC;
+		if (c->compound)
+			track_block(c, t->kw);
+		break;
+	}
+	return t;
+}
+
+/* The token after cur, without consuming it (no flags noted). */
+static void peek(struct cls *c, struct tok *t)
+{
+	struct lex saved;
+
+	if (c->done) {
+		memset(t, 0, sizeof(*t));
+		t->type = T_END;
+		return;
+	}
+	saved = c->lx;
+	lex(&c->lx, t);
+	c->lx = saved;
+}
+
+static unsigned peek_kw(struct cls *c)
+{
+	struct tok t;
+
+	peek(c, &t);
+	return kwof(&t);
+}
+
+static void drain(struct cls *c)
+{
+	while (next(c))
+		;
+}
+
+static void junk(struct cls *c)
+{
+	c->flags |= WS_F_PARSE_ERROR;
+	drain(c);
+}
+
+static bool is_inner_start(const struct tok *t)
+{
+	switch (kwof(t)) {
+	case K_SELECT: case K_WITH: case K_TABLE: case K_VALUES:
+	case K_INSERT: case K_UPDATE: case K_DELETE: case K_REPLACE:
+		return true;
+	}
+	return is_punct(t, '(');
+}
+
+static void select_dml(struct cls *c, unsigned kind, size_t depth, bool *main_known)
+{
+	c->write = true;
+	if (!*main_known && depth == 0) {
+		c->kind = (uint8_t)kind;
+		*main_known = true;
+	}
+}
+
+/*
+ * SELECT, TABLE, VALUES, (SELECT …), WITH …: a read unless something in it says
+ * otherwise. After WITH, the first statement keyword outside parentheses is the
+ * main statement (WITH … UPDATE is an update); a DML keyword anywhere (a CTE
+ * body) makes it a write. INSERT( and REPLACE( are string functions.
+ */
+static void select_body(struct cls *c, bool with)
+{
+	const struct tok *t;
+	unsigned pending = WS_STMT_OTHER;
+	size_t pending_depth = 0;
+	bool main_known = !with;
+
+	c->kind = WS_STMT_SELECT;
+	c->write = false;
+	while ((t = next(c))) {
+		unsigned k = kwof(t);
+
+		if (pending != WS_STMT_OTHER) {
+			if (!is_punct(t, '('))
+				select_dml(c, pending, pending_depth, &main_known);
+			pending = WS_STMT_OTHER;
+		}
+		if (k == K_NONE) /* most tokens */
+			continue;
+		switch (k) {
+		case K_SELECT: case K_TABLE: case K_VALUES:
+			if (c->paren == 0)
+				main_known = true;
+			break;
+		case K_INTO: /* not the INTO of WITH … INSERT INTO */
+			if (c->kind == WS_STMT_SELECT)
+				c->flags |= WS_F_SELECT_INTO;
+			break;
+		case K_LOCK: /* LOCK IN SHARE MODE */
+			c->flags |= WS_F_LOCKING_READ;
+			break;
+		case K_SHARE:
+			if (c->pk1 == K_FOR)
+				c->flags |= WS_F_LOCKING_READ;
+			break;
+		case K_UPDATE:
+			if (c->pk1 == K_FOR)
+				c->flags |= WS_F_LOCKING_READ;
+			else
+				select_dml(c, WS_STMT_UPDATE, c->paren, &main_known);
+			break;
+		case K_DELETE:
+			select_dml(c, WS_STMT_DELETE, c->paren, &main_known);
+			break;
+		case K_INSERT: case K_REPLACE:
+			pending = k == K_INSERT ? WS_STMT_INSERT : WS_STMT_REPLACE;
+			pending_depth = c->paren;
+			break;
+		case K_SQL_CALC_FOUND_ROWS:
+			c->flags |= WS_F_CALC_FOUND_ROWS;
+			break;
+		}
+	}
+	if (pending != WS_STMT_OTHER)
+		select_dml(c, pending, pending_depth, &main_known);
+}
+
+static void paren_select(struct cls *c)
+{
+	const struct tok *t;
+
+	while ((t = next(c)) && is_punct(t, '('))
+		;
+	if (t) {
+		unsigned k = kwof(t);
+
+		if (k == K_SELECT || k == K_WITH || k == K_TABLE || k == K_VALUES) {
+			select_body(c, false);
+			return;
+		}
+	}
+	junk(c);
+}
+
+/* CREATE/ALTER TEMPORARY TABLE / DROP TEMPORARY TABLE: after TABLE. */
+static void temp_table(struct cls *c, uint32_t flag)
+{
+	const struct tok *t = next(c);
+	struct tok pk;
+
+	if (t && kwof(t) == K_IF) {
+		t = next(c);
+		if (t && kwof(t) == K_NOT)
+			t = next(c);
+		if (t && kwof(t) == K_EXISTS)
+			t = next(c);
+	}
+	if (!t || !(t->type == T_WORD || t->type == T_QIDENT || t->type == T_STRING)) {
+		junk(c);
+		return;
+	}
+	c->temp_off = t->off;
+	c->temp_len = t->n;
+	for (peek(c, &pk); is_punct(&pk, '.'); peek(c, &pk)) { /* db.name: keep the last part */
+		next(c);
+		t = next(c);
+		if (!t || !(t->type == T_WORD || t->type == T_QIDENT || t->type == T_STRING)) {
+			junk(c);
+			return;
+		}
+		c->temp_off = t->off;
+		c->temp_len = t->n;
+	}
+	c->has_temp = true;
+	c->flags |= flag;
+	drain(c);
+}
+
+static void ddl(struct cls *c, bool create)
+{
+	const struct tok *t;
+	bool temp = false;
+
+	c->kind = WS_STMT_DDL;
+	while ((t = next(c))) {
+		switch (kwof(t)) {
+		case K_TEMPORARY:
+			temp = true;
+			continue;
+		case K_TABLE: case K_SEQUENCE:
+			if (temp && create) {
+				temp_table(c, WS_F_TEMP_CREATE); /* no implicit commit */
+				return;
+			}
+			break;
+		case K_PROCEDURE: case K_FUNCTION: case K_TRIGGER: case K_EVENT: case K_PACKAGE:
+			c->compound = true;
+			break;
+		case K_VIEW: case K_INDEX: case K_DATABASE: case K_SCHEMA: case K_USER: case K_ROLE:
+		case K_SERVER:
+			break;
+		default:
+			continue;
+		}
+		break;
+	}
+	c->flags |= WS_F_IMPLICIT_COMMIT;
+	drain(c);
+}
+
+static void drop(struct cls *c)
+{
+	const struct tok *t;
+	unsigned k = peek_kw(c);
+
+	if (k == K_PREPARE) { /* DROP PREPARE = DEALLOCATE PREPARE */
+		c->kind = WS_STMT_PREPARE;
+		drain(c);
+		return;
+	}
+	c->kind = WS_STMT_DDL;
+	if (k == K_TEMPORARY) {
+		next(c);
+		t = next(c);
+		k = t ? kwof(t) : K_NONE;
+		if (k == K_TABLE || k == K_TABLES || k == K_SEQUENCE) {
+			temp_table(c, WS_F_TEMP_DROP);
+			return;
+		}
+	}
+	c->flags |= WS_F_IMPLICIT_COMMIT;
+	drain(c);
+}
+
+/* SET autocommit = <v>: what the value says; an expression we cannot evaluate
+ * counts as OFF, the side on which a transaction stays on the primary. */
+static uint32_t autocommit_value(const struct cls *c, const struct tok *v, size_t n_tokens)
+{
+	const unsigned char *s = c->lx.s + v->off;
+
+	if (n_tokens != 1)
+		return WS_F_AUTOCOMMIT_OFF;
+	if (v->type == T_NUMBER || v->type == T_WORD || v->type == T_STRING) {
+		if (ieq(s, v->n, "1") || ieq(s, v->n, "on") || ieq(s, v->n, "true"))
+			return WS_F_AUTOCOMMIT_ON;
+	}
+	return WS_F_AUTOCOMMIT_OFF;
+}
+
+/* SET STATEMENT var = value [, …] FOR <statement>: the verdict of the statement. */
+static void set_statement_for(struct cls *c)
+{
+	const struct tok *t;
+
+	if (c->nest) {
+		junk(c);
+		return;
+	}
+	while ((t = next(c)) && !(kwof(t) == K_FOR && c->paren == 0))
+		;
+	if (!t || !next(c)) {
+		c->flags |= WS_F_PARSE_ERROR;
+		return;
+	}
+	c->nest++;
+	stmt(c);
+	c->nest--;
+}
+
+enum { SCOPE_NONE, SCOPE_SESSION, SCOPE_GLOBAL };
+
+static void set_stmt(struct cls *c)
+{
+	const struct tok *t;
+	int scope = SCOPE_NONE; /* a GLOBAL or SESSION keyword holds for the assignments after it */
+
+	c->kind = WS_STMT_SET;
+	switch (peek_kw(c)) {
+	case K_TRANSACTION: /* the next transaction only */
+		c->flags |= WS_F_SET_TRANSACTION;
+		drain(c);
+		return;
+	case K_PASSWORD: case K_DEFAULT: /* SET PASSWORD, SET DEFAULT ROLE */
+		c->flags |= WS_F_IMPLICIT_COMMIT;
+		drain(c);
+		return;
+	case K_ROLE:
+		c->flags |= WS_F_SESSION_STATE;
+		drain(c);
+		return;
+	case K_STATEMENT:
+		next(c);
+		set_statement_for(c);
+		return;
+	}
+	for (;;) {
+		bool global, autocommit = false, needs_eq = true;
+		size_t base, n_val = 0;
+		struct tok val = { 0 };
+		unsigned k;
+
+		if (!(t = next(c))) {
+			c->flags |= WS_F_PARSE_ERROR;
+			return;
+		}
+		k = kwof(t);
+		if (k == K_GLOBAL || k == K_PERSIST || k == K_PERSIST_ONLY || k == K_SESSION || k == K_LOCAL) {
+			scope = k == K_SESSION || k == K_LOCAL ? SCOPE_SESSION : SCOPE_GLOBAL;
+			if (!(t = next(c))) {
+				c->flags |= WS_F_PARSE_ERROR;
+				return;
+			}
+			k = kwof(t);
+		}
+		global = scope == SCOPE_GLOBAL;
+		if (k == K_TRANSACTION) {
+			c->flags |= WS_F_SET_TRANSACTION;
+			if (scope != SCOPE_NONE)
+				c->flags |= global ? WS_F_SET_GLOBAL : WS_F_SESSION_STATE;
+			drain(c);
+			return;
+		}
+		if (t->type == T_USERVAR) {
+			/* next() noted WS_F_USER_VAR */
+		} else if (t->type == T_SYSVAR) {
+			const unsigned char *s = c->lx.s + t->off + 2;
+			size_t n = t->n - 2, dot = 0;
+
+			while (dot < n && s[dot] != '.')
+				dot++;
+			global = false;
+			if (dot < n) {
+				global = ieq(s, dot, "global") || ieq(s, dot, "persist") ||
+					 ieq(s, dot, "persist_only");
+				s += dot + 1;
+				n -= dot + 1;
+			}
+			autocommit = !global && ieq(s, n, "autocommit");
+			c->flags |= global ? WS_F_SET_GLOBAL : WS_F_SESSION_STATE;
+		} else if (k == K_NAMES || k == K_CHARSET || k == K_CHARACTER) {
+			if (k == K_CHARACTER && (!(t = next(c)) || kwof(t) != K_SET)) {
+				junk(c);
+				return;
+			}
+			c->flags |= WS_F_SESSION_STATE;
+			needs_eq = false;
+		} else if (t->type == T_WORD || t->type == T_QIDENT) {
+			size_t no = t->off, nl = t->n;
+			struct tok pk;
+
+			for (peek(c, &pk); is_punct(&pk, '.'); peek(c, &pk)) { /* keycache.key_buffer_size */
+				next(c);
+				if (!(t = next(c)))
+					break;
+				no = t->off;
+				nl = t->n;
+			}
+			autocommit = !global && ieq(c->lx.s + no, nl, "autocommit");
+			c->flags |= global ? WS_F_SET_GLOBAL : WS_F_SESSION_STATE;
+		} else {
+			junk(c);
+			return;
+		}
+		if (needs_eq && (!(t = next(c)) || !is_punct(t, '='))) {
+			junk(c);
+			return;
+		}
+		base = c->paren;
+		while ((t = next(c)) && !(is_punct(t, ',') && c->paren == base))
+			if (n_val++ == 0)
+				val = *t;
+		if (autocommit)
+			c->flags |= autocommit_value(c, &val, n_val);
+		if (!t)
+			return;
+	}
+}
+
+static void show(struct cls *c)
+{
+	const struct tok *t;
+	unsigned k, k2;
+	bool rd = false;
+
+	c->kind = WS_STMT_SHOW;
+	do {
+		t = next(c);
+		k = t ? kwof(t) : K_NONE;
+	} while (k == K_FULL || k == K_EXTENDED || k == K_GLOBAL || k == K_SESSION || k == K_LOCAL);
+	if (!t) {
+		c->flags |= WS_F_PARSE_ERROR;
+		return;
+	}
+	switch (k) {
+	case K_VARIABLES: case K_DATABASES: case K_SCHEMAS: case K_TABLES: case K_COLUMNS:
+	case K_FIELDS: case K_INDEX: case K_INDEXES: case K_KEYS: case K_GRANTS: case K_COLLATION:
+	case K_CHARSET: case K_ENGINES: case K_PLUGINS: case K_PRIVILEGES: case K_TRIGGERS:
+	case K_EVENTS: case K_CREATE: case K_AUTHORS: case K_CONTRIBUTORS:
+		rd = true;
+		break;
+	case K_CHARACTER:
+		rd = peek_kw(c) == K_SET;
+		break;
+	case K_TABLE:
+		rd = peek_kw(c) == K_STATUS;
+		break;
+	case K_STORAGE:
+		rd = peek_kw(c) == K_ENGINES;
+		break;
+	case K_FUNCTION: case K_PROCEDURE: case K_PACKAGE:
+		k2 = peek_kw(c);
+		if (k == K_PACKAGE && k2 == K_BODY) {
+			next(c);
+			k2 = peek_kw(c);
+		}
+		rd = k2 == K_STATUS || k2 == K_CODE;
+		break;
+	}
+	/* Everything else (STATUS, PROCESSLIST, WARNINGS, MASTER STATUS, …) is about
+	 * this connection or about the primary itself. */
+	drain(c);
+	c->write = !rd;
+}
+
+static void skip_format(struct cls *c) /* after FORMAT: [=] name */
+{
+	struct tok pk;
+
+	peek(c, &pk);
+	if (is_punct(&pk, '='))
+		next(c);
+	next(c);
+}
+
+static void explain(struct cls *c)
+{
+	const struct tok *t;
+
+	for (;;) {
+		switch (peek_kw(c)) {
+		case K_EXTENDED: case K_PARTITIONS:
+			next(c);
+			continue;
+		case K_ANALYZE:
+			next(c);
+			c->flags |= WS_F_EXECUTES;
+			continue;
+		case K_FORMAT:
+			next(c);
+			skip_format(c);
+			continue;
+		}
+		break;
+	}
+	t = next(c);
+	if (t && is_inner_start(t)) {
+		stmt(c); /* a read only if the statement is one, executed or not */
+	} else if (t && !(c->flags & WS_F_EXECUTES) &&
+		   (t->type == T_QIDENT || (t->type == T_WORD && kwof(t) != K_FOR && kwof(t) != K_INTO))) {
+		drain(c); /* DESCRIBE table [column] */
+		c->write = false;
+	} else if (!t) {
+		c->flags |= WS_F_PARSE_ERROR;
+	} else {
+		drain(c); /* EXPLAIN FOR CONNECTION n, …: about another connection */
+	}
+	c->kind = WS_STMT_SHOW;
+}
+
+static void analyze(struct cls *c)
+{
+	struct tok pk;
+
+	if (peek_kw(c) == K_FORMAT) {
+		next(c);
+		skip_format(c);
+	}
+	peek(c, &pk);
+	if (is_inner_start(&pk) && kwof(&pk) != K_TABLE) { /* ANALYZE SELECT … (MariaDB): runs it */
+		next(c);
+		c->flags |= WS_F_EXECUTES;
+		stmt(c);
+		c->kind = WS_STMT_SHOW;
+		return;
+	}
+	c->flags |= WS_F_IMPLICIT_COMMIT; /* ANALYZE [NO_WRITE_TO_BINLOG | LOCAL] TABLE … */
+	drain(c);
+}
+
+static void use(struct cls *c)
+{
+	const struct tok *t = next(c);
+
+	c->kind = WS_STMT_USE;
+	if (t && (t->type == T_WORD || t->type == T_QIDENT || (t->type == T_STRING && t->quote == '"'))) {
+		c->db_off = t->off;
+		c->db_len = t->n;
+		c->has_db = true;
+		c->flags |= WS_F_USE_DB | WS_F_SESSION_STATE;
+		drain(c);
+	} else if (t) {
+		junk(c);
+	} else {
+		c->flags |= WS_F_PARSE_ERROR;
+	}
+}
+
+static void compound(struct cls *c, size_t depth)
+{
+	c->kind = WS_STMT_OTHER;
+	c->compound = true;
+	c->block = depth;
+	drain(c);
+}
+
+static void end_trx(struct cls *c, bool rollback)
+{
+	const struct tok *t;
+
+	if (peek_kw(c) == K_WORK)
+		next(c);
+	if (rollback && peek_kw(c) == K_TO) { /* ROLLBACK [WORK] TO [SAVEPOINT] x */
+		c->kind = WS_STMT_SAVEPOINT;
+		drain(c);
+		return;
+	}
+	c->kind = rollback ? WS_STMT_ROLLBACK : WS_STMT_COMMIT;
+	c->flags |= WS_F_TRX_END;
+	while ((t = next(c)))
+		if (kwof(t) == K_CHAIN && c->pk1 == K_AND) /* AND CHAIN: the next one starts */
+			c->flags |= WS_F_TRX_BEGIN;
+}
+
+static void start(struct cls *c)
+{
+	const struct tok *t = next(c);
+	bool ro = false, rw = false;
+
+	if (!t || kwof(t) != K_TRANSACTION) { /* START SLAVE | REPLICA | GROUP_REPLICATION … */
+		c->flags |= WS_F_IMPLICIT_COMMIT;
+		if (!t)
+			c->flags |= WS_F_PARSE_ERROR;
+		drain(c);
+		return;
+	}
+	c->kind = WS_STMT_BEGIN;
+	c->flags |= WS_F_TRX_BEGIN | WS_F_IMPLICIT_COMMIT;
+	while ((t = next(c))) {
+		if (c->pk1 == K_READ && kwof(t) == K_ONLY)
+			ro = true;
+		else if (c->pk1 == K_READ && kwof(t) == K_WRITE)
+			rw = true;
+	}
+	if (ro && !rw)
+		c->flags |= WS_F_TRX_READ_ONLY;
+}
+
+static void begin(struct cls *c)
+{
+	if (peek_kw(c) == K_NOT) { /* BEGIN NOT ATOMIC … END (MariaDB compound statement) */
+		compound(c, 1);
+		return;
+	}
+	c->kind = WS_STMT_BEGIN;
+	c->flags |= WS_F_TRX_BEGIN | WS_F_IMPLICIT_COMMIT;
+	if (peek_kw(c) == K_WORK)
+		next(c);
+	if (next(c))
+		junk(c);
+}
+
+static void flush(struct cls *c)
+{
+	const struct tok *t;
+
+	c->flags |= WS_F_IMPLICIT_COMMIT;
+	while ((t = next(c))) {
+		unsigned k = kwof(t);
+
+		/* FLUSH TABLES … WITH READ LOCK / FOR EXPORT hold locks until UNLOCK TABLES */
+		if ((k == K_LOCK && c->pk1 == K_READ && c->pk2 == K_WITH) || (k == K_EXPORT && c->pk1 == K_FOR))
+			c->flags |= WS_F_LOCK_TABLES;
+	}
+}
+
+/* One statement; c->cur is its first token. */
+static void stmt(struct cls *c)
+{
+	const struct tok *t = c->cur;
+	unsigned k = kwof(t), k2;
+	struct tok pk;
+
+	c->write = true;
+	c->kind = WS_STMT_OTHER;
+	if (is_punct(t, '(')) {
+		paren_select(c);
+		return;
+	}
+	switch (k) {
+	case K_SELECT: case K_TABLE: case K_VALUES:
+		select_body(c, false);
+		return;
+	case K_WITH:
+		select_body(c, true);
+		return;
+	case K_INSERT: c->kind = WS_STMT_INSERT; break;
+	case K_UPDATE: c->kind = WS_STMT_UPDATE; break;
+	case K_DELETE: c->kind = WS_STMT_DELETE; break;
+	case K_REPLACE: c->kind = WS_STMT_REPLACE; break;
+	case K_CALL: c->kind = WS_STMT_CALL; break;
+	case K_DO: c->kind = WS_STMT_DO; break;
+	case K_HANDLER: c->kind = WS_STMT_HANDLER; break;
+	case K_PREPARE: case K_EXECUTE: case K_DEALLOCATE: c->kind = WS_STMT_PREPARE; break;
+	case K_SAVEPOINT: c->kind = WS_STMT_SAVEPOINT; break;
+	case K_SET: set_stmt(c); return;
+	case K_SHOW: show(c); return;
+	case K_EXPLAIN: case K_DESCRIBE: case K_DESC: explain(c); return;
+	case K_ANALYZE: analyze(c); return;
+	case K_USE: use(c); return;
+	case K_BEGIN: begin(c); return;
+	case K_START: start(c); return;
+	case K_COMMIT: end_trx(c, false); return;
+	case K_ROLLBACK: end_trx(c, true); return;
+	case K_CREATE: case K_ALTER: ddl(c, k == K_CREATE); return;
+	case K_DROP: drop(c); return;
+	case K_FLUSH: flush(c); return;
+	case K_RELEASE:
+		c->kind = WS_STMT_SAVEPOINT;
+		if (peek_kw(c) != K_SAVEPOINT)
+			c->flags |= WS_F_PARSE_ERROR;
+		break;
+	case K_LOCK: case K_UNLOCK:
+		c->kind = k == K_LOCK ? WS_STMT_LOCK : WS_STMT_UNLOCK;
+		k2 = peek_kw(c);
+		if (k2 == K_TABLE || k2 == K_TABLES)
+			c->flags |= k == K_LOCK ? WS_F_LOCK_TABLES | WS_F_IMPLICIT_COMMIT : WS_F_UNLOCK_TABLES;
+		break;
+	case K_LOAD:
+		k2 = peek_kw(c);
+		if (k2 == K_DATA || k2 == K_XML)
+			c->kind = WS_STMT_LOAD;
+		else if (k2 == K_INDEX)
+			c->flags |= WS_F_IMPLICIT_COMMIT;
+		break;
+	case K_XA:
+		c->kind = WS_STMT_XA;
+		c->flags |= WS_F_XA;
+		k2 = peek_kw(c);
+		if (k2 == K_START || k2 == K_BEGIN)
+			c->flags |= WS_F_TRX_BEGIN;
+		else if (k2 == K_COMMIT || k2 == K_ROLLBACK)
+			c->flags |= WS_F_TRX_END;
+		break;
+	case K_RENAME: case K_TRUNCATE:
+		c->kind = WS_STMT_DDL;
+		c->flags |= WS_F_IMPLICIT_COMMIT;
+		break;
+	case K_GRANT: case K_REVOKE: case K_RESET: case K_OPTIMIZE: case K_REPAIR: case K_CHECK:
+	case K_CACHE: case K_INSTALL: case K_UNINSTALL: case K_CHANGE: case K_STOP:
+		c->flags |= WS_F_IMPLICIT_COMMIT;
+		break;
+	case K_KILL: case K_SHUTDOWN: case K_RESTART: case K_BINLOG: case K_SIGNAL: case K_RESIGNAL:
+	case K_GET: case K_HELP: case K_BACKUP: case K_CLONE: case K_IMPORT: case K_CHECKSUM: case K_PURGE:
+		break;
+	case K_IF: case K_CASE: case K_LOOP: case K_WHILE: case K_REPEAT: case K_FOR:
+		compound(c, 1); /* MariaDB runs these outside stored programs too */
+		return;
+	default:
+		peek(c, &pk);
+		if (t->type == T_WORD && is_punct(&pk, ':')) { /* label: BEGIN NOT ATOMIC … */
+			compound(c, 0);
+			return;
+		}
+		c->flags |= WS_F_PARSE_ERROR;
+		break;
+	}
+	drain(c);
+}
+
+/* ---- parts and verdicts ---- */
+
+struct part_info {
+	bool gated, backslash, open_quote;
+};
+
+static void cls_init(struct cls *c, const char *s, size_t len, size_t off, unsigned mode,
+		     uint8_t route, int8_t cons)
+{
+	memset(c, 0, offsetof(struct cls, cur));
+	c->lx.s = (const unsigned char *)s;
+	c->lx.len = len;
+	c->lx.pos = off;
+	c->lx.mode = mode;
+	c->lx.hint_route = route;
+	c->lx.hint_cons = cons;
+	/* Before the first token, cur and prev are placeholders that are nothing. */
+	c->slot[0].type = c->slot[1].type = T_END;
+	c->slot[0].kw = c->slot[1].kw = K_NONE;
+	c->cur = &c->slot[0];
+	c->prev = &c->slot[1];
+}
+
+static void verdict_empty(struct ws_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->flags = WS_F_WRITE;
+	v->kind = WS_STMT_OTHER;
+	v->hint_route = WS_HINT_NONE;
+	v->hint_consistency = -1;
+}
+
+/*
+ * Classify the statement at *off (skipping empty ones): true and the verdict,
+ * *off past its ';'; false and an empty verdict (with any hints and parse error
+ * seen) when only space and comments remain.
+ */
+static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, unsigned mode,
+		 struct part_info *pi)
+{
+	struct cls c;
+	size_t o = *off;
+	uint8_t route = WS_HINT_NONE;
+	int8_t cons = -1;
+	bool err = false;
+	uint32_t f;
+
+	for (;;) {
+		cls_init(&c, s, len, o, mode, route, cons);
+		if (next(&c))
+			break;
+		route = c.lx.hint_route;
+		cons = c.lx.hint_cons;
+		err |= c.lx.err || c.lx.in_exec;
+		if (c.end >= len) {
+			verdict_empty(v);
+			if (err)
+				v->flags |= WS_F_PARSE_ERROR;
+			v->hint_route = (enum ws_hint_route)route;
+			v->hint_consistency = cons;
+			pi->gated = pi->backslash = false;
+			pi->open_quote = c.lx.err_quote;
+			*off = len;
+			return false;
+		}
+		o = c.end; /* an empty statement: ";;" */
+	}
+	stmt(&c);
+	drain(&c);
+
+	f = c.flags;
+	if (err || c.lx.err || c.lx.in_exec || c.paren)
+		f |= WS_F_PARSE_ERROR;
+	if (f & FORCE_WRITE)
+		c.write = true;
+	f |= c.write ? WS_F_WRITE : WS_F_READ;
+	memset(v, 0, sizeof(*v));
+	v->flags = f;
+	v->kind = (enum ws_stmt_kind)c.kind;
+	v->hint_route = (enum ws_hint_route)c.lx.hint_route;
+	v->hint_consistency = c.lx.hint_cons;
+	v->n_statements = 1;
+	if (c.has_temp) {
+		v->temp_name = s + c.temp_off;
+		v->temp_name_len = c.temp_len;
+	}
+	if (c.has_db) {
+		v->db = s + c.db_off;
+		v->db_len = c.db_len;
+	}
+	pi->gated = c.lx.saw_gated;
+	pi->backslash = c.lx.saw_backslash;
+	pi->open_quote = c.lx.err_quote;
+	*off = c.end;
+	return true;
+}
+
+/* Under reading `mode`, is every statement in [start, end) a read, or one the
+ * server rejects (unterminated quote)? */
+static bool reads_under(const char *s, size_t start, size_t end, unsigned mode)
+{
+	struct ws_verdict v;
+	struct part_info pi;
+	size_t off = start;
+
+	while (part(s, end, &off, &v, mode, &pi))
+		if (!(v.flags & WS_F_READ) && !pi.open_quote)
+			return false;
+	return true;
+}
+
+static bool readings_agree(const char *s, size_t start, size_t end, const struct part_info *pi)
+{
+	static const unsigned modes[] = {
+		LX_GATED_AS_COMMENT,
+		LX_NO_ESC_DQ,
+		LX_NO_ESC_DQ | LX_NO_ESC_SQ,
+		LX_GATED_AS_COMMENT | LX_NO_ESC_DQ,
+		LX_GATED_AS_COMMENT | LX_NO_ESC_DQ | LX_NO_ESC_SQ,
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if ((modes[i] & LX_GATED_AS_COMMENT) && !pi->gated)
+			continue;
+		if ((modes[i] & LX_NO_ESC_DQ) && !pi->backslash)
+			continue;
+		if (!reads_under(s, start, end, modes[i]))
+			return false;
+	}
+	return true;
+}
+
+static void merge_hints(struct ws_verdict *out, const struct ws_verdict *v)
+{
+	if (v->hint_route == WS_HINT_PRIMARY || out->hint_route == WS_HINT_NONE)
+		out->hint_route = v->hint_route;
+	if (v->hint_consistency > out->hint_consistency)
+		out->hint_consistency = v->hint_consistency;
+}
+
+/* One statement, as ws_classify_next() reports it: re-checked under the other
+ * readings when its bytes could be read differently. */
+static bool classify_part(const char *text, size_t len, size_t *offset, struct ws_verdict *out,
+			  struct part_info *pi)
+{
+	size_t start = *offset;
+
+	if (!part(text, len, offset, out, 0, pi))
+		return false;
+	if ((out->flags & WS_F_READ) && (pi->gated || pi->backslash) &&
+	    !readings_agree(text, start, *offset, pi))
+		out->flags = (out->flags & ~(uint32_t)WS_F_READ) | WS_F_WRITE;
+	return true;
+}
+
 void ws_classify(const char *text, size_t len, struct ws_verdict *out)
 {
-	(void)text; (void)len;
-	*out = (struct ws_verdict){ .flags = WS_F_WRITE, .hint_consistency = -1 };
+	struct ws_verdict v;
+	struct part_info pi, seen;
+	size_t off = 0, n;
+	uint32_t flags;
+	bool all_read, tail = true;
+
+	if (!text)
+		len = 0;
+	/* The common case, one statement and nothing after it: its verdict is
+	 * the text's. None: the empty verdict, with any hints. */
+	if (!classify_part(text, len, &off, out, &pi) || off >= len)
+		return;
+	n = 1;
+	flags = out->flags;
+	all_read = (out->flags & WS_F_READ) != 0;
+	seen = pi;
+	while (classify_part(text, len, &off, &v, &pi)) {
+		n++;
+		if (!out->temp_name && v.temp_name) {
+			out->temp_name = v.temp_name;
+			out->temp_name_len = v.temp_name_len;
+		}
+		if (!out->db && v.db) {
+			out->db = v.db;
+			out->db_len = v.db_len;
+		}
+		flags |= v.flags;
+		all_read &= (v.flags & WS_F_READ) != 0;
+		merge_hints(out, &v);
+		seen.gated |= pi.gated;
+		seen.backslash |= pi.backslash;
+		if (off >= len) {
+			tail = false; /* nothing after it: no need to look */
+			break;
+		}
+	}
+	if (tail) { /* the comments after the last statement */
+		merge_hints(out, &v);
+		flags |= v.flags & WS_F_PARSE_ERROR;
+	}
+	flags &= ~(uint32_t)(WS_F_READ | WS_F_WRITE);
+	if (n > 1)
+		flags |= WS_F_MULTI;
+	if (flags & WS_F_PARSE_ERROR)
+		all_read = false;
+	/* The parts were re-checked one by one; another reading may also move
+	 * the boundaries between them, or turn the comments after the last one
+	 * into a statement, so the whole text is re-checked too. */
+	if (all_read && (seen.gated || seen.backslash) && !readings_agree(text, 0, len, &seen))
+		all_read = false;
+	out->flags = flags | (all_read ? WS_F_READ : WS_F_WRITE);
+	out->n_statements = n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+}
+
+bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_verdict *out)
+{
+	struct part_info pi;
+
+	if (!text)
+		len = 0;
+	if (*offset > len)
+		*offset = len;
+	return classify_part(text, len, offset, out, &pi);
+}
+
+/* Quoted name content (doubled quotes escape a quote) equal to name? */
+static bool quoted_equals(const unsigned char *s, size_t n, unsigned char q,
+			  const unsigned char *name, size_t name_len)
+{
+	size_t i = 0, j = 0;
+
+	if (n == name_len && memcmp(s, name, n) == 0)
+		return true; /* the raw spelling, as temp_name gives it */
+	while (i < n && j < name_len) {
+		if (s[i] != name[j])
+			return false;
+		i += s[i] == q && i + 1 < n && s[i + 1] == q ? 2 : 1;
+		j++;
+	}
+	return i == n && j == name_len;
+}
+
+bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len)
+{
+	const unsigned char *nm = (const unsigned char *)name;
+	struct lex lx;
+	struct tok t;
+
+	if (!text || !name || name_len == 0)
+		return false;
+	memset(&lx, 0, sizeof(lx));
+	lx.s = (const unsigned char *)text;
+	lx.len = len;
+	for (;;) {
+		lex(&lx, &t);
+		if (t.type == T_END)
+			return false;
+		if (t.n < name_len)
+			continue;
+		if (t.type == T_WORD && t.n == name_len && memcmp(lx.s + t.off, nm, name_len) == 0)
+			return true;
+		/* "name" is an identifier under ANSI_QUOTES: count it, erring to the primary. */
+		if ((t.type == T_QIDENT || (t.type == T_STRING && t.quote == '"')) &&
+		    quoted_equals(lx.s + t.off, t.n, t.quote, nm, name_len))
+			return true;
+	}
+}
+
+const char *ws_stmt_kind_to_string(enum ws_stmt_kind kind)
+{
+	static const char *const names[WS_STMT_KIND_COUNT] = {
+		[WS_STMT_OTHER] = "other",      [WS_STMT_SELECT] = "select",
+		[WS_STMT_INSERT] = "insert",    [WS_STMT_UPDATE] = "update",
+		[WS_STMT_DELETE] = "delete",    [WS_STMT_REPLACE] = "replace",
+		[WS_STMT_DDL] = "ddl",          [WS_STMT_SET] = "set",
+		[WS_STMT_SHOW] = "show",        [WS_STMT_USE] = "use",
+		[WS_STMT_BEGIN] = "begin",      [WS_STMT_COMMIT] = "commit",
+		[WS_STMT_ROLLBACK] = "rollback", [WS_STMT_SAVEPOINT] = "savepoint",
+		[WS_STMT_LOCK] = "lock",        [WS_STMT_UNLOCK] = "unlock",
+		[WS_STMT_CALL] = "call",        [WS_STMT_DO] = "do",
+		[WS_STMT_LOAD] = "load",        [WS_STMT_HANDLER] = "handler",
+		[WS_STMT_XA] = "xa",            [WS_STMT_PREPARE] = "prepare",
+	};
+
+	if ((unsigned)kind >= WS_STMT_KIND_COUNT)
+		return "other";
+	return names[kind];
 }

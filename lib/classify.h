@@ -26,7 +26,7 @@ enum ws_stmt_kind {
 	WS_STMT_REPLACE,
 	WS_STMT_DDL,        /* CREATE/ALTER/DROP/RENAME/TRUNCATE … (implicit commit) */
 	WS_STMT_SET,        /* SET … (any form) */
-	WS_STMT_SHOW,       /* SHOW …, DESCRIBE/DESC, EXPLAIN (non-executing) */
+	WS_STMT_SHOW,       /* SHOW …, DESCRIBE/DESC, EXPLAIN [ANALYZE] …, ANALYZE <statement> */
 	WS_STMT_USE,        /* USE db */
 	WS_STMT_BEGIN,      /* BEGIN [WORK], START TRANSACTION … */
 	WS_STMT_COMMIT,     /* COMMIT [WORK] … */
@@ -48,18 +48,24 @@ enum ws_verdict_flag {
 	WS_F_READ          = 1u << 0,  /* provably a pure read: may run on a replica */
 	WS_F_WRITE         = 1u << 1,  /* must run on the primary (set whenever READ is not) */
 	WS_F_SESSION_STATE = 1u << 2,  /* changes session state to replay on replicas (USE, SET NAMES,
-					  SET [SESSION|LOCAL] var, SET @@session.x, SET CHARACTER SET) */
-	WS_F_TRX_BEGIN     = 1u << 3,  /* BEGIN / START TRANSACTION (any mode) */
+					  SET [SESSION|LOCAL] var, SET @@session.x, SET CHARACTER SET,
+					  SET SESSION TRANSACTION …, SET ROLE) */
+	WS_F_TRX_BEGIN     = 1u << 3,  /* BEGIN / START TRANSACTION (any mode); also XA START|BEGIN and
+					  COMMIT/ROLLBACK … AND CHAIN, which open the next transaction */
 	WS_F_TRX_READ_ONLY = 1u << 4,  /* with TRX_BEGIN: START TRANSACTION READ ONLY */
-	WS_F_TRX_END       = 1u << 5,  /* COMMIT or ROLLBACK (whole transaction) */
+	WS_F_TRX_END       = 1u << 5,  /* COMMIT or ROLLBACK (whole transaction); XA COMMIT|ROLLBACK */
 	WS_F_IMPLICIT_COMMIT = 1u << 6,/* DDL and the other statements that commit implicitly */
-	WS_F_AUTOCOMMIT_OFF = 1u << 7, /* SET autocommit = 0 | OFF (any spelling: @@autocommit, SESSION) */
+	WS_F_AUTOCOMMIT_OFF = 1u << 7, /* SET autocommit = 0 | OFF (any spelling: @@autocommit, SESSION);
+					  also a value it cannot evaluate (an expression, DEFAULT) */
 	WS_F_AUTOCOMMIT_ON = 1u << 8,  /* SET autocommit = 1 | ON */
-	WS_F_LOCK_TABLES   = 1u << 9,  /* LOCK TABLES: primary until UNLOCK TABLES */
+	WS_F_LOCK_TABLES   = 1u << 9,  /* LOCK TABLES: primary until UNLOCK TABLES (also FLUSH TABLES …
+					  WITH READ LOCK | FOR EXPORT, released the same way) */
 	WS_F_UNLOCK_TABLES = 1u << 10,
 	WS_F_MULTI         = 1u << 11, /* more than one statement in the text */
 	WS_F_USER_VAR      = 1u << 12, /* reads or writes a user variable @x */
-	WS_F_PRIMARY_FUNC  = 1u << 13, /* calls a function that must run on the primary (LAST_INSERT_ID …) */
+	WS_F_PRIMARY_FUNC  = 1u << 13, /* calls a function that must run on the primary (LAST_INSERT_ID …,
+					  NEXT VALUE FOR) or reads a per-connection system variable
+					  (@@identity, @@last_insert_id, @@warning_count …) */
 	WS_F_LOCKING_READ  = 1u << 14, /* SELECT … FOR UPDATE / LOCK IN SHARE MODE / FOR SHARE */
 	WS_F_SELECT_INTO   = 1u << 15, /* SELECT … INTO @v / OUTFILE / DUMPFILE */
 	WS_F_TEMP_CREATE   = 1u << 16, /* CREATE TEMPORARY TABLE: temp_name is set */
@@ -83,8 +89,8 @@ enum ws_hint_route {
 struct ws_verdict {
 	uint32_t flags;             /* enum ws_verdict_flag bits, merged over all parts */
 	enum ws_stmt_kind kind;     /* kind of the first statement */
-	enum ws_hint_route hint_route;
-	int hint_consistency;       /* -1 none, else enum wescale_consistency value */
+	enum ws_hint_route hint_route; /* several hints: PRIMARY wins over REPLICA */
+	int hint_consistency;       /* -1 none, else enum wescale_consistency value (several: the strongest) */
 	uint16_t n_statements;      /* number of non-empty statements in the text */
 	/* Borrowed pointers into the classified text (valid while the text is): */
 	const char *temp_name;      /* CREATE/DROP TEMPORARY TABLE name, unquoted, without schema */
@@ -98,6 +104,11 @@ struct ws_verdict {
  * The merged verdict is READ only if every part is READ; every other flag is the
  * union over the parts; kind, temp_name and db come from the first part that
  * sets them. Never fails: junk classifies as WRITE (with WS_F_PARSE_ERROR).
+ * Route with this one: when the text could be tokenized differently by the
+ * server (a backslash in a quoted literal: NO_BACKSLASH_ESCAPES, ANSI_QUOTES; a
+ * version-gated executable comment) it is re-checked as a whole under each
+ * reading, so it may be WRITE although every part ws_classify_next() returns
+ * is READ.
  */
 void ws_classify(const char *text, size_t len, struct ws_verdict *out);
 
@@ -105,7 +116,11 @@ void ws_classify(const char *text, size_t len, struct ws_verdict *out);
  * Classify one statement at a time: start with *offset = 0; each call classifies
  * the statement that begins at text + *offset, stores its verdict, advances
  * *offset past its terminating ';' and returns true; returns false when only
- * whitespace and comments remain.
+ * whitespace and comments remain (and then stores the empty verdict, with any
+ * hints found in them, and sets *offset to len). Empty statements (";;") are
+ * skipped; a ';' inside a BEGIN … END body (CREATE PROCEDURE …, BEGIN NOT
+ * ATOMIC …) does not end the statement. The verdict has n_statements = 1 and
+ * never WS_F_MULTI.
  */
 bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_verdict *out);
 
@@ -114,7 +129,10 @@ bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_ve
  * table names on Linux only if lower_case_table_names; here: exact bytes) occurs
  * in the text as an identifier token (bare or backquoted, optionally qualified as
  * db.name) outside string literals and comments. Used to send reads that touch a
- * session's temporary tables to the primary.
+ * session's temporary tables to the primary. A "double-quoted" token also counts
+ * (it is an identifier under sql_mode ANSI_QUOTES), erring towards the primary;
+ * a quoted name may be given raw (as temp_name points at it, doubled backquotes
+ * included) or unescaped.
  */
 bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len);
 

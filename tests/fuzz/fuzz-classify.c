@@ -1,5 +1,158 @@
-/* PLACEHOLDER — being written. */
-#include <stddef.h>
+/*
+ * fuzz-classify.c — fuzz target for lib/classify.c.
+ *
+ * Feeds the input to ws_classify, to ws_classify_next over every part and to
+ * ws_classify_mentions, and aborts when a contract is broken: exactly one of
+ * READ / WRITE; returned pointers inside the input; offsets strictly increasing
+ * and never past the end; the merged verdict consistent with the parts (READ
+ * only if every part is READ, same statement count, same first kind); the same
+ * verdict for the input and for any of its prefixes classified from an
+ * exact-size copy (a read past `len` is then an ASan error, and a verdict that
+ * depends on later bytes a difference).
+ */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { (void)data; (void)size; return 0; }
+
+const char *const ws_fuzz_dictionary[] = {
+	"SELECT ", "select ", " FROM ", " WHERE ", " FOR UPDATE", " FOR SHARE", " LOCK IN SHARE MODE",
+	" INTO ", " INTO @x", " INTO OUTFILE '/tmp/f'", "INSERT INTO t VALUES (1)", "UPDATE ", "DELETE ",
+	"REPLACE ", "WITH a AS (SELECT 1) ", "RECURSIVE ", "(SELECT 1)", " UNION ", "TABLE t", "VALUES (1)",
+	"SET ", "SET NAMES utf8", "SET autocommit=0", "SET autocommit=1", "SET @@session.", "SET GLOBAL ",
+	"SET SESSION ", "SET STATEMENT x=1 FOR ", "SET TRANSACTION ", "SHOW ", "SHOW FULL PROCESSLIST",
+	"SHOW MASTER STATUS", "SHOW TABLES", "SHOW CREATE TABLE t", "EXPLAIN ", "EXPLAIN ANALYZE ",
+	"ANALYZE ", "DESCRIBE ", "DESC ", "FORMAT=JSON ", "USE ", "USE `db`", "BEGIN", "BEGIN NOT ATOMIC ",
+	"START TRANSACTION READ ONLY", "READ WRITE", "COMMIT", "ROLLBACK", " TO SAVEPOINT s", "AND CHAIN",
+	"SAVEPOINT s", "RELEASE SAVEPOINT s", "XA START 'x'", "LOCK TABLES t READ", "UNLOCK TABLES",
+	"FLUSH TABLES WITH READ LOCK", "CREATE TEMPORARY TABLE ", "DROP TEMPORARY TABLE IF EXISTS ",
+	"CREATE PROCEDURE p() BEGIN ", " END", "END IF", " IF ", " THEN ", " ELSE ", " LOOP ", " WHILE ",
+	" REPEAT ", " CASE ", " DO ", "lbl: ", "CALL p()", "DO 1", "LOAD DATA ", "HANDLER t OPEN",
+	"PREPARE s FROM ", "EXECUTE s", "DEALLOCATE PREPARE s", "GRANT ", "TRUNCATE t", "ALTER TABLE t ",
+	"LAST_INSERT_ID()", "FOUND_ROWS()", "GET_LOCK('a',1)", "NEXTVAL(s)", "NEXT VALUE FOR s",
+	"SQL_CALC_FOUND_ROWS ", "@x", "@@x", "@@session.x", "@@global.x", "@'x'", "@`x`", ":=",
+	"'", "\"", "`", "\\", "''", "``", "\\'", "/*", "*/", "/*!", "/*!50700 ", "/*M!", "/*M!100100 ",
+	"/*!M100100 ", "-- ", "#", "\n", ";", "(", ")", ".", ",", "=", "\xa0", "\xc3\xa0",
+	"/* wescale:route=primary */", "/* wescale:route=replica */", "/* wescale:consistency=eventual */",
+	"/*ms=master*/", "/*ms=slave*/", "-- maxscale route to master\n", "-- maxscale route to slave\n",
+	NULL,
+};
+
+/* The input being tried, printed when a check fails. */
+static const uint8_t *cur_data;
+static size_t cur_size;
+
+static void fail(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "fuzz-classify: %s:%d: %s\ninput (%zu bytes, C string): \"", file, line, what, cur_size);
+	for (size_t i = 0; i < cur_size; i++) {
+		uint8_t b = cur_data[i];
+
+		if (b == '"' || b == '\\')
+			fprintf(stderr, "\\%c", b);
+		else if (b >= 0x20 && b < 0x7f)
+			fputc(b, stderr);
+		else
+			fprintf(stderr, "\\x%02x\"\"", b);
+	}
+	fprintf(stderr, "\"\n");
+	abort();
+}
+
+#define CHECK(cond) \
+	do { \
+		if (!(cond)) \
+			fail(__FILE__, __LINE__, #cond); \
+	} while (0)
+
+static void check_verdict(const struct ws_verdict *v, const char *text, size_t len)
+{
+	bool rd = (v->flags & WS_F_READ) != 0, wr = (v->flags & WS_F_WRITE) != 0;
+
+	CHECK(rd != wr);
+	CHECK((unsigned)v->kind < WS_STMT_KIND_COUNT);
+	CHECK(ws_stmt_kind_to_string(v->kind) != NULL);
+	CHECK(v->hint_route == WS_HINT_NONE || v->hint_route == WS_HINT_PRIMARY ||
+	      v->hint_route == WS_HINT_REPLICA);
+	CHECK(v->hint_consistency >= -1 && v->hint_consistency <= 4);
+	CHECK(!v->temp_name == !(v->flags & (WS_F_TEMP_CREATE | WS_F_TEMP_DROP)));
+	if (v->temp_name)
+		CHECK(v->temp_name >= text && v->temp_name_len <= len &&
+		      (size_t)(v->temp_name - text) <= len - v->temp_name_len);
+	if (v->db)
+		CHECK(v->db >= text && v->db_len <= len && (size_t)(v->db - text) <= len - v->db_len);
+	if (v->flags & WS_F_PARSE_ERROR)
+		CHECK(wr);
+	if (v->n_statements == 0)
+		CHECK(wr && v->kind == WS_STMT_OTHER);
+}
+
+static bool same(const struct ws_verdict *a, const char *ta, const struct ws_verdict *b, const char *tb)
+{
+	return a->flags == b->flags && a->kind == b->kind && a->hint_route == b->hint_route &&
+	       a->hint_consistency == b->hint_consistency && a->n_statements == b->n_statements &&
+	       a->temp_name_len == b->temp_name_len && a->db_len == b->db_len &&
+	       (a->temp_name ? b->temp_name && a->temp_name - ta == b->temp_name - tb : !b->temp_name) &&
+	       (a->db ? b->db && a->db - ta == b->db - tb : !b->db);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	struct ws_verdict whole, v, again;
+	size_t off = 0, prev = 0, n = 0;
+	bool all_read = true;
+
+	cur_data = data;
+	cur_size = size;
+	ws_classify(text, size, &whole);
+	check_verdict(&whole, text, size);
+
+	while (ws_classify_next(text, size, &off, &v)) {
+		CHECK(off > prev && off <= size);
+		check_verdict(&v, text, size);
+		CHECK(v.n_statements == 1);
+		CHECK(!(v.flags & WS_F_MULTI));
+		if (n == 0)
+			CHECK(v.kind == whole.kind);
+		all_read &= (v.flags & WS_F_READ) != 0;
+		/* Every flag of a part is in the merged verdict. */
+		CHECK((v.flags & ~(uint32_t)(WS_F_READ | WS_F_WRITE) & ~whole.flags) == 0);
+		prev = off;
+		n++;
+	}
+	CHECK(off == size);
+	CHECK(whole.n_statements == (n > UINT16_MAX ? UINT16_MAX : n));
+	CHECK(!(whole.flags & WS_F_READ) || all_read);
+	CHECK(!!(whole.flags & WS_F_MULTI) == (n > 1));
+
+	/* Deterministic, and blind to what follows len: a prefix classified inside
+	 * the input and as an exact-size copy gives the same verdict. */
+	ws_classify(text, size, &again);
+	CHECK(same(&whole, text, &again, text));
+	if (size) {
+		size_t cut = (size * 7 + 3) % size;
+		char *copy = malloc(cut ? cut : 1);
+
+		if (copy) {
+			memcpy(copy, data, cut);
+			ws_classify(text, cut, &v);
+			ws_classify(copy, cut, &again);
+			CHECK(same(&v, text, &again, copy));
+			free(copy);
+		}
+	}
+
+	/* mentions(): names taken from the input itself, and fixed ones. */
+	if (whole.temp_name)
+		(void)ws_classify_mentions(text, size, whole.temp_name, whole.temp_name_len);
+	if (size >= 2)
+		(void)ws_classify_mentions(text, size, text + size / 2, size - size / 2);
+	(void)ws_classify_mentions(text, size, "t", 1);
+	(void)ws_classify_mentions(text, size, "a``b", 4);
+	return 0;
+}

@@ -1,0 +1,1 @@
+CREATE DEFINER=`root`@`%` PROCEDURE p(IN a INT) BEGIN DECLARE x INT; IF a > 0 THEN SET x = 1; ELSE SET x = 2; END IF; lbl: WHILE x < 10 DO SET x = x + 1; END WHILE lbl; END; CALL p(1)

@@ -1,0 +1,1 @@
+DESCRIBE db.t col

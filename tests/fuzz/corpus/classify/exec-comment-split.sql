@@ -1,0 +1,1 @@
+/*!99999 SELECT 1; */ DELETE FROM t

@@ -1,0 +1,1 @@
+/* wescale:route=replica, consistency=eventual */ SELECT 1 /*ms=master*/ -- maxscale route to slave

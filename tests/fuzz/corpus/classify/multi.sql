@@ -1,0 +1,2 @@
+SELECT 1; ; SELECT 2;
+DELETE FROM t; USE `db`; SELECT @x ; -- end

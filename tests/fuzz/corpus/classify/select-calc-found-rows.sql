@@ -1,0 +1,1 @@
+SELECT SQL_CALC_FOUND_ROWS wp_posts.ID FROM wp_posts LIMIT 0, 10

@@ -1,0 +1,1 @@
+SELECT a, b INTO @x, @y FROM t WHERE id = 1

@@ -1,0 +1,1 @@
+SELECT NEXT VALUE FOR db.seq, s.nextval

@@ -1,0 +1,1 @@
+SELECT "app_user"."id", "app_user"."username" FROM "app_user" WHERE "app_user"."id" = 1 LIMIT 21

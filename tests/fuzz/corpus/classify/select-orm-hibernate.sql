@@ -1,0 +1,1 @@
+select u1_0.id,u1_0.name from users u1_0 where u1_0.id=?

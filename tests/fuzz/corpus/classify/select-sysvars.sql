@@ -1,0 +1,1 @@
+SELECT @@session.sql_mode, @@identity, @@version_comment LIMIT 1

@@ -1,0 +1,1 @@
+SELECT @rownum := @rownum + 1, @'q', @`b` FROM t

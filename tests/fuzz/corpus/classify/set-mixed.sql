@@ -1,0 +1,1 @@
+SET @x = 1, autocommit = 0, GLOBAL max_connections = 10, SESSION sql_mode = CONCAT(@@sql_mode, ',X'), NAMES utf8mb4 COLLATE utf8mb4_bin

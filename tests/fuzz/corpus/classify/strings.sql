@@ -1,0 +1,1 @@
+SELECT 'it''s', "a\"b", 'c\\', _utf8mb4'x', X'41' FROM `a``b` WHERE t.update = ';'

@@ -1,0 +1,1 @@
+WITH a AS (SELECT id FROM t) UPDATE t SET x = 1 WHERE id IN (SELECT id FROM a)
