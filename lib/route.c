@@ -695,11 +695,20 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 		}
 	}
 
-	if (replica_allowed(s, &v, forced, q, len) &&
-	    ws_consistency_need(s, effective_consistency(s, &v), &need) == 0 &&
-	    run_on_replica(s, &need, q, len, send_only, &r)) {
-		remember_read(s, q, len);
-		return r;
+	if (replica_allowed(s, &v, forced, q, len)) {
+		if (ws_consistency_need(s, effective_consistency(s, &v), &need) == 0 &&
+		    run_on_replica(s, &need, q, len, send_only, &r)) {
+			remember_read(s, q, len);
+			return r;
+		}
+		/* replica_fallback = error: a read the replicas should have served
+		 * fails instead of loading the primary. */
+		if (s->cluster->replica_fallback == WS_FALLBACK_ERROR) {
+			ws_session_set_error(s, WESCALE_ER_NO_REPLICA, "HY000",
+					     "wescale: no replica of cluster '%s' could serve this read "
+					     "(replica_fallback = error)", s->cluster->name);
+			return 1;
+		}
 	}
 
 	{

@@ -433,6 +433,31 @@ static void scenario_idle_timeout(void)
 	mysql_close(m);
 }
 
+static void scenario_fallback_error(void)
+{
+	char replicas[64];
+	unsigned closed;
+	MYSQL *m;
+	FILE *f = popen("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
+			"print(s.getsockname()[1])'", "r");
+
+	if (!f || fscanf(f, "%u", &closed) != 1)
+		exit(97);
+	pclose(f);
+	/* The only replica is a closed port: no replica can serve a read. */
+	snprintf(replicas, sizeof(replicas), "127.0.0.1:%u", closed);
+	write_config("fallback", replicas, "replica_fallback = error\nconsistency = eventual");
+	m = app();
+	CHECK(mysql_query(m, "SELECT 1") != 0, "the read should fail\n");
+	CHECK(mysql_errno(m) == WESCALE_ER_NO_REPLICA, "errno %u\n", mysql_errno(m));
+	CHECK(strstr(mysql_error(m), "replica_fallback = error") != NULL, "message: %s\n", mysql_error(m));
+	printf("\n      fallback=error read: %u %s", mysql_errno(m), mysql_error(m));
+	/* Writes and hinted reads still run on the primary. */
+	CHECK(wstest_exec(m, "DO 1") == 0 && mysql_errno(m) == 0, "write\n");
+	CHECK(wstest_query_long(m, "SELECT /* wescale:route=primary */ @@server_id") == 1, "hinted read\n");
+	mysql_close(m);
+}
+
 #define SCENARIO_TEST(name)                                 \
 	static void test_##name(void)                       \
 	{                                                   \
@@ -447,6 +472,7 @@ SCENARIO_TEST(stop_slave)
 SCENARIO_TEST(fork)
 SCENARIO_TEST(connection_cap)
 SCENARIO_TEST(idle_timeout)
+SCENARIO_TEST(fallback_error)
 
 int main(int argc, char **argv)
 {
@@ -470,6 +496,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "fork: parent and child both work", test_fork);
 	CU_add_test(s, "max_connections_per_node", test_connection_cap);
 	CU_add_test(s, "replica_idle_timeout_ms closes idle connections", test_idle_timeout);
+	CU_add_test(s, "replica_fallback = error", test_fallback_error);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	n_failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
