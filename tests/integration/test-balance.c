@@ -458,6 +458,51 @@ static void scenario_fallback_error(void)
 	mysql_close(m);
 }
 
+static void scenario_nodes(void)
+{
+	char path[512], buf[64], expect[64];
+	long c[4] = { 0 };
+	MYSQL *m;
+	FILE *f;
+
+	/* Roles are not configured: the monitor finds the writable node. */
+	snprintf(path, sizeof(path), "%s/balance-nodes.conf", env.dir);
+	f = fopen(path, "w");
+	if (!f)
+		exit(99);
+	fprintf(f, "[cluster nodes]\nnodes = 127.0.0.1:%u, 127.0.0.1:%u, 127.0.0.1:%u\nhealth_interval_ms = 100\n"
+		   "load_balance = round_robin\nconsistency = session\n",
+		env.replica_port[0], env.primary_port, env.replica_port[1]);
+	fclose(f);
+	setenv("WESCALE_CONFIG", path, 1);
+	/* Connecting to a node that is a replica: the handle writes to the primary. */
+	m = wstest_connect(&env, env.replica_port[0], env.db);
+	CHECK(m != NULL, "connect\n");
+	if (!m)
+		return;
+	CHECK(wstest_exec(m, "CREATE TABLE IF NOT EXISTS nodes_t (id INT PRIMARY KEY, sid INT)") == 0, "create\n");
+	CHECK(wstest_exec(m, "REPLACE INTO nodes_t VALUES (1, @@server_id)") == 0, "write\n");
+	CHECK(wescale_last_backend(m, buf, sizeof(buf)) == 0, "last_backend\n");
+	snprintf(expect, sizeof(expect), "127.0.0.1:%u", env.primary_port);
+	CHECK(strcmp(buf, expect) == 0, "write ran on %s\n", buf);
+	CHECK(wstest_query_long(m, "SELECT sid FROM nodes_t WHERE id = 1") == 1, "the write ran on the primary\n");
+	/* Right after a write only a replica that proved it has the write (by a
+	 * WAIT) is known to be caught up; after a monitor round both are. */
+	msleep(400);
+	reads(m, 40, c);
+	printf("\n      nodes       write on %s; 40 reads: node2 %ld, node3 %ld, primary %ld, errors %ld", buf, c[2], c[3],
+	       c[1], c[0]);
+	CHECK(c[0] == 0 && c[1] == 0 && c[2] >= 10 && c[3] >= 10, "reads should go to the two read-only nodes\n");
+	wstest_exec(m, "DROP TABLE nodes_t");
+	mysql_close(m);
+	/* By the cluster's name (not a resolvable host): the writable node too. */
+	m = mysql_init(NULL);
+	CHECK(mysql_real_connect(m, "nodes", env.user, env.password, env.db, 0, NULL, 0) != NULL,
+	      "connect by name: %s\n", mysql_error(m));
+	CHECK(wstest_query_long(m, "SELECT /* wescale:route=primary */ @@server_id") == 1, "by name\n");
+	mysql_close(m);
+}
+
 #define SCENARIO_TEST(name)                                 \
 	static void test_##name(void)                       \
 	{                                                   \
@@ -473,6 +518,7 @@ SCENARIO_TEST(fork)
 SCENARIO_TEST(connection_cap)
 SCENARIO_TEST(idle_timeout)
 SCENARIO_TEST(fallback_error)
+SCENARIO_TEST(nodes)
 
 int main(int argc, char **argv)
 {
@@ -497,6 +543,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "max_connections_per_node", test_connection_cap);
 	CU_add_test(s, "replica_idle_timeout_ms closes idle connections", test_idle_timeout);
 	CU_add_test(s, "replica_fallback = error", test_fallback_error);
+	CU_add_test(s, "nodes = …: roles discovered, connect by node or by name", test_nodes);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	n_failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -417,6 +417,58 @@ static void test_prepared_statements(void)
 	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT sid FROM split_t WHERE id = 777"), PRIMARY);
 }
 
+static void test_send_query(void)
+{
+	MYSQL_RES *res;
+
+	/* A read sent with mysql_send_query: its result comes from a replica. */
+	CU_ASSERT_EQUAL_FATAL(mysql_send_query(m, "SELECT @@server_id", 18), 0);
+	CU_ASSERT_EQUAL_FATAL(mysql_read_query_result(m), 0);
+	res = mysql_store_result(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+	CU_ASSERT(is_replica(strtol(mysql_fetch_row(res)[0], NULL, 10)));
+	mysql_free_result(res);
+	/* A write: the primary. */
+	CU_ASSERT_EQUAL_FATAL(mysql_send_query(m, "UPDATE split_t SET sid = @@server_id WHERE id = 777", 51), 0);
+	CU_ASSERT_EQUAL_FATAL(mysql_read_query_result(m), 0);
+	CU_ASSERT_EQUAL(mysql_affected_rows(m), 0); /* sid was already 1: the primary ran it */
+	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT sid FROM split_t WHERE id = 777"), PRIMARY);
+}
+
+static void test_change_user_and_reset(void)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	CU_ASSERT_EQUAL(wstest_exec(m, "SET time_zone = '+03:00'"), 0);
+	CU_ASSERT_EQUAL(mysql_reset_connection(m), 0);
+	/* The reset session has the default time zone: so do the replicas. */
+	CU_ASSERT_EQUAL_FATAL(mysql_query(m, "SELECT @@server_id, @@time_zone"), 0);
+	res = mysql_store_result(m);
+	row = mysql_fetch_row(res);
+	CU_ASSERT(is_replica(strtol(row[0], NULL, 10)));
+	CU_ASSERT_STRING_EQUAL(row[1], "SYSTEM");
+	mysql_free_result(res);
+
+	CU_ASSERT_EQUAL(wstest_exec(m, "SET time_zone = '+04:00'"), 0);
+	CU_ASSERT_EQUAL_FATAL(mysql_change_user(m, env.user, env.password, "wstest2"), 0);
+	CU_ASSERT_EQUAL_FATAL(mysql_query(m, "SELECT @@server_id, DATABASE(), @@time_zone"), 0);
+	res = mysql_store_result(m);
+	row = mysql_fetch_row(res);
+	CU_ASSERT(is_replica(strtol(row[0], NULL, 10)));
+	CU_ASSERT_STRING_EQUAL(row[1], "wstest2");
+	CU_ASSERT_STRING_EQUAL(row[2], "SYSTEM");
+	mysql_free_result(res);
+	CU_ASSERT_EQUAL(mysql_change_user(m, env.user, "wrong-password", env.db), 1);
+	CU_ASSERT_EQUAL(mysql_errno(m), 1045);
+	/* A failed change_user leaves the connection unusable in the real
+	 * library too: connect again for the remaining tests. */
+	mysql_close(m);
+	m = wstest_connect(&env, env.primary_port, env.db);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
+}
+
 static void test_unmanaged_handle_is_plain(void)
 {
 	/* A direct connection to a replica's port is not the cluster's address:
@@ -461,6 +513,8 @@ int main(void)
 	CU_add_test(s, "errors from the right connection", test_errors_from_the_right_connection);
 	CU_add_test(s, "use_result streams from a replica", test_use_result_streams_from_replica);
 	CU_add_test(s, "prepared statements", test_prepared_statements);
+	CU_add_test(s, "send_query + read_query_result", test_send_query);
+	CU_add_test(s, "mysql_reset_connection and mysql_change_user", test_change_user_and_reset);
 	CU_add_test(s, "unmanaged handle is plain", test_unmanaged_handle_is_plain);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
