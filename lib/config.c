@@ -93,7 +93,7 @@ enum key_id {
 	K_LOG_LEVEL, K_LOG_FILE, K_STATS_SOCKET,
 	K_PRIMARY, K_REPLICAS, K_NODES, K_LOAD_BALANCE, K_CONSISTENCY, K_CONSISTENCY_TIMEOUT,
 	K_MAX_REPLICA_LAG, K_HEALTH_INTERVAL, K_FAILOVER_TIMEOUT, K_GLOBAL_CACHE,
-	K_REPLICA_IDLE_TIMEOUT, K_MAX_CONNECTIONS, K_RO_TRX, K_FALLBACK, K_TRX_REPLAY,
+	K_REPLICA_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS, K_RO_TRX, K_FALLBACK, K_TRX_REPLAY,
 	K_MONITOR_USER, K_MONITOR_PASSWORD,
 	K_PRIORITY, K_MATCH_KIND, K_QUERY_REGEX, K_USER, K_DATABASE, K_ACTION, K_ERROR_MESSAGE,
 	K_ROUTE, K_RULE_CONSISTENCY, K_MAX_CONCURRENCY, K_MAX_QUEUE, K_QUEUE_TIMEOUT, K_LOG,
@@ -124,6 +124,7 @@ static const struct keydef keydefs[K_COUNT] = {
 	[K_FAILOVER_TIMEOUT] = { "failover_timeout_ms", S_CLUSTER, T_NUM, 0, MS_MAX, NULL },
 	[K_GLOBAL_CACHE] = { "global_cache_ms", S_CLUSTER, T_NUM, 0, 1000, NULL },
 	[K_REPLICA_IDLE_TIMEOUT] = { "replica_idle_timeout_ms", S_CLUSTER, T_NUM, 0, MS_MAX, NULL },
+	[K_REPLICA_READ_TIMEOUT] = { "replica_read_timeout_ms", S_CLUSTER, T_NUM, 0, MS_MAX, NULL },
 	[K_MAX_CONNECTIONS] = { "max_connections_per_node", S_CLUSTER, T_NUM, 0, COUNT_MAX, NULL },
 	[K_RO_TRX] = { "read_only_transactions", S_CLUSTER, T_CHOICE, 0, 0, ro_trx_choices },
 	[K_FALLBACK] = { "replica_fallback", S_CLUSTER, T_CHOICE, 0, 0, fallback_choices },
@@ -722,6 +723,7 @@ static void apply_int(struct parser *p, enum key_id id, long long v)
 	case K_FAILOVER_TIMEOUT: c->failover_timeout_ms = (unsigned)v; break;
 	case K_GLOBAL_CACHE: c->global_cache_ms = (unsigned)v; break;
 	case K_REPLICA_IDLE_TIMEOUT: c->replica_idle_timeout_ms = (unsigned)v; break;
+	case K_REPLICA_READ_TIMEOUT: c->replica_read_timeout_ms = (unsigned)v; break;
 	case K_MAX_CONNECTIONS: c->max_connections_per_node = (unsigned)v; break;
 	case K_RO_TRX: c->read_only_transactions = (enum ws_ro_trx)v; break;
 	case K_FALLBACK: c->replica_fallback = (enum ws_fallback)v; break;
@@ -1066,6 +1068,7 @@ static void start_section(struct parser *p, enum sect sect, struct span name)
 			.load_balance = WS_BALANCE_LEAST_RT, .consistency = WESCALE_CONSISTENCY_SESSION,
 			.consistency_timeout_ms = 500, .max_replica_lag_ms = 5000, .health_interval_ms = 500,
 			.failover_timeout_ms = 30000, .global_cache_ms = 1, .replica_idle_timeout_ms = 60000,
+			.replica_read_timeout_ms = 30000,
 			.max_connections_per_node = 0, .read_only_transactions = WS_RO_TRX_REPLICA,
 			.replica_fallback = WS_FALLBACK_PRIMARY, .transaction_replay = false,
 			.name = strndup(name.p, name.n), .line = p->line,

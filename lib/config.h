@@ -68,6 +68,8 @@ struct ws_cluster {
 	unsigned failover_timeout_ms;            /* default 30000 */
 	unsigned global_cache_ms;                /* default 1 (0..1000) */
 	unsigned replica_idle_timeout_ms;        /* default 60000 */
+	unsigned replica_read_timeout_ms;        /* default 30000; 0 = none. Replica connections only,
+						    when the application set no read timeout */
 	unsigned max_connections_per_node;       /* default 0 = unlimited */
 	enum ws_ro_trx read_only_transactions;   /* default replica */
 	enum ws_fallback replica_fallback;       /* default primary */

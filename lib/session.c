@@ -712,6 +712,14 @@ int ws_session_replay(struct ws_session *s, MYSQL *m)
 	return replay_on(s, m, 0, s->db_gen);
 }
 
+static bool has_option(const struct ws_session *s, int option)
+{
+	for (size_t i = 0; i < s->n_opts; i++)
+		if (s->opts[i].option == option && s->opts[i].kind != WS_OPT_SSL_SET)
+			return true;
+	return false;
+}
+
 MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
 {
 	const struct ws_real *R = ws_real();
@@ -742,6 +750,16 @@ MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
 			return NULL;
 		}
 		c->mysql = m;
+		/* A replica that stalls (network, SIGSTOP) must not hang a read:
+		 * unless the application chose its own read timeout, reads on
+		 * replicas give up after replica_read_timeout_ms and move on. */
+		if (s->cluster->replica_read_timeout_ms && !has_option(s, MYSQL_OPT_READ_TIMEOUT)) {
+			unsigned t = (s->cluster->replica_read_timeout_ms + 999) / 1000;
+
+			ws_guard_enter();
+			R->mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
+			ws_guard_leave();
+		}
 		ws_session_apply_options(s, m);
 		ws_guard_enter();
 		/* Multi-statements: the consistency wait rides in front of a read. */

@@ -118,6 +118,24 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 	ws_guard_enter();
 	r = R->mysql_real_connect(mysql, host, user, passwd, db, port, unix_socket, clientflag);
 	ws_guard_leave();
+	if (!r && entry && reader < 0 && ws_route_is_connection_error(R->mysql_errno(mysql))) {
+		/* The configured primary does not answer: connect to the member that
+		 * takes writes now (a promoted replica), waiting for one like a
+		 * statement would. */
+		const struct ws_addr *a;
+
+		s->cluster = entry;
+		if (ws_session_set_connect_args(s, user, passwd, db, clientflag) == 0 &&
+		    ws_failover_wait_primary(s, entry->failover_timeout_ms) &&
+		    (a = ws_topology_primary(entry, &reader)) && reader >= 0) {
+			ws_guard_enter();
+			r = R->mysql_real_connect(mysql, a->is_socket ? NULL : a->host, user, passwd, db, a->port,
+						  a->is_socket ? a->host : NULL, clientflag);
+			ws_guard_leave();
+		}
+		if (!r)
+			reader = -1;
+	}
 	if (s && !r)
 		s->cluster = NULL;
 	if (r && s) {

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
 
 #include <CUnit/Basic.h>
 #include <errmsg.h>
@@ -240,6 +241,116 @@ static void test_clean_restart(void)
 		free(w[i].acked);
 }
 
+/* ---- replicas failing under reads ---- */
+
+static long node_pid(unsigned node)
+{
+	char path[512];
+	long pid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/node%u/pid", topo_dir, node);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return pid;
+}
+
+static void test_replica_killed_during_store_result(void)
+{
+	MYSQL *m = wstest_connect(&env, env.primary_port, env.db);
+	char backend[64], port_s[16];
+	MYSQL_RES *res;
+	unsigned node;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(wescale_set_consistency(m, WESCALE_CONSISTENCY_EVENTUAL), 0);
+	/* A large read; once its header is in, kill the replica serving it. */
+	CU_ASSERT_EQUAL_FATAL(mysql_query(m, "SELECT seq, REPEAT('x', 100) FROM seq_1_to_500000"), 0);
+	CU_ASSERT_EQUAL_FATAL(wescale_last_backend(m, backend, sizeof(backend)), 0);
+	snprintf(port_s, sizeof(port_s), "%u", env.replica_port[0]);
+	node = strstr(backend, port_s) ? 1 : 2;
+	sh("%s kill %s %u", getenv("WS_TEST_TOPOLOGY"), topo_dir, node);
+	res = mysql_store_result(m);
+	CU_ASSERT_PTR_NOT_NULL(res);
+	if (res) {
+		CU_ASSERT_EQUAL(mysql_num_rows(res), 500000);
+		mysql_free_result(res);
+	}
+	CU_ASSERT_EQUAL(mysql_errno(m), 0);
+	CU_ASSERT_EQUAL(wescale_last_backend(m, port_s, sizeof(port_s)), 0);
+	printf("\n      replica %s killed during store_result: %s, now served by %s", backend,
+	       res ? "all 500000 rows delivered" : "error", port_s);
+	sh("%s restart %s %u >/dev/null", getenv("WS_TEST_TOPOLOGY"), topo_dir, node);
+	mysql_close(m);
+	CU_ASSERT(wstest_sync_replicas(&env));
+}
+
+struct reader {
+	pthread_t th;
+	long reads, errors;
+	double slowest;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	MYSQL *m = wstest_connect(&env, env.primary_port, env.db);
+
+	if (!m) {
+		r->errors++;
+		return NULL;
+	}
+	wescale_set_consistency(m, WESCALE_CONSISTENCY_EVENTUAL);
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		double t0 = now_s(), t;
+
+		if (wstest_query_long(m, "SELECT COUNT(*) FROM seq_1_to_1000") != 1000)
+			r->errors++;
+		else
+			r->reads++;
+		t = now_s() - t0;
+		if (t > r->slowest)
+			r->slowest = t;
+	}
+	mysql_close(m);
+	mysql_thread_end();
+	return NULL;
+}
+
+static void test_replica_stalled(void)
+{
+	struct reader r[2];
+	long pid = node_pid(1);
+	double slowest = 0;
+
+	CU_ASSERT_FATAL(pid > 0);
+	memset(r, 0, sizeof(r));
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&r[i].th, NULL, reader_main, &r[i]);
+	msleep(500);
+	kill((pid_t)pid, SIGSTOP); /* the replica hangs: no error, no answer */
+	msleep(3000);
+	kill((pid_t)pid, SIGCONT);
+	msleep(500);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(r[i].th, NULL);
+		if (r[i].slowest > slowest)
+			slowest = r[i].slowest;
+	}
+	printf("\n      replica stalled (SIGSTOP) 3 s: %ld + %ld reads, %ld + %ld errors, slowest read %.2f s",
+	       r[0].reads, r[1].reads, r[0].errors, r[1].errors, slowest);
+	CU_ASSERT_EQUAL(r[0].errors + r[1].errors, 0);
+	CU_ASSERT(slowest < 2.5); /* moved away after the 1 s read timeout, not after the stall */
+	CU_ASSERT(r[0].reads + r[1].reads > 100);
+	CU_ASSERT(wstest_sync_replicas(&env));
+}
+
 /* ---- scenario B: kill -9 the primary, promote a replica ---- */
 
 static unsigned promoted_port;
@@ -319,11 +430,65 @@ static int write_config(void)
 	if (!f)
 		return -1;
 	fprintf(f, "[cluster fo]\nprimary = 127.0.0.1:%u\nreplicas = 127.0.0.1:%u, 127.0.0.1:%u\n"
-		   "health_interval_ms = 200\nfailover_timeout_ms = 20000\nconsistency = session\n",
+		   "health_interval_ms = 200\nfailover_timeout_ms = 20000\nconsistency = session\n"
+		   "replica_read_timeout_ms = 1000\n",
 		env.primary_port, env.replica_port[0], env.replica_port[1]);
 	fclose(f);
 	setenv("WESCALE_CONFIG", path, 1);
 	return 0;
+}
+
+/* ---- scenario C: the promoted replica lacks acknowledged writes ---- */
+
+static int lost_logged;
+
+static void on_log(int level, const char *msg, void *ud)
+{
+	(void)ud;
+	if (level == WESCALE_LOG_ERROR && strstr(msg, "lost writes"))
+		__atomic_store_n(&lost_logged, 1, __ATOMIC_RELAXED);
+}
+
+static void test_lost_writes_detected(void)
+{
+	unsigned lagging = promoted_port == env.replica_port[0] ? env.replica_port[1] : env.replica_port[0];
+	unsigned lagging_node = lagging == env.replica_port[0] ? 1 : 2;
+	unsigned primary_node = promoted_port == env.replica_port[0] ? 1 : 2;
+	MYSQL *m, *a;
+	double t0;
+
+	/* The remaining replica falls behind on purpose; writes are acknowledged
+	 * without it (asynchronous replication). */
+	a = wstest_connect_admin(&env, lagging);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(wstest_exec(a, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=600; START SLAVE"), 0);
+	mysql_close(a);
+	a = wstest_connect_admin(&env, promoted_port);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(wstest_exec(a, "SET GLOBAL rpl_semi_sync_master_enabled=0"), 0);
+	mysql_close(a);
+	wescale_set_log_callback(on_log, NULL);
+	m = wstest_connect(&env, env.primary_port, env.db);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(wstest_exec(m, "INSERT INTO wstest.fo_t (t, seq) VALUES (999, LAST_INSERT_ID() + 1 + RAND() * 1000000)"), 0);
+	/* The primary dies; the lagging replica is promoted without those writes. */
+	sh("%s kill %s %u", getenv("WS_TEST_TOPOLOGY"), topo_dir, primary_node);
+	a = wstest_connect_admin(&env, lagging);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(wstest_exec(a, "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=0"), 0);
+	mysql_close(a);
+	t0 = now_s();
+	/* The next statement fails over; the loss is detected and logged. */
+	CU_ASSERT_EQUAL(wstest_exec(m, "INSERT INTO wstest.fo_t (t, seq) VALUES (998, 1)"), 0);
+	CU_ASSERT(__atomic_load_n(&lost_logged, __ATOMIC_RELAXED));
+	/* Reads at session consistency do not wait for GTIDs that will never come. */
+	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM wstest.fo_t WHERE t = 998"), 1);
+	printf("\n      lost writes on promotion of a lagging replica: %s, switch + read %.2f s",
+	       lost_logged ? "detected and logged" : "NOT detected", now_s() - t0);
+	wescale_set_log_callback(NULL, NULL);
+	mysql_close(m);
+	(void)lagging_node;
 }
 
 static void test_setup(void)
@@ -421,9 +586,12 @@ int main(int argc, char **argv)
 		return 2;
 	s = CU_add_suite("failover", NULL, NULL);
 	CU_add_test(s, "set-up", test_setup);
+	CU_add_test(s, "replica killed during a large mysql_store_result: retried invisibly", test_replica_killed_during_store_result);
+	CU_add_test(s, "replica stalled (SIGSTOP): reads move away within the read timeout", test_replica_stalled);
 	CU_add_test(s, "clean shutdown + restart of the primary: 0 errors", test_clean_restart);
 	CU_add_test(s, "semi-synchronous replication on", test_semi_sync);
 	CU_add_test(s, "kill -9 the primary, promote a replica", test_kill_and_promote);
+	CU_add_test(s, "lost writes after promoting a lagging replica are detected", test_lost_writes_detected);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
