@@ -116,6 +116,30 @@ void wescale_set_log_callback(wescale_log_fn *fn, void *userdata);
  */
 void wescale_set_log_level(int level);
 
+/*
+ * Write the process's statistics into buf as one JSON object: library version,
+ * pid, per cluster its nodes (address, role, up, read_only, lag, counters,
+ * known GTID position) and consistency outcomes, per query rule its counters
+ * (see wescale_stats_json(3) for every field). snprintf semantics: returns the
+ * length of the whole text excluding the NUL; writes at most len bytes, always
+ * NUL-terminated when len > 0 (buf may be NULL when len is 0, to size a
+ * buffer). Counters are read without locks while other threads run: they are
+ * each exact, not one atomic snapshot. Thread-safe; does not allocate.
+ */
+size_t wescale_stats_json(char *buf, size_t len);
+
+/*
+ * Re-read the configuration file the process started with and apply its
+ * [rule] sections at once (statements already matched finish under the old
+ * rules). A rule whose query_regex does not compile is left out, the others
+ * apply. [cluster] and [global] changes are not applied at run time (a warning
+ * is logged). Returns 0, WESCALE_ER_CONFIG when there is no active
+ * configuration file, it cannot be read, it has errors (the current rules then
+ * stay), or a rule was left out — every problem is logged with file:line — or
+ * CR_OUT_OF_MEMORY. Thread-safe; calls are serialised.
+ */
+int wescale_reload_config(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,7 @@
 #include "global.h"
 #include "log.h"
 #include "monitor.h"
+#include "rules.h"
 #include "real.h"
 #include "session.h"
 #include "stmt.h"
@@ -106,6 +107,8 @@ static void init(void)
 		goto done;
 	}
 	active_config = cfg;
+	if (ws_rules_init(cfg) < 0)
+		ws_log(WS_LOG_ERROR, "out of memory compiling query rules: no rules are applied");
 	ws_log(WS_LOG_INFO, "configuration %s: %zu cluster(s), %zu rule(s)", path, cfg->n_clusters,
 	       cfg->n_rules);
 done:

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ck_pr.h>
 
@@ -36,6 +37,8 @@
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
+#include "rules.h"
+#include "stats.h"
 #include "session.h"
 #include "topology.h"
 
@@ -55,6 +58,7 @@ static pthread_cond_t mon_cond = PTHREAD_COND_INITIALIZER;
 static pthread_t mon_thread;
 static bool mon_running, mon_stop;
 static uint64_t mon_checks; /* completed rounds, for tests and stats */
+static int stats_fd = -1;   /* the stats socket, served by this thread */
 
 /* Credentials and options the monitor connects with (owned copies). */
 static struct ws_session *mon_creds;
@@ -297,26 +301,45 @@ static void *monitor_main(void *arg)
 			nodes[k++] = (struct mon_node){ .addr = ws_cluster_reader(cl, r), .cluster = rt,
 							.rt = &rt->replicas[r] };
 	}
+	if (cfg->stats_socket) {
+		stats_fd = ws_stats_socket_open(cfg->stats_socket);
+		if (stats_fd < 0)
+			ws_log(WS_LOG_ERROR, "stats_socket %s: %s", cfg->stats_socket, strerror(-stats_fd));
+	}
 	pthread_mutex_lock(&mon_lock);
 	while (!mon_stop) {
 		struct timespec until;
 		uint64_t deadline;
 
 		pthread_mutex_unlock(&mon_lock);
+		/* Rules follow the file: reloaded when it changed. */
+		ws_rules_reload_if_changed();
 		/* Each cluster's primary comes before its replicas in `nodes`, so
 		 * distances are measured against a fresh primary position. */
 		for (size_t i = 0; i < n_nodes; i++)
 			check_node(&nodes[i], nodes[i].cluster, interval);
 		ck_pr_inc_64(&mon_checks);
-		clock_gettime(CLOCK_REALTIME, &until);
-		deadline = (uint64_t)until.tv_nsec + (uint64_t)interval * 1000000u;
-		until.tv_sec += (time_t)(deadline / 1000000000u);
-		until.tv_nsec = (long)(deadline % 1000000000u);
+		/* Sleep until the next round in slices, answering the stats socket
+		 * in between (no thread of its own: DESIGN.md §5). */
 		pthread_mutex_lock(&mon_lock);
-		while (!mon_stop && pthread_cond_timedwait(&mon_cond, &mon_lock, &until) != ETIMEDOUT)
-			;
+		for (unsigned slept = 0; !mon_stop && slept < interval; slept += 50) {
+			if (stats_fd >= 0) {
+				pthread_mutex_unlock(&mon_lock);
+				ws_stats_socket_serve(stats_fd);
+				pthread_mutex_lock(&mon_lock);
+			}
+			clock_gettime(CLOCK_REALTIME, &until);
+			deadline = (uint64_t)until.tv_nsec + 50u * 1000000u;
+			until.tv_sec += (time_t)(deadline / 1000000000u);
+			until.tv_nsec = (long)(deadline % 1000000000u);
+			pthread_cond_timedwait(&mon_cond, &mon_lock, &until);
+		}
 	}
 	pthread_mutex_unlock(&mon_lock);
+	if (stats_fd >= 0) {
+		close(stats_fd);
+		stats_fd = -1;
+	}
 	for (size_t i = 0; i < n_nodes; i++)
 		if (nodes[i].mysql)
 			R->mysql_close(nodes[i].mysql);
@@ -398,6 +421,10 @@ void ws_monitor_atfork_child(void)
 	mon_running = false;
 	mon_stop = false;
 	mon_creds = NULL;
+	/* The parent's socket: the child does not serve it. */
+	if (stats_fd >= 0)
+		close(stats_fd);
+	stats_fd = -1;
 }
 
 /* Unloading the library (dlclose, process exit) stops the thread first. */

@@ -30,6 +30,7 @@
 #include "failover.h"
 #include "gtid.h"
 #include "monitor.h"
+#include "rules.h"
 #include "topology.h"
 #include "log.h"
 #include "real.h"
@@ -653,16 +654,80 @@ static void note_primary_statement(struct ws_session *s, const char *q, size_t l
 	}
 }
 
+/* The reader index of a cluster member at addr, or -1. */
+static int member_index(const struct ws_cluster *c, const struct ws_addr *addr)
+{
+	for (size_t i = 0; i < ws_cluster_n_readers(c); i++) {
+		const struct ws_addr *a = ws_cluster_reader(c, i);
+
+		if (a->port == addr->port && a->is_socket == addr->is_socket && strcasecmp(a->host, addr->host) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
+			    struct ws_verdict *vp, int forced, int pin);
+
 int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only)
 {
 	struct ws_verdict v;
-	struct ws_wm need;
-	int forced = s->next_route, r;
+	struct ws_rule_result rr = { .consistency = -1 };
+	struct ws_rules *rs;
+	int forced = s->next_route, pin = -1, r;
 
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
 	ws_session_close_idle(s);
 	ws_classify(q, len, &v);
+
+	/* Query rules: with none installed this is one atomic load. */
+	if ((rs = ws_rules_acquire())) {
+		ws_rules_match(rs, q, len, &v, s->user, s->cur_db ? s->cur_db : s->db, &rr);
+		if (rr.decision == WS_RULE_DO_FAIL) {
+			ws_rules_release(rs);
+			ws_session_set_error(s, rr.error_code, "HY000", "%s", rr.message);
+			return 1;
+		}
+		if (rr.decision == WS_RULE_DO_ROUTE) {
+			if (rr.route == WESCALE_ROUTE_PRIMARY || rr.route == WESCALE_ROUTE_REPLICA)
+				forced = rr.route;
+			else if (rr.addr && (pin = member_index(s->cluster, rr.addr)) < 0)
+				ws_log(WS_LOG_WARN, "rule route %s:%u is not a member of cluster '%s': routing as usual",
+				       rr.addr->host, rr.addr->port, s->cluster->name);
+		}
+		if (rr.consistency >= 0 && v.hint_consistency < 0)
+			v.hint_consistency = rr.consistency;
+		ws_rules_release(rs);
+	}
+	r = route_classified(s, q, len, send_only, &v, forced, pin);
+	/* A limit slot is held while the statement runs: until its result header
+	 * is in (send_query: until read_query_result). */
+	if (send_only && rr.held)
+		s->pending_rule = rr;
+	else
+		ws_rules_done(&rr);
+	return r;
+}
+
+static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
+			    struct ws_verdict *vp, int forced, int pin)
+{
+	struct ws_verdict v = *vp;
+	struct ws_wm need;
+	int r;
+
+	/* route = HOST:PORT of a member: that node runs it. */
+	if (pin >= 0) {
+		MYSQL *m = ws_session_replica(s, (size_t)pin);
+
+		if (m) {
+			r = run_on(m, q, len, send_only);
+			s->last = m;
+			s->last_node = pin;
+			return r;
+		}
+	}
 
 	/* Diagnostics of the previous statement: ask the connection that ran it. */
 	if (v.kind == WS_STMT_SHOW && s->last && is_diagnostics(q, len))

@@ -162,6 +162,10 @@ static int push_error(char ***errors, size_t *n_errors, char *msg)
 
 	if (!msg)
 		return -ENOMEM;
+	if (!errors || !n_errors) {       /* the caller does not want them */
+		free(msg);
+		return 0;
+	}
 	v = realloc(*errors, (*n_errors + 1) * sizeof(*v));
 	if (!v) {
 		free(msg);
@@ -403,8 +407,10 @@ struct ws_rules *ws_rules_acquire(void)
 	struct rules_tls *t;
 
 	if (WS_LIKELY(p == NULL)) {
+		/* Drop an uninstalled set this thread kept (the slow path may
+		 * find a set installed meanwhile: then it is the answer). */
 		if (WS_UNLIKELY(tls.set != NULL && tls.users == 0))
-			acquire_slow(&tls);   /* drop an uninstalled set this thread kept */
+			return acquire_slow(&tls);
 		return NULL;
 	}
 	t = &tls;
@@ -455,23 +461,14 @@ void ws_rules_install(struct ws_rules *r)
 
 /* ---- matching ----------------------------------------------------------- */
 
+/* The kinds match_kind can name; `other` is every kind but these. */
+#define NAMEABLE_KINDS                                                                            \
+	(1u << WS_STMT_SELECT | 1u << WS_STMT_INSERT | 1u << WS_STMT_UPDATE | 1u << WS_STMT_DELETE | \
+	 1u << WS_STMT_REPLACE | 1u << WS_STMT_DDL | 1u << WS_STMT_SET)
+
 static bool kind_matches(int want, enum ws_stmt_kind k)
 {
-	if (want != WS_STMT_OTHER)
-		return (int)k == want;
-	/* `other`: none of the kinds match_kind can name. */
-	switch (k) {
-	case WS_STMT_SELECT:
-	case WS_STMT_INSERT:
-	case WS_STMT_UPDATE:
-	case WS_STMT_DELETE:
-	case WS_STMT_REPLACE:
-	case WS_STMT_DDL:
-	case WS_STMT_SET:
-		return false;
-	default:
-		return true;
-	}
+	return want == WS_STMT_OTHER ? !(NAMEABLE_KINDS >> k & 1u) : (int)k == want;
 }
 
 static bool regex_matches(const struct ws_rules *r, struct rule *ru, const char *q, size_t len)
@@ -750,32 +747,20 @@ void ws_rules_foreach_stats(void (*fn)(const struct ws_rule_stats *st, void *ctx
 
 /* ---- start-up and reload ------------------------------------------------ */
 
-/* What identifies a version of the file (guarded by reload_lock). */
-struct file_id {
-	bool valid;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
+/* The version of the file last loaded: what stat() says (guarded by
+ * reload_lock; st_ino 0: none). */
+static struct stat loaded_st;
 
-static struct file_id loaded_id;
-
-static bool file_id_get(const char *path, struct file_id *id)
+static void file_stat(const char *path, struct stat *st)
 {
-	struct stat st;
-
-	if (!path || stat(path, &st) != 0)
-		return false;
-	*id = (struct file_id){ .valid = true, .dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
-				.mtime = st.st_mtim };
-	return true;
+	if (!path || stat(path, st) != 0)
+		memset(st, 0, sizeof(*st));
 }
 
-static bool file_id_equal(const struct file_id *a, const struct file_id *b)
+static bool same_file_version(const struct stat *a, const struct stat *b)
 {
-	return a->valid == b->valid && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
 static void free_errors(char **errors, size_t n)
@@ -807,17 +792,16 @@ static int compile_install(const struct ws_config *cfg)
 
 int ws_rules_init(const struct ws_config *cfg)
 {
-	struct file_id id = { 0 };
+	struct stat st;
 	int ret;
 
 	pthread_once(&key_once, key_init);
 	pthread_mutex_lock(&reload_lock);
 	/* Before compiling: an edit made meanwhile is seen by the next check. */
-	if (cfg && cfg->path)
-		file_id_get(cfg->path, &id);
+	file_stat(cfg ? cfg->path : NULL, &st);
 	ret = compile_install(cfg);
 	if (ret >= 0)
-		loaded_id = id;
+		loaded_st = st;
 	pthread_mutex_unlock(&reload_lock);
 	return ret < 0 ? ret : 0;
 }
@@ -877,11 +861,10 @@ static void warn_unapplied(const struct ws_config *cur, const struct ws_config *
 static int reload_locked(const struct ws_config *cur)
 {
 	struct ws_config *next = NULL;
-	struct file_id id = { 0 };
 	int r;
 
-	file_id_get(cur->path, &id);
-	loaded_id = id;    /* whatever happens, do not retry this version every round */
+	/* Whatever happens, do not retry this version every round. */
+	file_stat(cur->path, &loaded_st);
 	r = ws_config_load_file(cur->path, &next);
 	if (r < 0) {
 		ws_log(WS_LOG_ERROR, "reload: cannot read configuration %s: %s; rules unchanged", cur->path,
@@ -927,7 +910,7 @@ int ws_rules_reload(void)
 void ws_rules_reload_if_changed(void)
 {
 	const struct ws_config *cur = ws_global_config();
-	struct file_id id = { 0 };
+	struct stat st;
 
 	if (!cur || !cur->path)
 		return;
@@ -935,8 +918,8 @@ void ws_rules_reload_if_changed(void)
 	/* Another reload in progress will record the new version itself. */
 	if (pthread_mutex_trylock(&reload_lock) != 0)
 		return;
-	file_id_get(cur->path, &id);
-	if (id.valid && !file_id_equal(&id, &loaded_id)) {
+	file_stat(cur->path, &st);
+	if (st.st_ino && !same_file_version(&st, &loaded_st)) {
 		ws_log(WS_LOG_INFO, "%s changed: reloading the rules", cur->path);
 		reload_locked(cur);
 	}

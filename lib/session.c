@@ -96,6 +96,7 @@ static void session_free(struct ws_session *s)
 {
 	if (!s)
 		return;
+	ws_rules_done(&s->pending_rule);
 	close_replicas(s);
 	free(s->replicas);
 	ws_session_free_options(s);

@@ -30,6 +30,7 @@
 
 #include "hmap.h"
 #include "topology.h"
+#include "rules.h"
 
 struct ws_cluster;
 
@@ -112,6 +113,7 @@ struct ws_session {
 	char *last_read;                  /* text of the last read a replica ran (for a retry when the */
 	size_t last_read_len, last_read_cap; /* replica dies before its rows reach the application) */
 	uint64_t idle_checked_ms;
+	struct ws_rule_result pending_rule; /* a limit slot held by a sent, unread statement */
 	int consistency;                  /* enum wescale_consistency of this handle */
 	int flavor;                       /* enum ws_gtid_flavor of the primary, -1 unknown */
 	int primary_reader;               /* the handle's primary: -1 the configured one, else a reader index */

@@ -86,8 +86,11 @@ my_bool WS_FN(mysql_read_query_result)(MYSQL *mysql)
 	ws_guard_enter();
 	r = R->mysql_read_query_result(target);
 	ws_guard_leave();
-	if (s && !s->last && r == 0)
-		ws_route_after_primary(s);
+	if (s) {
+		ws_rules_done(&s->pending_rule);
+		if (!s->last && r == 0)
+			ws_route_after_primary(s);
+	}
 	return r;
 }
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "real.h"
 #include "route.h"
+#include "rules.h"
 #include "session.h"
 #include "stmt.h"
 #include "topology.h"
@@ -310,8 +311,36 @@ const char *WS_FN(mysql_stmt_sqlstate)(MYSQL_STMT *stmt)
 	return r;
 }
 
+static int stmt_execute(MYSQL_STMT *stmt);
+
+/* Query rules apply to a prepared statement's text at each execution. */
 WS_ENTRY(mysql_stmt_execute, libmysqlclient_18);
 int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
+{
+	struct ws_stmt *st = managed_stmt(stmt);
+	struct ws_session *s = st ? ws_session_get(st->owner) : NULL;
+	struct ws_rule_result rr = { .consistency = -1 };
+	struct ws_rules *rs;
+	int r;
+
+	if (s && s->cluster && st->text && (rs = ws_rules_acquire())) {
+		ws_rules_match(rs, st->text, st->len, &st->verdict, s->user, s->cur_db ? s->cur_db : s->db, &rr);
+		ws_rules_release(rs);
+		if (rr.decision == WS_RULE_DO_FAIL) {
+			st->err_code = rr.error_code;
+			snprintf(st->err_msg, sizeof(st->err_msg), "%s", rr.message);
+			return 1;
+		}
+		if (rr.decision == WS_RULE_DO_ROUTE &&
+		    (rr.route == WESCALE_ROUTE_PRIMARY || rr.route == WESCALE_ROUTE_REPLICA))
+			s->next_route = rr.route;
+	}
+	r = stmt_execute(stmt);
+	ws_rules_done(&rr);
+	return r;
+}
+
+static int stmt_execute(MYSQL_STMT *stmt)
 {
 	REAL_OR_FAIL(mysql_stmt_execute, 1);
 	struct ws_stmt *st = managed_stmt(stmt);

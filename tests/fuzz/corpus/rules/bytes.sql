@@ -1,0 +1,1 @@
+SELECT Ã©, _utf8mb4'ÿþ' FROM t

@@ -1,0 +1,2 @@
+/* wescale:route=replica */ SELECT 1;
+DELETE FROM t

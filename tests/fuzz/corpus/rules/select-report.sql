@@ -1,0 +1,1 @@
+select sum(x) from report_daily where d > now() - interval 1 day
