@@ -14,7 +14,10 @@ find "$tmp/root" -name wescale.h | grep -q . || fail "wescale.h was not installe
 prefix=$(sed -n 's/^prefix=//p' "$pc")
 flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/root$prefix" --cflags --libs wescale) || fail "pkg-config failed"
 case "$flags" in *-lmariadb*) fail "pkg-config --libs wescale asks for -lmariadb: $flags" ;; esac
-cc -o "$tmp/app" "$src/examples/link-basic.c" $flags || fail "building link-basic.c with pkg-config flags failed"
+# In the sanitizer stage the installed library is instrumented: so is the program.
+san=""
+[ -n "${WS_TEST_PRELOAD_PREFIX:-}" ] && san="-fsanitize=address,undefined"
+cc $san -o "$tmp/app" "$src/examples/link-basic.c" $flags || fail "building link-basic.c with pkg-config flags failed"
 readelf -d "$tmp/app" | grep -q 'NEEDED.*libmariadb' && fail "the program needs libmariadb directly"
 libdir=$(dirname "$(find "$tmp/root" -name 'libwescale.so.0' | head -1)")
 WESCALE_CONFIG="$WS_TEST_CONFIG" LD_LIBRARY_PATH="$libdir" "$tmp/app" >"$tmp/out" 2>&1 || fail "link-basic failed: $(cat "$tmp/out")"
