@@ -785,7 +785,15 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		if (!(v.flags & WS_F_READ) && !in_trx && primary_closed_by_server(s) &&
 		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, false) < 0)
 			return 1;
-		r = run_on(s->mysql, q, len, send_only);
+		{
+			struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+			struct ws_node_rt *node = s->primary_reader >= 0 ? &rt->replicas[s->primary_reader] : &rt->primary;
+			uint64_t t0 = ws_now_us();
+
+			ws_node_begin(node);
+			r = run_on(s->mysql, q, len, send_only);
+			ws_node_end(node, ws_now_us() - t0, r != 0);
+		}
 		if (r && ws_route_is_connection_error(errno_of(s->mysql))) {
 			/* The primary is gone: wait for one, reconnect this handle,
 			 * run the statement again when that is safe. */

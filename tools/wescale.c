@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@ struct options {
 	const char *user_from;               /* where `user` came from, for the report */
 	const char *socket;                  /* status --socket PATH */
 	bool json;
+	bool prometheus;                     /* status --socket PATH --prometheus */
 };
 
 /* What one node said. Strings are owned unless noted. */
@@ -96,7 +98,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: wescale check-config [--user USER] [--password PASSWORD] [--json] [FILE]\n"
 	      "       wescale status [--user USER] [--password PASSWORD] [--json] [FILE]\n"
-	      "       wescale status --socket PATH [--json]\n"
+	      "       wescale status --socket PATH [--json | --prometheus]\n"
 	      "       wescale --version | --help\n"
 	      "\n"
 	      "FILE defaults to $WESCALE_CONFIG, else /etc/wescale.conf. Nodes are checked with\n"
@@ -428,11 +430,234 @@ static int probe_collect(struct report *r, const struct options *o)
 	return 0;
 }
 
-/* The statistics socket of a running process (o->socket): issue "query rules and stats". */
-static int socket_collect(struct report *r, const struct options *o)
+/* ---- the statistics socket of a running process ---- */
+
+/* Read everything the process's stats socket sends (one JSON object). */
+static int socket_read(const char *path, char **out)
 {
-	fprintf(stderr, "wescale: not implemented yet: statistics socket comes with query rules and stats\n");
-	return -ENOSYS;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = 0, cap = 65536;
+	char *buf;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	buf = malloc(cap);
+	while (buf) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		/* The process answers from its monitor thread, within a health
+		 * interval at worst. */
+		if (poll(&p, 1, 5000) <= 0)
+			break;
+		if (len + 1 >= cap) {
+			char *b = realloc(buf, cap * 2);
+
+			if (!b) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return -ENOMEM;
+	buf[len] = '\0';
+	if (len == 0) {
+		free(buf);
+		return -ENODATA;
+	}
+	*out = buf;
+	return 0;
+}
+
+/*
+ * JSON → Prometheus text exposition, for the statistics' own shape: every
+ * number or boolean becomes a sample named after the arrays it sits in
+ * (clusters → wescale_cluster_…, nodes → wescale_node_…, rules → wescale_rule_…,
+ * nested objects add their key), labelled with the name/address/role strings of
+ * the objects around it. A small recursive reader: no general JSON library.
+ */
+struct prom {
+	const char *p;
+	char metric[128];
+	char labels[512];
+	bool ok;
+};
+
+static void skip_ws(struct prom *j)
+{
+	while (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r')
+		j->p++;
+}
+
+/* A JSON string into out (escapes kept simple: our output has none but \" \\). */
+static void read_string(struct prom *j, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (*j->p != '"') {
+		j->ok = false;
+		return;
+	}
+	j->p++;
+	while (*j->p && *j->p != '"') {
+		if (*j->p == '\\' && j->p[1])
+			j->p++;
+		if (n + 1 < size)
+			out[n++] = *j->p;
+		j->p++;
+	}
+	out[n] = '\0';
+	if (*j->p == '"')
+		j->p++;
+	else
+		j->ok = false;
+}
+
+static void prom_value(struct prom *j, const char *key);
+
+static void prom_object(struct prom *j)
+{
+	char key[64], saved_metric[128], saved_labels[512];
+
+	memcpy(saved_labels, j->labels, sizeof(saved_labels));
+	j->p++; /* { */
+	skip_ws(j);
+	while (j->ok && *j->p && *j->p != '}') {
+		read_string(j, key, sizeof(key));
+		skip_ws(j);
+		if (*j->p != ':') {
+			j->ok = false;
+			break;
+		}
+		j->p++;
+		skip_ws(j);
+		if (*j->p == '"' && (strcmp(key, "name") == 0 || strcmp(key, "address") == 0 || strcmp(key, "role") == 0)) {
+			char v[256], lab[16];
+			size_t l = strlen(j->labels);
+
+			read_string(j, v, sizeof(v));
+			/* name of a cluster → cluster="…", of a rule → rule="…"; address → node="…" */
+			snprintf(lab, sizeof(lab), "%s", strcmp(key, "address") == 0 ? "node"
+							 : strcmp(key, "role") == 0 ? "role"
+							 : strstr(j->metric, "rule") ? "rule" : "cluster");
+			snprintf(j->labels + l, sizeof(j->labels) - l, "%s%s=\"%s\"", l ? "," : "", lab, v);
+		} else {
+			memcpy(saved_metric, j->metric, sizeof(saved_metric));
+			prom_value(j, key);
+			memcpy(j->metric, saved_metric, sizeof(saved_metric));
+		}
+		skip_ws(j);
+		if (*j->p == ',') {
+			j->p++;
+			skip_ws(j);
+		}
+	}
+	if (*j->p == '}')
+		j->p++;
+	memcpy(j->labels, saved_labels, sizeof(saved_labels));
+}
+
+static void prom_value(struct prom *j, const char *key)
+{
+	size_t l = strlen(j->metric);
+
+	if (*j->p == '{') {
+		snprintf(j->metric + l, sizeof(j->metric) - l, "_%s", key);
+		prom_object(j);
+	} else if (*j->p == '[') {
+		/* clusters → cluster, nodes → node, rules → rule */
+		char one[64];
+
+		snprintf(one, sizeof(one), "%s", key);
+		if (strlen(one) > 1 && one[strlen(one) - 1] == 's')
+			one[strlen(one) - 1] = '\0';
+		snprintf(j->metric + l, sizeof(j->metric) - l, "_%s", one);
+		j->p++;
+		skip_ws(j);
+		while (j->ok && *j->p && *j->p != ']') {
+			if (*j->p == '{')
+				prom_object(j);
+			else
+				prom_value(j, "value");
+			skip_ws(j);
+			if (*j->p == ',') {
+				j->p++;
+				skip_ws(j);
+			}
+		}
+		if (*j->p == ']')
+			j->p++;
+	} else if (*j->p == '"') {
+		char v[512];
+
+		read_string(j, v, sizeof(v)); /* text (version, gtid, …): not a sample */
+	} else {
+		const char *start = j->p;
+		char v[64];
+
+		while (*j->p && *j->p != ',' && *j->p != '}' && *j->p != ']' && *j->p != ' ' && *j->p != '\n')
+			j->p++;
+		snprintf(v, sizeof(v), "%.*s", (int)(j->p - start), start);
+		if (strcmp(v, "true") == 0)
+			snprintf(v, sizeof(v), "1");
+		else if (strcmp(v, "false") == 0 || strcmp(v, "null") == 0)
+			snprintf(v, sizeof(v), "0");
+		if (strcmp(key, "pid") != 0)
+			printf("wescale%s_%s%s%s%s %s\n", j->metric, key, j->labels[0] ? "{" : "", j->labels,
+			       j->labels[0] ? "}" : "", v);
+	}
+}
+
+static int print_prometheus(const char *json)
+{
+	struct prom j = { .p = json, .ok = true };
+
+	skip_ws(&j);
+	if (*j.p != '{')
+		return -EINVAL;
+	prom_object(&j);
+	return j.ok ? 0 : -EINVAL;
+}
+
+/* status --socket PATH: what the running process says, as JSON (--json), or
+ * as samples in the Prometheus text format (--prometheus, and the default:
+ * one "metric{labels} value" per line reads well in a terminal too). */
+static int socket_status(const struct options *o)
+{
+	char *json = NULL;
+	int r = socket_read(o->socket, &json);
+
+	if (r < 0) {
+		fprintf(stderr, "wescale: %s: %s (is stats_socket set in the process's configuration, and is it "
+			"running?)\n", o->socket, strerror(-r));
+		return EXIT_NODES;
+	}
+	if (o->json)
+		fputs(json, stdout), fputc('\n', stdout);
+	else if (print_prometheus(json) < 0)
+		fprintf(stderr, "wescale: %s: not the statistics JSON\n", o->socket), r = -EINVAL;
+	free(json);
+	return r < 0 ? EXIT_NODES : 0;
 }
 
 static void report_free(struct report *r)
@@ -690,12 +915,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },      { "version", no_argument, NULL, 'V' },
 		{ "user", required_argument, NULL, 'u' }, { "password", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },      { "socket", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
+		{ "prometheus", no_argument, NULL, 'P' }, { NULL, 0, NULL, 0 },
 	};
 	const char *cmd, *env;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hVu:p:js:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hVu:p:js:P", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h': usage(stdout); return EX_OK;
 		case 'V': printf("wescale %s (client library %s)\n", WS_VERSION, mysql_get_client_info()); return EX_OK;
@@ -703,6 +928,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'p': o->password = optarg; break;
 		case 'j': o->json = true; break;
 		case 's': o->socket = optarg; break;
+		case 'P': o->prometheus = true; break;
 		default: goto usage_error;
 		}
 	}
@@ -717,6 +943,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return fprintf(stderr, "wescale: unknown command '%s'\n", cmd), usage(stderr), EX_USAGE;
 	if (o->socket && o->cmd != CMD_STATUS)
 		return fprintf(stderr, "wescale: --socket is an option of 'status'\n"), usage(stderr), EX_USAGE;
+	if (o->prometheus && !o->socket)
+		return fprintf(stderr, "wescale: --prometheus goes with status --socket PATH\n"), usage(stderr), EX_USAGE;
+	if (o->prometheus && o->json)
+		return fprintf(stderr, "wescale: --json or --prometheus, not both\n"), usage(stderr), EX_USAGE;
 	if (optind < argc)
 		o->file = argv[optind++];
 	if (optind < argc)
@@ -736,7 +966,6 @@ usage_error:
 int main(int argc, char **argv)
 {
 	static const struct source probe_source = { "probe", probe_collect };
-	static const struct source socket_source = { "socket", socket_collect };
 	struct options o = { 0 };
 	struct report r = { 0 };
 	const struct source *src;
@@ -744,12 +973,14 @@ int main(int argc, char **argv)
 
 	if ((ret = parse_options(argc, argv, &o)) >= 0)
 		return ret;
-	src = o.socket ? &socket_source : &probe_source;
+	if (o.socket)
+		return socket_status(&o);
+	src = &probe_source;
 	r.cmd = o.cmd;
 	r.file = o.file;
 	if (mysql_library_init(0, NULL, NULL))
 		return fprintf(stderr, "wescale: cannot initialise the client library\n"), EX_SOFTWARE;
-	ret = o.socket ? 0 : ws_config_load_file(o.file, &r.cfg);
+	ret = ws_config_load_file(o.file, &r.cfg);
 	if (ret < 0 && ret != -ENOMEM) {
 		snprintf(r.load_error, sizeof r.load_error, "%s: %s", o.file, strerror(-ret));
 		r.cfg = NULL;

@@ -232,12 +232,15 @@ run after status "${app[@]}" "$WS_TEST_CONFIG"
 expect_rc after 0
 pass "status: a stopped SQL thread shows distance 1 and the problem, exit 2; 0 again after restart"
 
-# The statistics socket is not there yet.
+# A statistics socket nobody serves: a clear error, exit 2 (the live socket is
+# tested with a running process in test-rules.c).
 run socket status --socket "$tmp/stats.sock"
 expect_rc socket 2
-grep -qF "not implemented yet: statistics socket comes with query rules and stats" "$tmp/socket.err" ||
+grep -qF "is stats_socket set in the process's configuration" "$tmp/socket.err" ||
 	{ show socket; fail "status --socket message"; }
-pass "status --socket: not implemented yet, exit 2"
+run prom_usage status --prometheus
+expect_rc prom_usage 64
+pass "status --socket without a process: a clear error, exit 2; --prometheus needs --socket"
 
 # No password anywhere, in any output of this test.
 for pw in "$WS_TEST_PASSWORD" "$WS_TEST_ADMIN_PASSWORD"; do

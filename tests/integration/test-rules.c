@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <CUnit/Basic.h>
 #include <wescale.h>
@@ -20,7 +21,8 @@
 #include "wstest.h"
 
 static struct wstest_env env;
-static char config_path[512], stats_path[512];
+static char config_path[512], stats_path[512], socket_path[512];
+static const char *cli;
 static MYSQL *m;
 
 static void msleep(unsigned ms)
@@ -36,6 +38,7 @@ static int write_config(const char *extra_rule)
 
 	if (!f)
 		return -1;
+	fprintf(f, "[global]\nstats_socket = %s\n\n", socket_path);
 	fprintf(f,
 		"[cluster rules]\nprimary = 127.0.0.1:%u\nreplicas = 127.0.0.1:%u, 127.0.0.1:%u\n"
 		"load_balance = round_robin\nconsistency = session\nhealth_interval_ms = 200\n\n"
@@ -238,13 +241,44 @@ static void test_stats_json(void)
 	free(buf);
 }
 
-int main(void)
+static void test_stats_socket_and_cli(void)
+{
+	char cmd[1600], out[512];
+	struct stat st;
+	FILE *f;
+	int found_rule = 0, found_node = 0;
+
+	msleep(300); /* the monitor thread answers the socket between its checks */
+	CU_ASSERT_EQUAL_FATAL(stat(socket_path, &st), 0);
+	CU_ASSERT(S_ISSOCK(st.st_mode));
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+	snprintf(cmd, sizeof(cmd), "%s status --socket %s --json | python3 -m json.tool > /dev/null", cli, socket_path);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	snprintf(out, sizeof(out), "%s/prometheus.txt", env.dir);
+	snprintf(cmd, sizeof(cmd), "%s status --socket %s --prometheus > %s", cli, socket_path, out);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	f = fopen(out, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	while (fgets(cmd, sizeof(cmd), f)) {
+		if (strncmp(cmd, "wescale_rule_hits{rule=\"reports\"} ", 34) == 0 && atol(cmd + 34) >= 6)
+			found_rule = 1;
+		if (strstr(cmd, "wescale_cluster_node_queries{cluster=\"rules\",node=\"127.0.0.1:") && atol(strrchr(cmd, ' ')) > 0)
+			found_node = 1;
+	}
+	fclose(f);
+	CU_ASSERT(found_rule);
+	CU_ASSERT(found_node);
+}
+
+int main(int argc, char **argv)
 {
 	CU_pSuite s;
 	unsigned failures;
 
-	if (!wstest_env_load(&env))
+	if (argc < 2 || !wstest_env_load(&env))
 		return 1;
+	cli = argv[1];
+	snprintf(socket_path, sizeof(socket_path), "%s/stats.sock", env.dir);
 	snprintf(config_path, sizeof(config_path), "%s/rules.conf", env.dir);
 	snprintf(stats_path, sizeof(stats_path), "%s/rules-stats.json", env.dir);
 	if (write_config(NULL) < 0)
@@ -276,6 +310,7 @@ int main(void)
 		    test_limit_rule);
 	CU_add_test(s, "wescale_reload_config applies a new rule", test_reload);
 	CU_add_test(s, "stats JSON validates and matches what ran", test_stats_json);
+	CU_add_test(s, "stats socket (0600) read by wescale status --socket, JSON and Prometheus", test_stats_socket_and_cli);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
