@@ -54,6 +54,7 @@ enum wescale_consistency {
 #define WESCALE_ER_RULE_LIMIT   2906 /* a query rule's concurrency limit was exceeded */
 #define WESCALE_ER_BAD_ARGUMENT 2907 /* a wescale_* call was given an invalid argument */
 #define WESCALE_ER_NO_REPLICA   2908 /* replica_fallback = error and no replica could serve a read */
+#define WESCALE_ER_FORKED       2909 /* the handle was opened by the parent process (fork) */
 
 /*
  * The library version as "MAJOR.MINOR.PATCH". Returns static storage; never NULL.

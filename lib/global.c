@@ -28,8 +28,11 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static struct ws_config *active_config;
 static int init_done;
 
+uint64_t ws_fork_generation;
+
 static void atfork_child(void)
 {
+	ck_pr_inc_64(&ws_fork_generation);
 	ws_session_atfork_child();
 	ws_stmt_atfork_child();
 	ws_monitor_atfork_child();

@@ -15,6 +15,9 @@
 #include "real.h"
 #include "session.h"
 #include "topology.h"
+#include "global.h"
+#include <fcntl.h>
+#include <unistd.h>
 #include <ck_pr.h>
 
 static struct ws_hmap sessions = WS_HMAP_INIT;
@@ -57,6 +60,34 @@ static void free_vars(struct ws_session *s)
 	s->n_vars = s->cap_vars = 0;
 }
 
+bool ws_session_inherited(const struct ws_session *s)
+{
+	return s->fork_generation != ck_pr_load_64(&ws_fork_generation);
+}
+
+/*
+ * In a child after fork(), a connection's socket is the parent's too: closing
+ * the handle would send QUIT on it and end the parent's session. Point the
+ * descriptor at /dev/null first, so the real library's goodbye goes nowhere
+ * and the parent's connection is untouched.
+ */
+void ws_session_disown_socket(MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+	int fd, nul;
+
+	ws_guard_enter();
+	fd = R->mysql_get_socket ? (int)R->mysql_get_socket(m) : -1;
+	ws_guard_leave();
+	if (fd < 0)
+		return;
+	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul < 0)
+		return;
+	dup3(nul, fd, O_CLOEXEC);
+	close(nul);
+}
+
 /* Close one replica connection of s (counted per node). */
 static void close_conn(struct ws_session *s, struct ws_conn *c)
 {
@@ -65,6 +96,8 @@ static void close_conn(struct ws_session *s, struct ws_conn *c)
 
 	if (!c->mysql)
 		return;
+	if (ws_session_inherited(s))
+		ws_session_disown_socket(c->mysql);
 	ws_guard_enter();
 	R->mysql_close(c->mysql);
 	ws_guard_leave();
@@ -132,6 +165,7 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	s->consistency = -1;
 	s->flavor = -1;
 	s->primary_reader = -1;
+	s->fork_generation = ck_pr_load_64(&ws_fork_generation);
 	old = ws_hmap_put(&sessions, &s->hnode);
 	if (old)
 		session_free((struct ws_session *)((char *)old - offsetof(struct ws_session, hnode)));

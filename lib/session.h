@@ -114,6 +114,7 @@ struct ws_session {
 	size_t last_read_len, last_read_cap; /* replica dies before its rows reach the application) */
 	uint64_t idle_checked_ms;
 	struct ws_rule_result pending_rule; /* a limit slot held by a sent, unread statement */
+	uint64_t fork_generation;         /* ws_fork_generation when the handle was created */
 	int consistency;                  /* enum wescale_consistency of this handle */
 	int flavor;                       /* enum ws_gtid_flavor of the primary, -1 unknown */
 	int primary_reader;               /* the handle's primary: -1 the configured one, else a reader index */
@@ -138,6 +139,13 @@ struct ws_session *ws_session_attach(MYSQL *mysql);
 
 /* Remove the entry for `mysql`, close its replica connections, free it. */
 void ws_session_detach(const MYSQL *mysql);
+
+/* Was the handle created by an ancestor process (before a fork())? Then its
+ * sockets are shared with that process: the child must not use them. */
+bool ws_session_inherited(const struct ws_session *s);
+
+/* Point m's socket at /dev/null (before closing an inherited connection). */
+void ws_session_disown_socket(MYSQL *m);
 
 /* Number of entries (for tests and stats). */
 size_t ws_session_count(void);

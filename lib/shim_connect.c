@@ -167,6 +167,13 @@ void WS_FN(mysql_close)(MYSQL *mysql)
 		R->mysql_close(mysql);
 		return;
 	}
+	{
+		struct ws_session *s = ws_session_get(mysql);
+
+		/* In a child after fork(): do not say goodbye on the parent's socket. */
+		if (s && s->connected && ws_session_inherited(s))
+			ws_session_disown_socket(mysql);
+	}
 	ws_session_detach(mysql);
 	ws_guard_enter();
 	R->mysql_close(mysql);

@@ -7,6 +7,7 @@
 #include "real.h"
 #include "route.h"
 #include "session.h"
+#include "wescale.h"
 
 /* The handle's session when it is managed and this is the application's own
  * call (not one the real library makes on itself). */
@@ -18,6 +19,18 @@ static inline struct ws_session *managed(MYSQL *m)
 		return NULL;
 	s = ws_session_get(m);
 	return s && s->cluster ? s : NULL;
+}
+
+/* A handle inherited across fork(): its sockets are the parent's. The child
+ * gets a clear error instead of talking on them. */
+static bool refuse_inherited(struct ws_session *s)
+{
+	if (!s || !ws_session_inherited(s))
+		return false;
+	ws_session_set_error(s, WESCALE_ER_FORKED, "HY000",
+			     "wescale: this connection belongs to the parent process (it was inherited across "
+			     "fork()); open a new connection in the child");
+	return true;
 }
 
 #define REAL_OR_FAIL(name, fail)                        \
@@ -34,6 +47,8 @@ int WS_FN(mysql_real_query)(MYSQL *mysql, const char *q, unsigned long length)
 	struct ws_session *s = q ? managed(mysql) : NULL;
 	int r;
 
+	if (refuse_inherited(s))
+		return 1;
 	if (s)
 		return ws_route_query(s, q, length, false);
 	ws_guard_enter();
@@ -49,6 +64,8 @@ int WS_FN(mysql_query)(MYSQL *mysql, const char *q)
 	struct ws_session *s = q ? managed(mysql) : NULL;
 	int r;
 
+	if (refuse_inherited(s))
+		return 1;
 	if (s)
 		return ws_route_query(s, q, strlen(q), false);
 	ws_guard_enter();
@@ -64,6 +81,8 @@ int WS_FN(mysql_send_query)(MYSQL *mysql, const char *q, unsigned long length)
 	struct ws_session *s = q ? managed(mysql) : NULL;
 	int r;
 
+	if (refuse_inherited(s))
+		return 1;
 	if (s)
 		return ws_route_query(s, q, length, true);
 	ws_guard_enter();

@@ -323,6 +323,13 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 	struct ws_rules *rs;
 	int r;
 
+	if (s && ws_session_inherited(s)) {
+		st->err_code = WESCALE_ER_FORKED;
+		snprintf(st->err_msg, sizeof(st->err_msg),
+			 "wescale: this statement belongs to the parent process (inherited across fork()); "
+			 "open a new connection in the child");
+		return 1;
+	}
 	if (s && s->cluster && st->text && (rs = ws_rules_acquire())) {
 		ws_rules_match(rs, st->text, st->len, &st->verdict, s->user, s->cur_db ? s->cur_db : s->db, &rr);
 		ws_rules_release(rs);

@@ -351,19 +351,27 @@ static void scenario_fork(void)
 	reads(m, 20, parent_before);
 	pid = fork();
 	if (pid == 0) {
-		/* The child: its own connection, its own monitor; reads and writes. */
+		/* The child: the parent's handle is not for it (its sockets are the
+		 * parent's); closing it must not end the parent's session. */
 		long c[4] = { 0 };
-		MYSQL *cm = app();
-		int ok = wstest_exec(cm, "CREATE TABLE IF NOT EXISTS fork_t (id INT PRIMARY KEY)") == 0 &&
+		MYSQL *cm;
+		int ok, inherited_ok = mysql_query(m, "SELECT 1") != 0 && mysql_errno(m) == WESCALE_ER_FORKED &&
+				   strstr(mysql_error(m), "fork()") != NULL;
+
+		mysql_close(m);
+		/* Its own connection, its own monitor; reads and writes. */
+		cm = app();
+		ok = wstest_exec(cm, "CREATE TABLE IF NOT EXISTS fork_t (id INT PRIMARY KEY)") == 0 &&
 			 wstest_exec(cm, "REPLACE INTO fork_t VALUES (1)") == 0 &&
 			 wstest_query_long(cm, "SELECT COUNT(*) FROM fork_t WHERE id = 1") == 1;
 
 		reads(cm, 20, c);
 		mysql_close(cm);
-		_exit(ok && c[0] == 0 && c[1] == 0 && c[2] + c[3] == 20 ? 0 : 1);
+		_exit(ok && inherited_ok && c[0] == 0 && c[1] == 0 && c[2] + c[3] == 20 ? 0 : 1);
 	}
-	reads(m, 20, parent_after);
 	waitpid(pid, &status, 0);
+	/* After the child closed its copy, the parent's handle still works. */
+	reads(m, 20, parent_after);
 	printf("\n      fork        parent before %ld/20 on replicas, after %ld/20; child exit %d",
 	       parent_before[2] + parent_before[3], parent_after[2] + parent_after[3],
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
