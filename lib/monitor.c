@@ -94,6 +94,7 @@ static MYSQL *node_connect(const struct mon_node *n, unsigned interval_ms)
 		R->mysql_close(m);
 		return NULL;
 	}
+	ws_session_set_cloexec(m);
 	return m;
 }
 

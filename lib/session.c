@@ -88,6 +88,21 @@ void ws_session_disown_socket(MYSQL *m)
 	close(nul);
 }
 
+void ws_session_set_cloexec(MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+	int fd, flags;
+
+	ws_guard_enter();
+	fd = R->mysql_get_socket ? (int)R->mysql_get_socket(m) : -1;
+	ws_guard_leave();
+	/* libmariadb creates its sockets without FD_CLOEXEC. Ours (replica and
+	 * monitor connections) must not leak into programs the host executes.
+	 * (A fork+exec racing with the connect itself can still inherit it.) */
+	if (fd >= 0 && (flags = fcntl(fd, F_GETFD)) >= 0)
+		fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
 /* Close one replica connection of s (counted per node). */
 static void close_conn(struct ws_session *s, struct ws_conn *c)
 {
@@ -814,6 +829,7 @@ MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
 		}
 		c->applied_gen = 0;
 		c->conn_gen++;
+		ws_session_set_cloexec(m);
 		ws_log(WS_LOG_DEBUG, "replica %s:%u connected", a->host, a->port);
 	}
 	if (c->applied_gen < s->state_gen && apply_state(s, c) < 0) {

@@ -144,6 +144,9 @@ void ws_session_detach(const MYSQL *mysql);
  * sockets are shared with that process: the child must not use them. */
 bool ws_session_inherited(const struct ws_session *s);
 
+/* Mark a connection libwescale opened itself close-on-exec. */
+void ws_session_set_cloexec(MYSQL *m);
+
 /* Point m's socket at /dev/null (before closing an inherited connection). */
 void ws_session_disown_socket(MYSQL *m);
 

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <mysqld_error.h>
@@ -469,6 +472,77 @@ static void test_change_user_and_reset(void)
 	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
 }
 
+static char logged_secret[200];
+
+static void on_log_secret(int level, const char *msg, void *ud)
+{
+	(void)level;
+	if (strstr(msg, (const char *)ud))
+		snprintf(logged_secret, sizeof(logged_secret), "%s", msg);
+}
+
+static void test_secrets_and_descriptors(void)
+{
+	char path[300], target[128], *stats;
+	size_t n;
+	int own = (int)mysql_get_socket(m), sockets = 0, leaky = 0;
+	DIR *d;
+	struct dirent *e;
+
+	/* Debug logging through connects, reads, writes, failures: no password. */
+	logged_secret[0] = '\0';
+	wescale_set_log_callback(on_log_secret, (void *)env.password);
+	wescale_set_log_level(WESCALE_LOG_DEBUG);
+	{
+		MYSQL *h = wstest_connect(&env, env.primary_port, env.db);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		CU_ASSERT(is_replica(where(h, "SELECT @@server_id")));
+		CU_ASSERT_NOT_EQUAL(mysql_query(h, "SELECT * FROM no_such_table_secret"), 0);
+		CU_ASSERT_EQUAL(wstest_exec(h, "DO 1"), 0);
+		CU_ASSERT_EQUAL(mysql_change_user(h, env.user, env.password, env.db), 0);
+		CU_ASSERT(is_replica(where(h, "SELECT @@server_id")));
+		mysql_close(h);
+	}
+	wescale_set_log_level(WESCALE_LOG_WARN);
+	wescale_set_log_callback(NULL, NULL);
+	CU_ASSERT_STRING_EQUAL(logged_secret, "");
+	n = wescale_stats_json(NULL, 0);
+	stats = malloc(n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(stats);
+	wescale_stats_json(stats, n + 1);
+	CU_ASSERT_PTR_NULL(strstr(stats, env.password));
+	free(stats);
+
+	/* Every socket libwescale opened (replica, monitor connections) is
+	 * close-on-exec; only the application's own connection is as the real
+	 * library made it. */
+	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
+	d = opendir("/proc/self/fd");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		ssize_t k;
+
+		if (e->d_name[0] == '.' || fd == own)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		k = readlink(path, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue;
+		target[k] = '\0';
+		if (strncmp(target, "socket:", 7) != 0)
+			continue;
+		sockets++;
+		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+			leaky++;
+	}
+	closedir(d);
+	printf("\n      %d sockets of libwescale's own, %d without FD_CLOEXEC", sockets, leaky);
+	CU_ASSERT(sockets >= 2);
+	CU_ASSERT_EQUAL(leaky, 0);
+}
+
 static void test_unmanaged_handle_is_plain(void)
 {
 	/* A direct connection to a replica's port is not the cluster's address:
@@ -515,6 +589,7 @@ int main(void)
 	CU_add_test(s, "prepared statements", test_prepared_statements);
 	CU_add_test(s, "send_query + read_query_result", test_send_query);
 	CU_add_test(s, "mysql_reset_connection and mysql_change_user", test_change_user_and_reset);
+	CU_add_test(s, "no password in logs or stats; own sockets close-on-exec", test_secrets_and_descriptors);
 	CU_add_test(s, "unmanaged handle is plain", test_unmanaged_handle_is_plain);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
