@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include <ck_pr.h>
 #include <errmsg.h>
@@ -177,4 +178,26 @@ int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool
 		return -1;
 	}
 	return 0; /* run it again */
+}
+
+void ws_failover_drop_primary(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_node_rt *old = primary_node(s);
+	int fd;
+
+	/* The primary refused a write because it is read-only now (a
+	 * switchover): the connection is alive, so the client library would not
+	 * reconnect it. Shut the socket down, and a failing ping makes the library
+	 * drop the connection; then it can be reconnected in place. */
+	ws_guard_enter();
+	fd = R->mysql_get_socket ? (int)R->mysql_get_socket(s->mysql) : -1;
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+	R->mysql_ping(s->mysql);
+	ws_guard_leave();
+	if (old) {
+		ck_pr_store_int(&old->read_only, 1);
+		ws_node_down(old);
+	}
 }

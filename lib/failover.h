@@ -22,6 +22,11 @@ int ws_failover_reconnect(struct ws_session *s);
  * set on the session (no primary, transaction lost, write outcome unknown). */
 int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool in_trx);
 
+/* The primary answered a write with "read-only" (a switchover in progress):
+ * drop the handle's connection so that ws_failover_after_error can reconnect
+ * it to the member that takes writes now. */
+void ws_failover_drop_primary(struct ws_session *s);
+
 /* Did error e mean the statement did not execute? */
 bool ws_failover_not_executed(unsigned e);
 

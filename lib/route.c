@@ -794,7 +794,15 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			r = run_on(s->mysql, q, len, send_only);
 			ws_node_end(node, ws_now_us() - t0, r != 0);
 		}
-		if (r && ws_route_is_connection_error(errno_of(s->mysql))) {
+		if (r && !in_trx && !(v.flags & WS_F_READ) && errno_of(s->mysql) == 1290 /* ER_OPTION_PREVENTS_STATEMENT */ &&
+		    s->cluster->failover_timeout_ms) {
+			/* "read-only": the primary was demoted (a switchover). The write
+			 * did not run: wait for the new primary and run it there. */
+			ws_failover_drop_primary(s);
+			if (ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, false) < 0)
+				return 1;
+			r = run_on(s->mysql, q, len, send_only);
+		} else if (r && ws_route_is_connection_error(errno_of(s->mysql))) {
 			/* The primary is gone: wait for one, reconnect this handle,
 			 * run the statement again when that is safe. */
 			if (ws_failover_after_error(s, errno_of(s->mysql), (v.flags & WS_F_READ) != 0, in_trx) < 0)

@@ -238,6 +238,9 @@ my_bool WS_FN(mysql_autocommit)(MYSQL *mysql, my_bool mode)
 	ws_guard_enter();
 	r = R->mysql_autocommit(mysql, mode);
 	ws_guard_leave();
+	/* autocommit=1 commits an open transaction: take its GTID. */
+	if (s && r == 0)
+		ws_route_after_primary(s);
 	return r;
 }
 
@@ -257,6 +260,10 @@ static my_bool end_trx(MYSQL *mysql, bool commit)
 	ws_guard_enter();
 	r = commit ? R->mysql_commit(mysql) : R->mysql_rollback(mysql);
 	ws_guard_leave();
+	/* The COMMIT's OK packet carries the transaction's GTID: without it a
+	 * read right after would not wait for the write. */
+	if (s && r == 0)
+		ws_route_after_primary(s);
 	return r;
 }
 

@@ -193,6 +193,34 @@ static void test_session_prepared(void)
 	mysql_close(m);
 }
 
+/* A transaction committed with the C API (mysql_commit) reports its GTID in
+ * that call's OK packet: the read right after must still see it. */
+static void test_session_after_api_commit(void)
+{
+	MYSQL *m = managed();
+	struct outcome o = { 0 };
+	char sql[160];
+
+	for (int i = 0; i < 30; i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO cons_t (id, v) VALUES (%d, %d)", 7000 + i, i + 1);
+		if (i % 2) {
+			CU_ASSERT_EQUAL(mysql_autocommit(m, 0), 0);
+		} else {
+			CU_ASSERT_EQUAL(wstest_exec(m, "BEGIN"), 0);
+		}
+		CU_ASSERT_EQUAL(wstest_exec(m, sql), 0);
+		CU_ASSERT_EQUAL(mysql_commit(m), 0);
+		if (i % 2)
+			CU_ASSERT_EQUAL(mysql_autocommit(m, 1), 0);
+		read_back(m, 7000 + i, i + 1, &o);
+	}
+	printf("\n    mysql_commit: stale=%d replica=%d primary=%d", o.stale, o.on_replica, o.on_primary);
+	CU_ASSERT_EQUAL(o.stale, 0);
+	CU_ASSERT_EQUAL(o.errors, 0);
+	CU_ASSERT(o.on_replica > 15);
+	mysql_close(m);
+}
+
 static void test_instance(void)
 {
 	MYSQL *a = managed(), *b = managed();
@@ -283,6 +311,7 @@ int main(void)
 	CU_add_test(s, "eventual finds stale reads (control)", test_eventual_control);
 	CU_add_test(s, "session: 0 stale, mostly replicas", test_session);
 	CU_add_test(s, "session with prepared statements", test_session_prepared);
+	CU_add_test(s, "session: a transaction committed by mysql_commit() is seen", test_session_after_api_commit);
 	CU_add_test(s, "instance: A writes, B reads, 0 stale", test_instance);
 	CU_add_test(s, "global: another process writes, 0 stale", test_global);
 	CU_add_test(s, "stopped replicas: primary after the timeout", test_stopped_replicas_fall_back);
