@@ -63,6 +63,17 @@ static struct counters node_counters(unsigned port, int is_primary)
 	return c;
 }
 
+/* A counter from the library's statistics JSON (first occurrence). */
+static long stat_counter(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	return p ? atol(p + strlen(pat)) : -1;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -133,6 +144,21 @@ int main(void)
 	}
 	printf("\n  reads answered: %ld by replicas, %ld by the primary\n", served_by[2] + served_by[3], served_by[1]);
 	printf("  stale reads (row written just before not found): %ld of %ld\n", stale, reads);
+	{
+		/* libwescale's own view: how reads met the consistency level. */
+		size_t n = wescale_stats_json(NULL, 0);
+		char *json = malloc(n + 1);
+
+		if (json && wescale_stats_json(json, n + 1) == n)
+			printf("  consistency: %ld reads on a replica known to be caught up, %ld after a wait "
+			       "(%.2f ms on average), %ld sent to the primary after a timeout\n",
+			       stat_counter(json, "replica_no_wait"), stat_counter(json, "replica_after_wait"),
+			       stat_counter(json, "replica_after_wait") > 0
+				       ? stat_counter(json, "wait_us") / 1000.0 / stat_counter(json, "replica_after_wait")
+				       : 0.0,
+			       stat_counter(json, "primary_after_timeout"));
+		free(json);
+	}
 	printf("  %.2f ms per insert + 3 reads, consistency `session` (read-your-writes)\n\n", elapsed / ROUNDS);
 	mysql_query(m, "DROP TABLE demo");
 	mysql_close(m);

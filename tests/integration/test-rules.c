@@ -215,6 +215,33 @@ static void test_reload(void)
 	CU_ASSERT_EQUAL(mysql_query(m, "UPDATE rules_t SET id = id WHERE id = 2"), 0);
 }
 
+/* Rewriting the file is enough: the monitor notices the change. */
+static void test_reload_on_file_change(void)
+{
+	int blocked = 0, open_again = 0;
+
+	msleep(1100); /* a new mtime second */
+	CU_ASSERT_EQUAL(write_config("[rule no_inserts]\npriority = 5\nmatch_kind = insert\naction = fail\n"
+				     "error_message = inserts are frozen\n"), 0);
+	for (int i = 0; i < 40 && !blocked; i++) {
+		if (mysql_query(m, "INSERT INTO rules_t VALUES (100 + FLOOR(RAND() * 1000000))") != 0 &&
+		    mysql_errno(m) == WESCALE_ER_RULE_FAIL && strcmp(mysql_error(m), "inserts are frozen") == 0)
+			blocked = 1;
+		else
+			msleep(100);
+	}
+	msleep(1100);
+	CU_ASSERT_EQUAL(write_config(NULL), 0);
+	for (int i = 0; i < 40 && !open_again; i++) {
+		if (mysql_query(m, "INSERT INTO rules_t VALUES (2000000 + FLOOR(RAND() * 1000000))") == 0)
+			open_again = 1;
+		else
+			msleep(100);
+	}
+	CU_ASSERT(blocked);
+	CU_ASSERT(open_again);
+}
+
 static void test_stats_json(void)
 {
 	char cmd[1200], *buf;
@@ -309,6 +336,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "limit: at most 2 SLEEPs on the servers, the rest rejected after the queue timeout",
 		    test_limit_rule);
 	CU_add_test(s, "wescale_reload_config applies a new rule", test_reload);
+	CU_add_test(s, "rules reload when the file changes", test_reload_on_file_change);
 	CU_add_test(s, "stats JSON validates and matches what ran", test_stats_json);
 	CU_add_test(s, "stats socket (0600) read by wescale status --socket, JSON and Prometheus", test_stats_socket_and_cli);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
