@@ -284,18 +284,27 @@ my_bool WS_FN(mysql_rollback)(MYSQL *mysql)
 }
 
 /* Errors answer for the connection that ran the last statement, unless
- * libwescale itself failed the statement. */
+ * libwescale itself failed the statement: then *own is that session. */
+static MYSQL *error_target(MYSQL *mysql, struct ws_session **own)
+{
+	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+
+	*own = s && s->err_code ? s : NULL;
+	return s && s->last ? s->last : mysql;
+}
+
 WS_ENTRY(mysql_errno, libmysqlclient_18);
 unsigned int WS_FN(mysql_errno)(MYSQL *mysql)
 {
 	REAL_OR_FAIL(mysql_errno, 0);
-	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	struct ws_session *own;
+	MYSQL *target = error_target(mysql, &own);
 	unsigned int r;
 
-	if (s && s->err_code)
-		return s->err_code;
+	if (own)
+		return own->err_code;
 	ws_guard_enter();
-	r = R->mysql_errno(s && s->last ? s->last : mysql);
+	r = R->mysql_errno(target);
 	ws_guard_leave();
 	return r;
 }
@@ -304,13 +313,14 @@ WS_ENTRY(mysql_error, libmysqlclient_18);
 const char *WS_FN(mysql_error)(MYSQL *mysql)
 {
 	REAL_OR_FAIL(mysql_error, "");
-	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	struct ws_session *own;
+	MYSQL *target = error_target(mysql, &own);
 	const char *r;
 
-	if (s && s->err_code)
-		return s->err_msg;
+	if (own)
+		return own->err_msg;
 	ws_guard_enter();
-	r = R->mysql_error(s && s->last ? s->last : mysql);
+	r = R->mysql_error(target);
 	ws_guard_leave();
 	return r;
 }
@@ -319,13 +329,14 @@ WS_ENTRY(mysql_sqlstate, libmysqlclient_18);
 const char *WS_FN(mysql_sqlstate)(MYSQL *mysql)
 {
 	REAL_OR_FAIL(mysql_sqlstate, "HY000");
-	struct ws_session *s = ws_guarded() ? NULL : ws_session_get(mysql);
+	struct ws_session *own;
+	MYSQL *target = error_target(mysql, &own);
 	const char *r;
 
-	if (s && s->err_code)
-		return s->err_sqlstate;
+	if (own)
+		return own->err_sqlstate;
 	ws_guard_enter();
-	r = R->mysql_sqlstate(s && s->last ? s->last : mysql);
+	r = R->mysql_sqlstate(target);
 	ws_guard_leave();
 	return r;
 }

@@ -265,18 +265,28 @@ static int reprepare(struct ws_session *s, struct ws_stmt *st)
 	return 0;
 }
 
-/* Errors of a statement: libwescale's own (a failover outcome) first. */
+/* Errors of a statement: libwescale's own (a failover or rule outcome) first,
+ * else those of the statement handle that executed last. */
+static MYSQL_STMT *stmt_error_target(MYSQL_STMT *stmt, struct ws_stmt **own)
+{
+	struct ws_stmt *st = managed_stmt(stmt);
+
+	*own = st && st->err_code ? st : NULL;
+	return st && st->last ? st->last : stmt;
+}
+
 WS_ENTRY(mysql_stmt_errno, libmysqlclient_18);
 unsigned int WS_FN(mysql_stmt_errno)(MYSQL_STMT *stmt)
 {
 	REAL_OR_FAIL(mysql_stmt_errno, 0);
-	struct ws_stmt *st = managed_stmt(stmt);
+	struct ws_stmt *own;
+	MYSQL_STMT *target = stmt_error_target(stmt, &own);
 	unsigned int r;
 
-	if (st && st->err_code)
-		return st->err_code;
+	if (own)
+		return own->err_code;
 	ws_guard_enter();
-	r = R->mysql_stmt_errno(st && st->last ? st->last : stmt);
+	r = R->mysql_stmt_errno(target);
 	ws_guard_leave();
 	return r;
 }
@@ -285,13 +295,14 @@ WS_ENTRY(mysql_stmt_error, libmysqlclient_18);
 const char *WS_FN(mysql_stmt_error)(MYSQL_STMT *stmt)
 {
 	REAL_OR_FAIL(mysql_stmt_error, "");
-	struct ws_stmt *st = managed_stmt(stmt);
+	struct ws_stmt *own;
+	MYSQL_STMT *target = stmt_error_target(stmt, &own);
 	const char *r;
 
-	if (st && st->err_code)
-		return st->err_msg;
+	if (own)
+		return own->err_msg;
 	ws_guard_enter();
-	r = R->mysql_stmt_error(st && st->last ? st->last : stmt);
+	r = R->mysql_stmt_error(target);
 	ws_guard_leave();
 	return r;
 }
@@ -300,13 +311,14 @@ WS_ENTRY(mysql_stmt_sqlstate, libmysqlclient_18);
 const char *WS_FN(mysql_stmt_sqlstate)(MYSQL_STMT *stmt)
 {
 	REAL_OR_FAIL(mysql_stmt_sqlstate, "HY000");
-	struct ws_stmt *st = managed_stmt(stmt);
+	struct ws_stmt *own;
+	MYSQL_STMT *target = stmt_error_target(stmt, &own);
 	const char *r;
 
-	if (st && st->err_code)
+	if (own)
 		return "HY000";
 	ws_guard_enter();
-	r = R->mysql_stmt_sqlstate(st && st->last ? st->last : stmt);
+	r = R->mysql_stmt_sqlstate(target);
 	ws_guard_leave();
 	return r;
 }
