@@ -32,11 +32,40 @@ uint64_t ws_now_ms(void)
 
 /* ---- the side table ---- */
 
+/*
+ * A one-entry cache per thread in front of the table: one handle is used by
+ * one thread at a time, so the same thread asks for the same handle over and
+ * over (query, store_result, errno, …), and a hit takes no lock.
+ *
+ * Safety: every removal from the table (detach, or a stale entry replaced)
+ * bumps `table_gen` before the entry is freed, and a cached entry is used only
+ * while the generation it was read under is current. A thread cannot be using
+ * a handle whose entry another thread is removing (the C API's contract), so a
+ * valid cache entry always points at a live session.
+ */
+static uint64_t table_gen;
+static __thread struct {
+	const MYSQL *key;
+	struct ws_session *s;
+	uint64_t gen;
+} cache;
+
 struct ws_session *ws_session_get(const MYSQL *mysql)
 {
-	struct ws_hnode *n = ws_hmap_get(&sessions, mysql);
+	uint64_t gen = ck_pr_load_64(&table_gen);
+	struct ws_hnode *n;
+	struct ws_session *s;
 
-	return n ? (struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)) : NULL;
+	if (mysql && cache.key == mysql && cache.gen == gen)
+		return cache.s;
+	n = ws_hmap_get(&sessions, mysql);
+	s = n ? (struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)) : NULL;
+	if (s) {
+		cache.key = mysql;
+		cache.s = s;
+		cache.gen = gen;
+	}
+	return s;
 }
 
 void ws_session_free_options(struct ws_session *s)
@@ -182,8 +211,11 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	s->primary_reader = -1;
 	s->fork_generation = ck_pr_load_64(&ws_fork_generation);
 	old = ws_hmap_put(&sessions, &s->hnode);
-	if (old)
+	if (old) {
+		/* Invalidates every thread's cached pointer to it (see ws_session_get). */
+		ck_pr_inc_64(&table_gen);
 		session_free((struct ws_session *)((char *)old - offsetof(struct ws_session, hnode)));
+	}
 	return s;
 }
 
@@ -191,8 +223,11 @@ void ws_session_detach(const MYSQL *mysql)
 {
 	struct ws_hnode *n = ws_hmap_remove(&sessions, mysql);
 
-	if (n)
+	if (n) {
+		/* Invalidates every thread's cached pointer to it (see ws_session_get). */
+		ck_pr_inc_64(&table_gen);
 		session_free((struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)));
+	}
 }
 
 size_t ws_session_count(void)
