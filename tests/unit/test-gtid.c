@@ -1276,12 +1276,51 @@ static void test_output_charset(void)
 	ws_gtid_set_free(m);
 }
 
+/* Per-source positions, as the watermark code reads them. */
+static void test_positions(void)
+{
+	struct ws_gtid_set *m = ws_gtid_set_new(WS_GTID_MYSQL), *d = ws_gtid_set_new(WS_GTID_MARIADB);
+	struct ws_gtid_pos pos[4];
+	const char *mysql = "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:7-9,"
+			    "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee:3-4,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee:tag:1-2";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL_FATAL(ws_gtid_set_add_text(m, mysql, strlen(mysql)), 0);
+	CU_ASSERT_EQUAL_FATAL(ws_gtid_set_positions(m, pos, 4), 3);
+	/* Sorted by uuid, lower case; prefix = end of the interval from 1. */
+	CU_ASSERT_STRING_EQUAL(pos[0].source, "3e11fa47-71ca-11e1-9e33-c80aa9429562");
+	CU_ASSERT_EQUAL(pos[0].prefix, 5); /* 6 is missing */
+	CU_ASSERT_EQUAL(pos[0].max, 9);
+	CU_ASSERT_STRING_EQUAL(pos[1].source, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+	CU_ASSERT_EQUAL(pos[1].prefix, 0); /* 1-2 missing */
+	CU_ASSERT_EQUAL(pos[1].max, 4);
+	CU_ASSERT_STRING_EQUAL(pos[2].source, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee:tag");
+	CU_ASSERT_EQUAL(pos[2].prefix, 2);
+	CU_ASSERT_EQUAL(pos[2].max, 2);
+	CU_ASSERT_EQUAL(ws_gtid_set_positions(m, pos, 1), 3); /* count even when out is short */
+
+	CU_ASSERT_EQUAL_FATAL(ws_gtid_set_add_text(d, "1-2-7,0-1-100", 13), 0);
+	CU_ASSERT_EQUAL_FATAL(ws_gtid_set_positions(d, pos, 4), 2);
+	CU_ASSERT_STRING_EQUAL(pos[0].source, "0");
+	CU_ASSERT_EQUAL(pos[0].server, 1);
+	CU_ASSERT_EQUAL(pos[0].prefix, 100);
+	CU_ASSERT_EQUAL(pos[0].max, 100);
+	CU_ASSERT_STRING_EQUAL(pos[1].source, "1");
+	CU_ASSERT_EQUAL(pos[1].server, 2);
+	CU_ASSERT_EQUAL(pos[1].max, 7);
+	CU_ASSERT_EQUAL(ws_gtid_set_positions(NULL, pos, 4), 0);
+	ws_gtid_set_free(m);
+	ws_gtid_set_free(d);
+}
+
 int main(void)
 {
 	static const struct {
 		const char *name;
 		void (*fn)(void);
 	} tests[] = {
+		{ "per-source positions (prefix, max, server)", test_positions },
 		{ "mysql canonical form and round trip", test_mysql_canonical },
 		{ "mariadb canonical form and round trip", test_mariadb_canonical },
 		{ "mysql rejected inputs leave the set unchanged", test_mysql_rejects },
