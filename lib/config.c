@@ -520,8 +520,9 @@ static int addr_parse(struct span t, unsigned default_port, struct ws_addr *a, c
 		if (host.n > 253)
 			ADDR_FAIL("host name is too long");
 		for (size_t i = 0; i < host.n; i++)
-			if (!is_alnum(host.p[i]) && host.p[i] != '.' && host.p[i] != '-')
-				ADDR_FAIL("invalid host name (letters, digits, '.' and '-' only)");
+			/* '_' too: container and service names use it, resolvers accept it. */
+			if (!is_alnum(host.p[i]) && host.p[i] != '.' && host.p[i] != '-' && host.p[i] != '_')
+				ADDR_FAIL("invalid host name (letters, digits, '_', '.' and '-' only)");
 	}
 	if (has_port && (!parse_uint(port, 65535, &v) || v == 0))
 		ADDR_FAIL("port must be a number from 1 to 65535");

@@ -56,8 +56,8 @@ void ws_consistency_note_gtid(struct ws_session *s, const char *text, size_t len
 {
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 
-	if (!rt || s->flavor < 0 || len == 0)
-		return;
+	if (!rt || s->flavor < 0 || len == 0 || s->wm_broken)
+		return; /* (broken: already reported once for this handle) */
 	if (!s->wm) {
 		s->wm = calloc(1, sizeof(*s->wm));
 		if (!s->wm) {

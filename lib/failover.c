@@ -98,6 +98,11 @@ int ws_failover_reconnect(struct ws_session *s)
 					  s->cur_db ? s->cur_db : s->db, a->port, a->is_socket ? a->host : NULL,
 					  s->client_flag);
 		ws_guard_leave();
+		if (!m && R->mysql_errno(s->mysql) == 2058 /* CR_ALREADY_CONNECTED */) {
+			/* The connection is alive after all: nothing to fail over. */
+			ws_log(WS_LOG_INFO, "failover: the primary connection is still up; not reconnecting");
+			return 0;
+		}
 		if (!m && first && old) {
 			/* The primary we knew does not answer: down for every handle
 			 * until the monitor sees it (or another member) writable. */

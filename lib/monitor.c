@@ -150,7 +150,10 @@ static void learn_position(struct ws_node_rt *n, int flavor, const char *text, s
 	if (ws_gtid_set_add_text(set, text, len) == 0) {
 		k = ws_gtid_set_positions(set, pos, WS_MAX_SOURCES);
 		for (size_t i = 0; i < k && i < WS_MAX_SOURCES; i++) {
-			int idx = ws_topology_source(pos[i].source);
+			/* Only sources some watermark needs (registered by writes or the
+			 * primary's position): what a node reports must not fill the
+			 * process-wide table. */
+			int idx = ws_topology_source_find(pos[i].source);
 
 			if (idx >= 0 && pos[i].prefix)
 				ws_wm_raise(&n->known, idx, pos[i].prefix, pos[i].server);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -621,11 +622,23 @@ static bool primary_closed_by_server(struct ws_session *s)
 {
 	const struct ws_real *R = ws_real();
 	struct pollfd p = { .events = POLLIN | POLLRDHUP };
+	unsigned char peek[8];
+	ssize_t n;
+	bool closed;
 
 	ws_guard_enter();
 	p.fd = R->mysql_get_socket ? (int)R->mysql_get_socket(s->mysql) : -1;
 	ws_guard_leave();
 	if (p.fd < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)))
+		return false;
+	/* Readable: end of file or a reset is a closed connection; so is the
+	 * error packet a shutting-down server sends (1053, 1927). Anything else
+	 * is a reply the application has not read: its business, not ours. */
+	n = recv(p.fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+	closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ||
+		 (n >= 7 && peek[4] == 0xFF &&
+		  ((peek[5] | peek[6] << 8) == 1053 || (peek[5] | peek[6] << 8) == 1927));
+	if (!closed)
 		return false;
 	ws_guard_enter();
 	R->mysql_ping(s->mysql); /* fails, and closes the client side */

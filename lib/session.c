@@ -527,12 +527,28 @@ static bool var_is_local(const char *name, size_t len)
 	return false;
 }
 
+/* A system variable's name as SQL may write it unquoted: the names come from
+ * the server's tracking data, and are placed in SQL run on replicas. */
+static bool valid_var_name(const char *name, size_t len)
+{
+	if (len == 0 || len > 64 || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
+				      name[0] == '_'))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			return false;
+	return true;
+}
+
 int ws_session_set_var(struct ws_session *s, const char *name, size_t name_len, const char *value,
 		       size_t value_len)
 {
 	struct ws_var *v = NULL;
 	char *val;
 
+	if (!valid_var_name(name, name_len))
+		return -EINVAL; /* not a name a server sends: stop trusting this session's state */
 	if (var_is_local(name, name_len))
 		return 0;
 	for (size_t i = 0; i < s->n_vars; i++) {
@@ -670,38 +686,55 @@ void ws_session_replica_failed(struct ws_session *s, size_t idx)
 	c->retry_at_ms = ws_now_ms() + REPLICA_RETRY_MS;
 }
 
-/* Append src to buf as a SQL value: a number as is, anything else quoted. */
+/*
+ * Append a tracked value to buf as a SQL literal: a plain number as is, an
+ * empty value as '' (NULL for a character set), anything else as a hex literal
+ * X'…' — which no sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES) reads
+ * differently and no byte of the value can break out of. MariaDB and MySQL
+ * accept hex strings for string, enum and boolean system variables.
+ */
 static size_t put_value(char *buf, size_t pos, size_t cap, const char *name, const char *v)
 {
-	size_t n = strlen(v);
-	bool numeric = n > 0;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(v), digits = 0;
+	bool numeric = n > 0, dot = false;
 
-	for (size_t i = 0; i < n; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (i == 0 && v[i] == '-') || v[i] == '.'))
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] >= '0' && v[i] <= '9')
+			digits++;
+		else if (v[i] == '-' && i == 0)
+			continue;
+		else if (v[i] == '.' && !dot)
+			dot = true;
+		else
 			numeric = false;
-	if (n == 0 && strncasecmp(name, "character_set_", 14) == 0) {
+	}
+	if (digits == 0)
+		numeric = false;
+	if (n == 0) {
 		/* character_set_results = NULL is reported as an empty value. */
-		if (pos + 4 < cap)
-			memcpy(buf + pos, "NULL", 4);
-		return pos + 4;
+		const char *lit = strncasecmp(name, "character_set_", 14) == 0 ? "NULL" : "''";
+
+		if (pos + strlen(lit) < cap)
+			memcpy(buf + pos, lit, strlen(lit));
+		return pos + strlen(lit);
 	}
 	if (numeric) {
 		if (pos + n < cap)
 			memcpy(buf + pos, v, n);
 		return pos + n;
 	}
-	if (pos < cap)
-		buf[pos] = '\'';
-	pos++;
+	if (pos + 2 < cap) {
+		buf[pos] = 'X';
+		buf[pos + 1] = '\'';
+	}
+	pos += 2;
 	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '\'' || v[i] == '\\') {
-			if (pos < cap)
-				buf[pos] = '\\';
-			pos++;
+		if (pos + 2 < cap) {
+			buf[pos] = hex[(unsigned char)v[i] >> 4];
+			buf[pos + 1] = hex[(unsigned char)v[i] & 15];
 		}
-		if (pos < cap)
-			buf[pos] = v[i];
-		pos++;
+		pos += 2;
 	}
 	if (pos < cap)
 		buf[pos] = '\'';
@@ -734,10 +767,9 @@ static size_t build_set(const struct ws_session *s, uint64_t since, char *buf, s
 				continue;
 			pos = put_str(buf, pos, cap, first ? "SET SESSION " : ", ");
 			first = false;
-			/* Names come from the server's own tracking data; backquote them anyway. */
-			pos = put_str(buf, pos, cap, "`");
+			/* Names were checked to be plain identifiers when stored. */
 			pos = put_str(buf, pos, cap, v->name);
-			pos = put_str(buf, pos, cap, "`=");
+			pos = put_str(buf, pos, cap, "=");
 			pos = put_value(buf, pos, cap, v->name, v->value);
 		}
 	}

@@ -44,13 +44,15 @@ WS_ENTRY(mysql_real_query, libmysqlclient_18);
 int WS_FN(mysql_real_query)(MYSQL *mysql, const char *q, unsigned long length)
 {
 	REAL_OR_FAIL(mysql_real_query, 1);
-	struct ws_session *s = q ? managed(mysql) : NULL;
+	struct ws_session *s = managed(mysql);
 	int r;
 
 	if (refuse_inherited(s))
 		return 1;
-	if (s)
+	if (s && q)
 		return ws_route_query(s, q, length, false);
+	if (s) /* no text: the real library answers, on the primary */
+		ws_route_reset_last(mysql);
 	ws_guard_enter();
 	r = R->mysql_real_query(mysql, q, length);
 	ws_guard_leave();
@@ -61,13 +63,15 @@ WS_ENTRY(mysql_query, libmysqlclient_18);
 int WS_FN(mysql_query)(MYSQL *mysql, const char *q)
 {
 	REAL_OR_FAIL(mysql_query, 1);
-	struct ws_session *s = q ? managed(mysql) : NULL;
+	struct ws_session *s = managed(mysql);
 	int r;
 
 	if (refuse_inherited(s))
 		return 1;
-	if (s)
+	if (s && q)
 		return ws_route_query(s, q, strlen(q), false);
+	if (s)
+		ws_route_reset_last(mysql);
 	ws_guard_enter();
 	r = R->mysql_query(mysql, q);
 	ws_guard_leave();
@@ -78,13 +82,15 @@ WS_ENTRY(mysql_send_query, libmysqlclient_18);
 int WS_FN(mysql_send_query)(MYSQL *mysql, const char *q, unsigned long length)
 {
 	REAL_OR_FAIL(mysql_send_query, 1);
-	struct ws_session *s = q ? managed(mysql) : NULL;
+	struct ws_session *s = managed(mysql);
 	int r;
 
 	if (refuse_inherited(s))
 		return 1;
-	if (s)
+	if (s && q)
 		return ws_route_query(s, q, length, true);
+	if (s)
+		ws_route_reset_last(mysql);
 	ws_guard_enter();
 	r = R->mysql_send_query(mysql, q, length);
 	ws_guard_leave();

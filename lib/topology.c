@@ -153,6 +153,18 @@ struct ws_cluster_rt *ws_topology_cluster(const struct ws_cluster *c)
 	return i < n_rts ? &rts[i] : NULL;
 }
 
+int ws_topology_source_find(const char *name)
+{
+	unsigned n = ck_pr_load_uint(&n_sources);
+
+	/* Orders the name reads after the count; pairs with the store fence below. */
+	ck_pr_fence_load();
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(source_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
 int ws_topology_source(const char *name)
 {
 	unsigned n = ck_pr_load_uint(&n_sources);

@@ -109,6 +109,8 @@ struct ws_cluster_rt *ws_topology_cluster(const struct ws_cluster *c);
 /* Index of a GTID source (registering it on first sight), or -1 when the table
  * is full (the caller then cannot prove consistency and uses the primary). */
 int ws_topology_source(const char *name);
+/* Index of a source already registered, or -1 (never registers). */
+int ws_topology_source_find(const char *name);
 /* The name of a registered source. */
 const char *ws_topology_source_name(int idx);
 
