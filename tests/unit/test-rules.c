@@ -660,7 +660,9 @@ static void test_limit_wakeup(void)
 	ws_rules_done(&held);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL(w.res.decision, WS_RULE_PASS);
-	CU_ASSERT(w.ms >= 90 && w.ms < 2000);
+	/* Woken when the slot came back (~100 ms after it started waiting, less
+	 * if the thread started late), never at its 10 s timeout. */
+	CU_ASSERT(w.ms < 2000);
 	ws_rules_free(r);
 }
 
