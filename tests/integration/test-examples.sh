@@ -182,7 +182,11 @@ fi
 # failover-loop.c: writes on one handle while the primary shuts down and comes back.
 [ -x "$build/examples/failover-loop" ] || fail "failover-loop was not built"
 sync_replicas
-"$build/examples/failover-loop" 0 10 >"$tmp/failover-loop.out" 2>&1 &
+# Long enough to keep writing well after the restart, also in the (slower)
+# sanitizer stage.
+loop_seconds=12
+[ -n "${WS_TEST_PRELOAD_PREFIX:-}" ] && loop_seconds=20
+"$build/examples/failover-loop" 0 "$loop_seconds" >"$tmp/failover-loop.out" 2>&1 &
 loop_pid=$!
 for _ in $(seq 1 100); do
 	grep -q "^writing:" "$tmp/failover-loop.out" && break
