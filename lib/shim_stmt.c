@@ -109,6 +109,8 @@ my_bool WS_FN(mysql_stmt_bind_param)(MYSQL_STMT *stmt, MYSQL_BIND *bind)
 
 	ws_guard_enter();
 	r = R->mysql_stmt_bind_param(stmt, bind);
+	if (st && r == 0)
+		st->bind_gen++;
 	if (st && r == 0 && ws_stmt_copy_binds(&st->params, &st->n_params, bind,
 					      (unsigned)R->mysql_stmt_param_count(stmt)) < 0) {
 		free(st->text); /* cannot bind elsewhere: keep it on the primary */
@@ -128,6 +130,7 @@ my_bool WS_FN(mysql_stmt_bind_result)(MYSQL_STMT *stmt, MYSQL_BIND *bind)
 	ws_guard_enter();
 	r = R->mysql_stmt_bind_result(stmt, bind);
 	if (st && r == 0) {
+		st->bind_gen++;
 		if (ws_stmt_copy_binds(&st->results, &st->n_results, bind,
 				       R->mysql_stmt_field_count(stmt)) < 0) {
 			free(st->text);
@@ -234,6 +237,7 @@ static MYSQL_STMT *replica_stmt(struct ws_session *s, struct ws_stmt *st, size_t
 	ws_guard_leave();
 	rs->stmt = rst;
 	rs->conn_gen = c->conn_gen;
+	rs->bind_gen = 0; /* freshly prepared: carries no bindings */
 	return rst;
 }
 
@@ -382,10 +386,16 @@ static int stmt_execute(MYSQL_STMT *stmt)
 			if (!rst)
 				break;
 			ws_guard_enter();
-			if ((st->n_params && R->mysql_stmt_bind_param(rst, st->params)) ||
-			    (st->n_results && R->mysql_stmt_bind_result(rst, st->results))) {
-				ws_guard_leave();
-				break;
+			/* Bind the application's buffers only when they changed: libmariadb
+			 * reads the buffers at each execute anyway, and a rebind would
+			 * make it send the parameter types again. */
+			if (st->rstmts[idx].bind_gen != st->bind_gen || st->bind_gen == 0) {
+				if ((st->n_params && R->mysql_stmt_bind_param(rst, st->params)) ||
+				    (st->n_results && R->mysql_stmt_bind_result(rst, st->results))) {
+					ws_guard_leave();
+					break;
+				}
+				st->rstmts[idx].bind_gen = st->bind_gen;
 			}
 			node = &ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node];
 			started = ws_now_us();

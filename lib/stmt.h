@@ -26,6 +26,7 @@ struct ws_stmt_attr {
 struct ws_rstmt {             /* the statement prepared on one replica connection */
 	MYSQL_STMT *stmt;
 	uint64_t conn_gen;    /* the connection generation it was prepared on */
+	uint64_t bind_gen;    /* the application's bindings it carries (0: none yet) */
 };
 
 struct ws_stmt {
@@ -39,6 +40,7 @@ struct ws_stmt {
 	unsigned n_params;
 	MYSQL_BIND *results;
 	unsigned n_results;
+	uint64_t bind_gen;            /* bumped whenever the application binds anew */
 	struct ws_stmt_attr attrs[8];
 	unsigned n_attrs;
 	bool long_data;               /* send_long_data since the last execute: primary */
