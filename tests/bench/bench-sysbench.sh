@@ -19,7 +19,8 @@
 # the deadlocks (1213) between its own threads that oltp_read_write retries —
 # plain libmariadb sees them too. "repl%" is the share of the SELECTs the
 # replicas executed during the preload runs (the servers' Com_select counters).
-# Medians over SB_RUNS runs, interleaved. Figures only: never fails on speed; the
+# Medians over SB_RUNS runs, interleaved, the order of the modes rotating from
+# run to run; after each oltp_read_write run the replicas catch up first. Figures only: never fails on speed; the
 # exit status is 1 when any run had an error.
 #
 #   source DIR/env            # tests/topology.sh start DIR
@@ -123,6 +124,14 @@ com_select() { # the primary's Com_select, then each replica's (one line)
 	echo "$out"
 }
 
+catch_up() { # wait until the replicas have applied what the primary has (a write run's tail)
+	local p pos
+	pos=$(sql "$WS_TEST_PRIMARY_PORT" "SELECT @@gtid_binlog_pos")
+	for p in $WS_TEST_PORTS; do
+		[ "$p" = "$WS_TEST_PRIMARY_PORT" ] || sql "$p" "SELECT MASTER_GTID_WAIT('$pos', 60)" >/dev/null
+	done
+}
+
 run_one() { # run_one TEST THREADS MODE RUN  -> $tmp/TEST.THREADS.MODE.RUN.{out,err,status,sel}
 	local t=$1 th=$2 mode=$3 r=$4 f="$tmp/$1.$2.$3.$4" port=$WS_TEST_PRIMARY_PORT extra=() env=() before after
 	[ "$t" = oltp_read_only ] && extra+=(--skip_trx=on)
@@ -136,6 +145,9 @@ run_one() { # run_one TEST THREADS MODE RUN  -> $tmp/TEST.THREADS.MODE.RUN.{out,
 	echo $? >"$f.status"
 	set -e
 	after=$(com_select)
+	# The replicas share the cores: do not let them apply this run's writes
+	# during the next run.
+	[ "$t" = oltp_read_write ] && catch_up
 	echo "$before" >"$f.sel"
 	echo "$after" >>"$f.sel"
 }
@@ -143,11 +155,14 @@ run_one() { # run_one TEST THREADS MODE RUN  -> $tmp/TEST.THREADS.MODE.RUN.{out,
 n_runs=0
 for t in $SB_TESTS; do for th in $SB_THREADS; do n_runs=$((n_runs + 1)); done; done
 echo "bench-sysbench: $SB_RUNS run(s) x $n_runs test/thread pairs x ($modes), ${SB_TIME} s each" >&2
+read -r -a mode_list <<<"$modes"
 for r in $(seq 1 "$SB_RUNS"); do
 	for t in $SB_TESTS; do
 		for th in $SB_THREADS; do
-			for mode in $modes; do
-				run_one "$t" "$th" "$mode" "$r"
+			# The order rotates from run to run: whatever a run leaves behind
+			# (purge, flushing) does not always fall on the same mode.
+			for k in $(seq 0 $((${#mode_list[@]} - 1))); do
+				run_one "$t" "$th" "${mode_list[$(((k + r - 1) % ${#mode_list[@]}))]}" "$r"
 			done
 		done
 	done

@@ -7,7 +7,7 @@
 # replicas on 127.0.0.1 (tests/topology.sh), runs bench-classify, bench-rules,
 # bench-balance (no server), bench-overhead, bench-scale and bench-sysbench.sh,
 # prints their tables, and stops the topology (and the haproxy the benchmarks
-# start) whatever happens. -q: quick settings (a few minutes instead of ~20),
+# start) whatever happens. -q: quick settings (~2 minutes instead of ~25),
 # for a smoke test, not for figures. -o FILE: also write everything to FILE.
 # Missing Debian packages (haproxy, sysbench, valgrind, …) are installed with
 # apt-get when run as root. Figures only: the exit status is non-zero only when
