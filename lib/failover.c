@@ -67,8 +67,7 @@ const struct ws_addr *ws_failover_wait_primary(struct ws_session *s, unsigned ti
 	}
 }
 
-/* The node that took writes for this handle (to mark it down). */
-static struct ws_node_rt *primary_node(struct ws_session *s)
+struct ws_node_rt *ws_failover_primary_node(struct ws_session *s)
 {
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 
@@ -82,7 +81,7 @@ int ws_failover_reconnect(struct ws_session *s)
 	const struct ws_real *R = ws_real();
 	uint64_t t0 = ws_now_ms(), deadline = t0 + s->cluster->failover_timeout_ms;
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
-	struct ws_node_rt *old = primary_node(s);
+	struct ws_node_rt *old = ws_failover_primary_node(s);
 	bool first = true;
 
 	for (;;) {
@@ -188,7 +187,7 @@ int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool
 void ws_failover_drop_primary(struct ws_session *s)
 {
 	const struct ws_real *R = ws_real();
-	struct ws_node_rt *old = primary_node(s);
+	struct ws_node_rt *old = ws_failover_primary_node(s);
 	int fd;
 
 	/* The primary refused a write because it is read-only now (a

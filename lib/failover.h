@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 struct ws_session;
+struct ws_node_rt;
 struct ws_addr;
 
 /* Wait up to timeout_ms for a writable member of s's cluster (starting the
@@ -15,6 +16,10 @@ const struct ws_addr *ws_failover_wait_primary(struct ws_session *s, unsigned ti
 
 /* Reconnect the application's handle to the writable member, restore the
  * session. 0, or -1 with WESCALE_ER_NO_PRIMARY set on the session. */
+/* The node that takes this handle's writes (its counters; NULL without a
+ * cluster). */
+struct ws_node_rt *ws_failover_primary_node(struct ws_session *s);
+
 int ws_failover_reconnect(struct ws_session *s);
 
 /* A statement on the primary failed with connection error e. Reconnect; return

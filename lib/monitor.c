@@ -49,7 +49,6 @@ struct mon_node {
 	const struct ws_addr *addr;
 	struct ws_cluster_rt *cluster;
 	struct ws_node_rt *rt;
-	bool is_primary;
 	uint64_t last_prefix_sum;    /* to see a stuck replica */
 };
 
@@ -166,12 +165,9 @@ static void learn_position(struct ws_node_rt *n, int flavor, const char *text, s
  * unless another member is the writable one). */
 static const struct ws_wm *writable_position(struct ws_cluster_rt *rt)
 {
-	if (ck_pr_load_int(&rt->primary.up) && ck_pr_load_int(&rt->primary.read_only) != 1)
-		return &rt->primary.known;
-	for (size_t i = 0; i < rt->n_replicas; i++)
-		if (ck_pr_load_int(&rt->replicas[i].up) && ck_pr_load_int(&rt->replicas[i].read_only) == 0)
-			return &rt->replicas[i].known;
-	return &rt->primary.known;
+	int w = ws_topology_writable(rt, true);
+
+	return w >= 0 ? &rt->replicas[w].known : &rt->primary.known;
 }
 
 static void check_failed(struct mon_node *n)
@@ -299,8 +295,7 @@ static void *monitor_main(void *arg)
 		if (cl->health_interval_ms < interval)
 			interval = cl->health_interval_ms;
 		if (cl->has_primary)
-			nodes[k++] = (struct mon_node){ .addr = &cl->primary, .cluster = rt, .rt = &rt->primary,
-							.is_primary = true };
+			nodes[k++] = (struct mon_node){ .addr = &cl->primary, .cluster = rt, .rt = &rt->primary };
 		for (size_t r = 0; r < ws_cluster_n_readers(cl); r++)
 			nodes[k++] = (struct mon_node){ .addr = ws_cluster_reader(cl, r), .cluster = rt,
 							.rt = &rt->replicas[r] };

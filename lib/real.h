@@ -65,6 +65,15 @@ bool ws_real_loaded(void);
 /* Log, once per name, that the real library lacks `name`. */
 void ws_real_missing(const char *name);
 
+/* In a shim: bind R to the real table, or report the missing function and
+ * return fail. */
+#define REAL_OR_FAIL(name, fail)                        \
+	const struct ws_real *R = ws_real();            \
+	if (WS_UNLIKELY(!R->name)) {                    \
+		ws_real_missing(#name);                 \
+		return fail;                            \
+	}
+
 extern __thread unsigned ws_guard_depth __attribute__((tls_model("initial-exec")));
 
 static inline bool ws_guarded(void) { return ws_guard_depth != 0; }

@@ -799,8 +799,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, false) < 0)
 			return 1;
 		{
-			struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
-			struct ws_node_rt *node = s->primary_reader >= 0 ? &rt->replicas[s->primary_reader] : &rt->primary;
+			struct ws_node_rt *node = ws_failover_primary_node(s);
 			uint64_t t0 = ws_now_us();
 
 			ws_node_begin(node);

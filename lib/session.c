@@ -24,10 +24,7 @@ static struct ws_hmap sessions = WS_HMAP_INIT;
 
 uint64_t ws_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return ws_now_us() / 1000u;
 }
 
 /* ---- the side table ---- */

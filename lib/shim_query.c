@@ -33,13 +33,6 @@ static bool refuse_inherited(struct ws_session *s)
 	return true;
 }
 
-#define REAL_OR_FAIL(name, fail)                        \
-	const struct ws_real *R = ws_real();            \
-	if (WS_UNLIKELY(!R->name)) {                    \
-		ws_real_missing(#name);                 \
-		return fail;                            \
-	}
-
 WS_ENTRY(mysql_real_query, libmysqlclient_18);
 int WS_FN(mysql_real_query)(MYSQL *mysql, const char *q, unsigned long length)
 {

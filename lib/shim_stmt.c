@@ -22,13 +22,6 @@
 #include "wescale.h"
 #include <stdio.h>
 
-#define REAL_OR_FAIL(name, fail)                        \
-	const struct ws_real *R = ws_real();            \
-	if (WS_UNLIKELY(!R->name)) {                    \
-		ws_real_missing(#name);                 \
-		return fail;                            \
-	}
-
 /* The statement's state when it belongs to a managed handle and this is the
  * application's own call. */
 static struct ws_stmt *managed_stmt(MYSQL_STMT *stmt)

@@ -101,22 +101,31 @@ const struct ws_addr *ws_cluster_reader(const struct ws_cluster *c, size_t i)
 	return c->has_primary ? &c->replicas[i] : &c->nodes[i];
 }
 
+int ws_topology_writable(struct ws_cluster_rt *rt, bool has_primary)
+{
+	if (has_primary && ck_pr_load_int(&rt->primary.up) && ck_pr_load_int(&rt->primary.read_only) != 1)
+		return -1;
+	for (size_t i = 0; i < rt->n_replicas; i++)
+		if (ck_pr_load_int(&rt->replicas[i].up) && ck_pr_load_int(&rt->replicas[i].read_only) == 0)
+			return (int)i;
+	return -2;
+}
+
 const struct ws_addr *ws_topology_primary(const struct ws_cluster *c, int *reader)
 {
 	struct ws_cluster_rt *rt = ws_topology_cluster(c);
+	int w;
 
 	*reader = -1;
 	if (!rt)
 		return c->has_primary ? &c->primary : NULL;
-	if (c->has_primary && ck_pr_load_int(&rt->primary.up) && ck_pr_load_int(&rt->primary.read_only) != 1)
+	w = ws_topology_writable(rt, c->has_primary);
+	if (w == -1)
 		return &c->primary;
-	for (size_t i = 0; i < rt->n_replicas; i++) {
-		if (ck_pr_load_int(&rt->replicas[i].up) && ck_pr_load_int(&rt->replicas[i].read_only) == 0) {
-			*reader = (int)i;
-			return ws_cluster_reader(c, i);
-		}
-	}
-	return NULL;
+	if (w < 0)
+		return NULL;
+	*reader = w;
+	return ws_cluster_reader(c, (size_t)w);
 }
 
 int ws_topology_init(const struct ws_config *cfg)

@@ -91,6 +91,13 @@ size_t ws_cluster_n_readers(const struct ws_cluster *c);
 const struct ws_addr *ws_cluster_reader(const struct ws_cluster *c, size_t i);
 
 /*
+ * The member that takes writes now, from the monitor's view: -1 for the
+ * configured primary (only when has_primary), a reader index i >= 0 for a
+ * writable reader, -2 when no member is up and writable.
+ */
+int ws_topology_writable(struct ws_cluster_rt *rt, bool has_primary);
+
+/*
  * Where writes go now: the configured primary while it is up and not
  * read-only; else the member the monitor sees up and writable (a promoted
  * replica, the primary of a `nodes =` cluster). NULL when no writable member
