@@ -35,21 +35,6 @@ static int failures; /* in the child */
 		}                                                     \
 	} while (0)
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void msleep(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Write a config for the topology with extra cluster keys and a replica list. */
 static void write_config(const char *name, const char *replicas, const char *extra)
 {
@@ -205,7 +190,7 @@ static void scenario_least_behind(void)
 	CHECK(wstest_exec(m, "CREATE TABLE IF NOT EXISTS bal_t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)") == 0, "create\n");
 	for (int i = 0; i < 50; i++)
 		wstest_exec(m, "INSERT INTO bal_t (v) VALUES (1)");
-	msleep(600); /* a few monitor rounds: replica 1 is 50+ transactions behind */
+	wstest_msleep(600); /* a few monitor rounds: replica 1 is 50+ transactions behind */
 	reads(m, 200, c);
 	printf("\n      least_behind delayed replica 1 %ld, replica 2 %ld, primary %ld, errors %ld", c[2], c[3], c[1], c[0]);
 	CHECK(c[0] == 0, "errors\n");
@@ -284,15 +269,15 @@ static void scenario_kill(void)
 		w[i].late = &late;
 		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
 	}
-	msleep(1000);
+	wstest_msleep(1000);
 	topology("kill", 1); /* kill -9 replica 1 (server 2) */
-	msleep(2000);
-	t0 = now_s();
+	wstest_msleep(2000);
+	t0 = wstest_now_s();
 	topology("restart", 1);
-	t_back = now_s() - t0;
-	msleep(1500); /* a few health intervals: it must take reads again */
+	t_back = wstest_now_s() - t0;
+	wstest_msleep(1500); /* a few health intervals: it must take reads again */
 	late = 1;
-	msleep(1500);
+	wstest_msleep(1500);
 	stop = 1;
 	for (int i = 0; i < 8; i++) {
 		pthread_join(w[i].th, NULL);
@@ -323,12 +308,12 @@ static void scenario_stop_slave(void)
 	/* Writes go on; replica 1 falls behind and stays behind. */
 	for (int i = 0; i < 30; i++) {
 		wstest_exec(m, "INSERT INTO stop_t (v) VALUES (1)");
-		msleep(50);
+		wstest_msleep(50);
 	}
 	reads(m, 100, late);
 	admin_replica(0, "START SLAVE");
 	CHECK(wstest_sync_replicas(&env), "replica 1 did not catch up\n");
-	msleep(500);
+	wstest_msleep(500);
 	reads(m, 100, back);
 	printf("\n      STOP SLAVE  before: replica 1 %ld/40; stopped 1.5 s: replica 1 %ld, replica 2 %ld; restarted: replica 1 %ld/100",
 	       early[2], late[2], late[3], back[2]);
@@ -427,11 +412,11 @@ static void scenario_idle_timeout(void)
 	write_config("idle", NULL, "load_balance = round_robin\nconsistency = eventual\nreplica_idle_timeout_ms = 300");
 	m = app();
 	reads(m, 4, c); /* connects to both replicas */
-	msleep(300);
+	wstest_msleep(300);
 	before = app_connections(0);
-	msleep(1200);
+	wstest_msleep(1200);
 	CHECK(wstest_exec(m, "DO 1") == 0, "statement\n"); /* a statement: the idle sweep runs */
-	msleep(200);
+	wstest_msleep(200);
 	after = app_connections(0);
 	printf("\n      idle        replica 1 connections: %ld while in use, %ld after 1.5 s idle (monitor stays)",
 	       before, after);
@@ -496,7 +481,7 @@ static void scenario_nodes(void)
 	CHECK(wstest_query_long(m, "SELECT sid FROM nodes_t WHERE id = 1") == 1, "the write ran on the primary\n");
 	/* Right after a write only a replica that proved it has the write (by a
 	 * WAIT) is known to be caught up; after a monitor round both are. */
-	msleep(400);
+	wstest_msleep(400);
 	reads(m, 40, c);
 	printf("\n      nodes       write on %s; 40 reads: node2 %ld, node3 %ld, primary %ld, errors %ld", buf, c[2], c[3],
 	       c[1], c[0]);

@@ -39,13 +39,6 @@ struct worker {
 	char other_error[300];
 };
 
-static void msleep(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
@@ -204,7 +197,7 @@ static void test_chaos(void)
 	CU_ASSERT_EQUAL(wstest_exec(a, "CREATE TABLE chaos_t (t INT, seq INT, v INT, PRIMARY KEY (t, seq))"), 0);
 	CU_ASSERT(wstest_query_long(a, "SELECT COUNT(*) FROM chaos_t") >= 0);
 	mysql_close(a);
-	msleep(500);
+	wstest_msleep(500);
 	fds_before = count_fds();
 	rss_before = rss_kb();
 
@@ -213,13 +206,13 @@ static void test_chaos(void)
 		w[i].acked = calloc(MAX_ACKS, sizeof(int));
 		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
 	}
-	msleep(2000);
+	wstest_msleep(2000);
 	sh("%s kill %s 2", topology_sh, topo_dir); /* replica 2 dies */
-	msleep(2000);
+	wstest_msleep(2000);
 	sh("%s restart %s 2 >/dev/null", topology_sh, topo_dir);
-	msleep(2000);
+	wstest_msleep(2000);
 	switchover(); /* replica 1 becomes the primary */
-	msleep(5000);
+	wstest_msleep(5000);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < THREADS; i++) {
 		pthread_join(w[i].th, NULL);
@@ -231,7 +224,7 @@ static void test_chaos(void)
 		if (w[i].other_errors)
 			printf("\n      thread %d: %ld errors, last: %s", w[i].id, w[i].other_errors, w[i].other_error);
 	}
-	msleep(1500); /* idle replica connections are gone, the monitor settled */
+	wstest_msleep(1500); /* idle replica connections are gone, the monitor settled */
 	fds_after = count_fds();
 	rss_after = rss_kb();
 

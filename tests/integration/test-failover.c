@@ -44,21 +44,6 @@ struct worker {
 
 static int stop;
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void msleep(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
@@ -105,14 +90,14 @@ static void *worker_main(void *arg)
 			w->errors++;
 			snprintf(w->last_error, sizeof(w->last_error), "%u %s", mysql_errno(m), mysql_error(m));
 			if (!w->first_error_at) {
-				w->first_error_at = now_s();
+				w->first_error_at = wstest_now_s();
 				snprintf(w->first_error, sizeof(w->first_error), "%s", w->last_error);
 			}
 			continue;
 		}
 		w->acked[w->n_acked++] = seq;
 		if (w->first_error_at && !w->recovered_at)
-			w->recovered_at = now_s();
+			w->recovered_at = wstest_now_s();
 		/* A prepared read: keeps working across the switch. */
 		if (mysql_stmt_execute(st) || mysql_stmt_store_result(st) || mysql_stmt_fetch(st)) {
 			w->stmt_errors++;
@@ -147,9 +132,9 @@ static void run_load(struct worker *w, int first_id, void (*fault)(void))
 		w[i].acked = calloc(MAX_ACKS, sizeof(int));
 		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
 	}
-	msleep(1000);
+	wstest_msleep(1000);
 	fault();
-	msleep(2500);
+	wstest_msleep(2500);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(w[i].th, NULL);
@@ -209,18 +194,18 @@ static void report(const char *what, struct worker *w)
 static void fault_restart(void)
 {
 	sh("%s shutdown %s 0", getenv("WS_TEST_TOPOLOGY"), topo_dir);
-	msleep(1000);
+	wstest_msleep(1000);
 	sh("%s restart %s 0 >/dev/null", getenv("WS_TEST_TOPOLOGY"), topo_dir);
 }
 
 static void test_clean_restart(void)
 {
 	struct worker w[THREADS];
-	double t0 = now_s();
+	double t0 = wstest_now_s();
 
 	run_load(w, 1, fault_restart);
 	report("clean restart", w);
-	printf(" (%.1f s)", now_s() - t0);
+	printf(" (%.1f s)", wstest_now_s() - t0);
 	/*
 	 * Idle connections that the shutting-down server closed are seen before
 	 * a write goes out: no error. A write in flight at the very moment the
@@ -306,13 +291,13 @@ static void *reader_main(void *arg)
 	}
 	wescale_set_consistency(m, WESCALE_CONSISTENCY_EVENTUAL);
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		double t0 = now_s(), t;
+		double t0 = wstest_now_s(), t;
 
 		if (wstest_query_long(m, "SELECT COUNT(*) FROM seq_1_to_1000") != 1000)
 			r->errors++;
 		else
 			r->reads++;
-		t = now_s() - t0;
+		t = wstest_now_s() - t0;
 		if (t > r->slowest)
 			r->slowest = t;
 	}
@@ -332,11 +317,11 @@ static void test_replica_stalled(void)
 	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++)
 		pthread_create(&r[i].th, NULL, reader_main, &r[i]);
-	msleep(500);
+	wstest_msleep(500);
 	kill((pid_t)pid, SIGSTOP); /* the replica hangs: no error, no answer */
-	msleep(3000);
+	wstest_msleep(3000);
 	kill((pid_t)pid, SIGCONT);
-	msleep(500);
+	wstest_msleep(500);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++) {
 		pthread_join(r[i].th, NULL);
@@ -374,7 +359,7 @@ static void fault_kill_and_promote(void)
 	char sql[400];
 
 	sh("%s kill %s 0", getenv("WS_TEST_TOPOLOGY"), topo_dir);
-	msleep(300);
+	wstest_msleep(300);
 	/* Promote the most advanced replica; repoint the other to it. */
 	if (gtid_seq(p2) > gtid_seq(p1)) {
 		promoted_port = p2;
@@ -478,14 +463,14 @@ static void test_lost_writes_detected(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_EQUAL(wstest_exec(a, "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=0"), 0);
 	mysql_close(a);
-	t0 = now_s();
+	t0 = wstest_now_s();
 	/* The next statement fails over; the loss is detected and logged. */
 	CU_ASSERT_EQUAL(wstest_exec(m, "INSERT INTO wstest.fo_t (t, seq) VALUES (998, 1)"), 0);
 	CU_ASSERT(__atomic_load_n(&lost_logged, __ATOMIC_RELAXED));
 	/* Reads at session consistency do not wait for GTIDs that will never come. */
 	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM wstest.fo_t WHERE t = 998"), 1);
 	printf("\n      lost writes on promotion of a lagging replica: %s, switch + read %.2f s",
-	       lost_logged ? "detected and logged" : "NOT detected", now_s() - t0);
+	       lost_logged ? "detected and logged" : "NOT detected", wstest_now_s() - t0);
 	wescale_set_log_callback(NULL, NULL);
 	mysql_close(m);
 	(void)lagging_node;

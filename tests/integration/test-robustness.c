@@ -50,21 +50,6 @@ static bool strict;
 
 /* ---- small helpers ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void msleep(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
@@ -718,9 +703,9 @@ static void test_null_statement(void)
 	/* mysql_send_query(m, NULL, 0) + mysql_read_query_result(m). */
 	stmt(m, "SELECT 1", &o);
 	CU_ASSERT_EQUAL(mysql_send_query(m, NULL, 0), 0);
-	t0 = now_s();
+	t0 = wstest_now_s();
 	rc = mysql_read_query_result(m);
-	took = now_s() - t0;
+	took = wstest_now_s() - t0;
 	e = mysql_errno(m);
 	printf("\n      send_query(NULL, 0) + read_query_result: rc=%d errno=%u '%s' after %.1f s (plain: %u)", rc, e,
 	       mysql_error(m), took, plain_e);
@@ -729,9 +714,9 @@ static void test_null_statement(void)
 		 "reply stays unread (lib/shim_query.c)", took, e, mysql_error(m));
 	known_issue(e != plain_e, what);
 	/* The next write. */
-	t0 = now_s();
+	t0 = wstest_now_s();
 	rc = mysql_query(m, "DO 1");
-	took = now_s() - t0;
+	took = wstest_now_s() - t0;
 	e = mysql_errno(m);
 	printf("\n      next write: rc=%d errno=%u '%s' after %.1f s", rc, e, mysql_error(m), took);
 	snprintf(what, sizeof(what), "the write after it waited %.1f s (failover_timeout_ms) and failed with %u '%s': "
@@ -740,9 +725,9 @@ static void test_null_statement(void)
 	known_issue(rc != 0 || took > 2, what);
 	/* Does the handle recover? Reads do (they go to replicas); writes did
 	 * not always in trials (each waited failover_timeout_ms again). */
-	t0 = now_s();
+	t0 = wstest_now_s();
 	stmt(m, "DO 2", &o);
-	printf("\n      the write after that: rc=%d errno=%u after %.1f s", o.rc, o.err, now_s() - t0);
+	printf("\n      the write after that: rc=%d errno=%u after %.1f s", o.rc, o.err, wstest_now_s() - t0);
 	stmt(m, "SELECT 1", &o);
 	CU_ASSERT_EQUAL(o.rc, 0);
 	mysql_close(m);
@@ -940,7 +925,7 @@ static void test_hostile_primaries(void)
 	unsigned failures = 0;
 
 	/* Let the monitor see every fake node at least once. */
-	msleep(1500);
+	wstest_msleep(1500);
 	for (size_t i = 0; i < N_HOSTILE; i++) {
 		struct hostile *h = &hostile[i];
 		char args[128], *out, *err;
@@ -1009,17 +994,17 @@ static void test_hostile_monitor_answer(void)
 {
 	MYSQL *m = connect_to(monitor_primary, "app", "pw", NULL);
 	struct outcome o;
-	double t0 = now_s();
+	double t0 = wstest_now_s();
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	wescale_set_consistency(m, WESCALE_CONSISTENCY_EVENTUAL);
 	for (int i = 0; i < 10; i++) {
 		stmt(m, "SELECT v FROM t", &o);
 		CU_ASSERT_EQUAL(o.rc, 0);
-		msleep(100);
+		wstest_msleep(100);
 	}
 	printf("\n      10 reads with a 4 MiB GTID position in every health check: last on %s, %.1f s",
-	       is_port(o.backend, monitor_replica) ? "the replica" : o.backend, now_s() - t0);
+	       is_port(o.backend, monitor_replica) ? "the replica" : o.backend, wstest_now_s() - t0);
 	CU_ASSERT(is_port(o.backend, monitor_replica));
 	mysql_close(m);
 }
@@ -1041,11 +1026,11 @@ static void test_vanishing_replica(void)
 	CU_ASSERT(is_port(b, vanish_replica));
 	res = mysql_use_result(m);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
-	t0 = now_s();
+	t0 = wstest_now_s();
 	while (mysql_fetch_row(res))
 		rows++;
 	printf("\n      use_result: %ld rows, then errno %u (%s) after %.2f s", rows, mysql_errno(m), mysql_error(m),
-	       now_s() - t0);
+	       wstest_now_s() - t0);
 	CU_ASSERT_EQUAL(rows, 100);
 	CU_ASSERT_EQUAL(mysql_errno(m), CR_SERVER_LOST);
 	mysql_free_result(res);
@@ -1060,7 +1045,7 @@ static void test_vanishing_replica(void)
 	 * again elsewhere, invisibly. Wait for the monitor to take the replica
 	 * back first. */
 	for (int i = 0; i < 50; i++) {
-		msleep(200);
+		wstest_msleep(200);
 		if (mysql_query(m, "SELECT @@server_id") == 0) {
 			mysql_free_result(mysql_store_result(m));
 			backend_of(m, b, sizeof(b));
@@ -1294,10 +1279,10 @@ static void test_killed_during_use_result(void)
 	while (rows < 1000 && mysql_fetch_row(res))
 		rows++;
 	CU_ASSERT_EQUAL(sh("%s kill %s %u", topo, env.dir, node), 0);
-	t0 = now_s();
+	t0 = wstest_now_s();
 	while (mysql_fetch_row(res))
 		rows++;
-	took = now_s() - t0;
+	took = wstest_now_s() - t0;
 	printf("\n      replica %s killed after 1000 streamed rows: %ld rows in all, then errno %u (%s), %.2f s", b,
 	       rows, mysql_errno(m), mysql_error(m), took);
 	CU_ASSERT(rows < 3000000);

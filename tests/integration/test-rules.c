@@ -25,13 +25,6 @@ static char config_path[512], stats_path[512], socket_path[512];
 static const char *cli;
 static MYSQL *m;
 
-static void msleep(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int write_config(const char *extra_rule)
 {
 	FILE *f = fopen(config_path, "w");
@@ -117,7 +110,7 @@ static void *watch(void *arg)
 		}
 		if (n > max_seen)
 			max_seen = n;
-		msleep(10);
+		wstest_msleep(10);
 	}
 	for (int i = 0; i < 3; i++)
 		if (w[i])
@@ -159,7 +152,7 @@ static void test_limit_rule(void)
 	memset(sl, 0, sizeof(sl));
 	__atomic_store_n(&watching, 1, __ATOMIC_RELAXED);
 	pthread_create(&watcher, NULL, watch, NULL);
-	msleep(100);
+	wstest_msleep(100);
 	for (int i = 0; i < 8; i++)
 		pthread_create(&sl[i].th, NULL, sleep_one, &sl[i]);
 	for (int i = 0; i < 8; i++)
@@ -220,7 +213,7 @@ static void test_reload_on_file_change(void)
 {
 	int blocked = 0, open_again = 0;
 
-	msleep(1100); /* a new mtime second */
+	wstest_msleep(1100); /* a new mtime second */
 	CU_ASSERT_EQUAL(write_config("[rule no_inserts]\npriority = 5\nmatch_kind = insert\naction = fail\n"
 				     "error_message = inserts are frozen\n"), 0);
 	for (int i = 0; i < 40 && !blocked; i++) {
@@ -228,15 +221,15 @@ static void test_reload_on_file_change(void)
 		    mysql_errno(m) == WESCALE_ER_RULE_FAIL && strcmp(mysql_error(m), "inserts are frozen") == 0)
 			blocked = 1;
 		else
-			msleep(100);
+			wstest_msleep(100);
 	}
-	msleep(1100);
+	wstest_msleep(1100);
 	CU_ASSERT_EQUAL(write_config(NULL), 0);
 	for (int i = 0; i < 40 && !open_again; i++) {
 		if (mysql_query(m, "INSERT INTO rules_t VALUES (2000000 + FLOOR(RAND() * 1000000))") == 0)
 			open_again = 1;
 		else
-			msleep(100);
+			wstest_msleep(100);
 	}
 	CU_ASSERT(blocked);
 	CU_ASSERT(open_again);
@@ -275,7 +268,7 @@ static void test_stats_socket_and_cli(void)
 	FILE *f;
 	int found_rule = 0, found_node = 0;
 
-	msleep(300); /* the monitor thread answers the socket between its checks */
+	wstest_msleep(300); /* the monitor thread answers the socket between its checks */
 	CU_ASSERT_EQUAL_FATAL(stat(socket_path, &st), 0);
 	CU_ASSERT(S_ISSOCK(st.st_mode));
 	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);

@@ -34,4 +34,10 @@ long wstest_server_id(MYSQL *m);
 /* Wait until every replica has applied the primary's current GTID position (via admin). */
 bool wstest_sync_replicas(const struct wstest_env *env);
 
+/* Seconds on the monotonic clock. */
+double wstest_now_s(void);
+
+/* Sleep ms milliseconds. */
+void wstest_msleep(unsigned ms);
+
 #endif
