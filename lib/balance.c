@@ -12,7 +12,7 @@
 
 #include "balance.h"
 
-static __thread uint64_t rng;
+static __thread uint64_t rng __attribute__((tls_model("initial-exec")));
 
 static uint64_t rnd(void)
 {

@@ -52,9 +52,54 @@ static int raise_from_text(struct ws_wm *wm, int flavor, const char *text, size_
 	return r;
 }
 
+/*
+ * The common case without the general parser: MariaDB's last_gtid is one GTID,
+ * "domain-server-seq", all decimal. Returns 1 when text is exactly that (the
+ * numbers in *domain, *server, *seq), 0 for anything else (the general parser
+ * then decides). Accepts only what ws_gtid_set_add_text() accepts the same way.
+ */
+static int parse_one_mariadb(const char *text, size_t len, uint32_t *domain, uint32_t *server, uint64_t *seq)
+{
+	uint64_t v[3] = { 0, 0, 0 };
+	size_t i = 0;
+
+	for (int part = 0; part < 3; part++) {
+		size_t start = i;
+
+		while (i < len && text[i] >= '0' && text[i] <= '9' && i - start < 19)
+			v[part] = v[part] * 10 + (uint64_t)(text[i++] - '0');
+		if (i == start || (part < 2 && (i - start > 10 || v[part] > UINT32_MAX)))
+			return 0;
+		if (part < 2 && (i >= len || text[i++] != '-'))
+			return 0;
+	}
+	if (i != len)
+		return 0;
+	*domain = (uint32_t)v[0];
+	*server = (uint32_t)v[1];
+	*seq = v[2];
+	return 1;
+}
+
+/* Decimal digits of v into buf (no NUL); returns their number (1..20). */
+static size_t put_u64(char *buf, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
 void ws_consistency_note_gtid(struct ws_session *s, const char *text, size_t len)
 {
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	uint32_t domain, server;
+	uint64_t seq;
 
 	if (!rt || s->flavor < 0 || len == 0 || s->wm_broken)
 		return; /* (broken: already reported once for this handle) */
@@ -62,6 +107,21 @@ void ws_consistency_note_gtid(struct ws_session *s, const char *text, size_t len
 		s->wm = calloc(1, sizeof(*s->wm));
 		if (!s->wm) {
 			s->wm_broken = true;
+			return;
+		}
+	}
+	/* One MariaDB GTID (every autocommit write): straight into the
+	 * watermarks, no allocation. */
+	if (s->flavor == WS_GTID_MARIADB && parse_one_mariadb(text, len, &domain, &server, &seq)) {
+		char name[24];
+		int idx;
+
+		name[put_u64(name, domain)] = '\0';
+		if ((idx = ws_topology_source(name)) >= 0) {
+			if (seq) {
+				ws_wm_raise(s->wm, idx, seq, server);
+				ws_wm_raise(&rt->instance, idx, seq, server);
+			}
 			return;
 		}
 	}
@@ -113,34 +173,35 @@ static int global_position(struct ws_session *s, struct ws_cluster_rt *rt, struc
 	return r;
 }
 
-int ws_consistency_need(struct ws_session *s, int level, struct ws_wm *need)
+int ws_consistency_need(struct ws_session *s, int level, struct ws_wm *buf, const struct ws_wm **need)
 {
-	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	struct ws_cluster_rt *rt;
 
-	memset(need, 0, sizeof(*need));
+	*need = NULL;
 	if (level == WESCALE_CONSISTENCY_EVENTUAL)
 		return 0;
-	if (!rt || s->wm_broken)
+	if (s->wm_broken || !(rt = ws_topology_cluster(s->cluster)))
 		return -1;
+	if (level == WESCALE_CONSISTENCY_SESSION) {
+		/* Only this thread changes the handle's watermark: use it in place. */
+		if (s->wm && !ws_wm_is_empty(s->wm))
+			*need = s->wm;
+		return 0;
+	}
+	memset(buf, 0, sizeof(*buf));
 	if (s->wm)
-		ws_wm_merge(need, s->wm);
-	if (level == WESCALE_CONSISTENCY_INSTANCE || level == WESCALE_CONSISTENCY_GLOBAL)
-		ws_wm_merge(need, &rt->instance);
+		ws_wm_merge(buf, s->wm);
+	ws_wm_merge(buf, &rt->instance); /* instance and global */
 	if (level == WESCALE_CONSISTENCY_GLOBAL) {
 		struct ws_wm pos;
 
 		if (s->flavor < 0 || global_position(s, rt, &pos) < 0)
 			return -1;
-		ws_wm_merge(need, &pos);
+		ws_wm_merge(buf, &pos);
 	}
+	if (!ws_wm_is_empty(buf))
+		*need = buf;
 	return 0;
-}
-
-bool ws_consistency_replica_has(struct ws_session *s, size_t idx, const struct ws_wm *need)
-{
-	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
-
-	return rt && idx < rt->n_replicas && ws_wm_covers(&rt->replicas[idx].known, need);
 }
 
 void ws_consistency_learned(struct ws_session *s, size_t idx, const struct ws_wm *need)
@@ -151,36 +212,70 @@ void ws_consistency_learned(struct ws_session *s, size_t idx, const struct ws_wm
 		ws_wm_merge(&rt->replicas[idx].known, need);
 }
 
+/* Text appended to a fixed buffer with snprintf's contract: what does not fit
+ * is counted, not written. */
+struct out {
+	char *buf;
+	size_t size, pos;
+};
+
+static void out_put(struct out *o, const char *s, size_t n)
+{
+	if (o->pos < o->size)
+		memcpy(o->buf + o->pos, s, o->size - o->pos < n ? o->size - o->pos : n);
+	o->pos += n;
+}
+
+static void out_u64(struct out *o, uint64_t v)
+{
+	char d[20];
+
+	out_put(o, d, put_u64(d, v));
+}
+
 size_t ws_consistency_wait_sql(struct ws_session *s, const struct ws_wm *need, char *buf, size_t size)
 {
+	static const char mysql_fn[] = "SELECT WAIT_FOR_EXECUTED_GTID_SET('", mariadb_fn[] = "SELECT MASTER_GTID_WAIT('";
 	unsigned t = s->cluster->consistency_timeout_ms;
-	size_t pos = 0;
-	bool first = true;
+	bool mysql = s->flavor == WS_GTID_MYSQL, first = true;
+	struct out o = { buf, size, 0 };
+	char ms[3] = { (char)('0' + t % 1000 / 100), (char)('0' + t % 100 / 10), (char)('0' + t % 10) };
 
-#define OUT(...)                                                                     \
-	do {                                                                         \
-		int n_ = snprintf(buf + (pos < size ? pos : size), pos < size ? size - pos : 0, __VA_ARGS__); \
-		pos += n_ > 0 ? (size_t)n_ : 0;                                      \
-	} while (0)
-
-	OUT("%s('", s->flavor == WS_GTID_MYSQL ? "SELECT WAIT_FOR_EXECUTED_GTID_SET" : "SELECT MASTER_GTID_WAIT");
-	for (int i = 0; i < WS_MAX_SOURCES; i++) {
+	/* Built by hand: snprintf cost more than the rest of a routed read. */
+	if (mysql)
+		out_put(&o, mysql_fn, sizeof(mysql_fn) - 1);
+	else
+		out_put(&o, mariadb_fn, sizeof(mariadb_fn) - 1);
+	for (uint32_t m = need ? ck_pr_load_32((uint32_t *)&need->mask) : 0; m; m &= m - 1) {
+		int i = __builtin_ctz(m);
 		uint64_t seq = ck_pr_load_64((uint64_t *)&need->seq[i]);
+		const char *name = ws_topology_source_name(i);
 
 		if (!seq)
 			continue;
 		/* Source names were registered from parsed GTIDs: digits (MariaDB
 		 * domain) or a canonical uuid[:tag]; numbers are ours. */
-		if (s->flavor == WS_GTID_MYSQL)
-			OUT("%s%s:1-%" PRIu64, first ? "" : ",", ws_topology_source_name(i), seq);
-		else
-			OUT("%s%s-%u-%" PRIu64, first ? "" : ",", ws_topology_source_name(i),
-			    (unsigned)ck_pr_load_32((uint32_t *)&need->server[i]), seq);
+		if (!first)
+			out_put(&o, ",", 1);
 		first = false;
+		out_put(&o, name, strlen(name));
+		if (mysql) {
+			out_put(&o, ":1-", 3);
+		} else {
+			out_put(&o, "-", 1);
+			out_u64(&o, ck_pr_load_32((uint32_t *)&need->server[i]));
+			out_put(&o, "-", 1);
+		}
+		out_u64(&o, seq);
 	}
-	OUT("', %u.%03u)", t / 1000, t % 1000);
-#undef OUT
-	return pos;
+	out_put(&o, "', ", 3);
+	out_u64(&o, t / 1000);
+	out_put(&o, ".", 1);
+	out_put(&o, ms, 3);
+	out_put(&o, ")", 1);
+	if (size)
+		buf[o.pos < size ? o.pos : size - 1] = '\0';
+	return o.pos;
 }
 
 bool ws_consistency_wait_ok(const char *value)
@@ -220,7 +315,6 @@ void ws_consistency_check_lost(struct ws_session *s)
 			       (unsigned long long)have.seq[i]);
 	ck_pr_inc_64(&rt->lost_writes);
 	/* Those GTIDs will never arrive: stop requiring them. */
-	memset(s->wm, 0, sizeof(*s->wm));
-	for (int i = 0; i < WS_MAX_SOURCES; i++)
-		ck_pr_store_64(&rt->instance.seq[i], 0); /* other threads raise it concurrently */
+	ws_wm_clear(s->wm);
+	ws_wm_clear(&rt->instance); /* other threads raise it concurrently */
 }

@@ -23,15 +23,13 @@ struct ws_session;
 void ws_consistency_note_gtid(struct ws_session *s, const char *text, size_t len);
 
 /*
- * The watermark a read at `level` must see, into *need. Returns 0 (possibly an
- * empty watermark: no requirement), or -1 when consistency cannot be proven
- * (the global position could not be read, too many GTID sources): the read must
- * go to the primary.
+ * The watermark a read at `level` must see, into *need: NULL when nothing is
+ * required (always at `eventual`), else the handle's own watermark (`session`)
+ * or *buf filled with the merged one; valid until the statement ends. Returns
+ * 0, or -1 when consistency cannot be proven (the global position could not be
+ * read, too many GTID sources): the read must go to the primary.
  */
-int ws_consistency_need(struct ws_session *s, int level, struct ws_wm *need);
-
-/* Is replica idx of the session's cluster known to cover need? */
-bool ws_consistency_replica_has(struct ws_session *s, size_t idx, const struct ws_wm *need);
+int ws_consistency_need(struct ws_session *s, int level, struct ws_wm *buf, const struct ws_wm **need);
 
 /* A successful wait on replica idx: it now covers need. */
 void ws_consistency_learned(struct ws_session *s, size_t idx, const struct ws_wm *need);

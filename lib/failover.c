@@ -114,8 +114,7 @@ int ws_failover_reconnect(struct ws_session *s)
 			ws_topology_primary(s->cluster, &reader);
 			s->primary_reader = reader;
 			s->primary_gen++;
-			s->last = NULL;
-			s->last_node = -1;
+			ws_session_use_primary(s);
 			s->locked_tables = false;
 			s->ro_trx = -1;
 			/* A new server session: tracking on, state replayed. */

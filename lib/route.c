@@ -39,20 +39,12 @@
 #include "session.h"
 #include "wescale.h"
 
-MYSQL *ws_route_last(MYSQL *mysql)
-{
-	struct ws_session *s = ws_session_get(mysql);
-
-	return s && s->last ? s->last : mysql;
-}
-
 void ws_route_reset_last(MYSQL *mysql)
 {
 	struct ws_session *s = ws_session_get(mysql);
 
 	if (s) {
-		s->last = NULL;
-		s->last_node = -1;
+		ws_session_use_primary(s);
 		ws_session_clear_error(s);
 	}
 }
@@ -71,6 +63,19 @@ bool ws_route_in_trx(struct ws_session *s)
 	if (r)
 		return false;
 	return (status & SERVER_STATUS_IN_TRANS) || !(status & SERVER_STATUS_AUTOCOMMIT);
+}
+
+/* ws_route_in_trx for routing a read: the status can only change when the
+ * primary runs something, and every path that lets it do so forgets the
+ * remembered answer (ws_session_use_primary), so reads in a row ask the
+ * client library once. */
+static bool in_trx_for_read(struct ws_session *s)
+{
+	if (!s->trx_known) {
+		s->trx_open = ws_route_in_trx(s);
+		s->trx_known = true;
+	}
+	return s->trx_open;
 }
 
 void ws_route_on_connect(struct ws_session *s)
@@ -200,12 +205,12 @@ static uint64_t progress(struct ws_cluster_rt *rt, size_t idx, const struct ws_w
 {
 	uint64_t sum = 0;
 
-	for (int i = 0; i < WS_MAX_SOURCES; i++) {
+	for (uint32_t m = ck_pr_load_32((uint32_t *)&need->mask); m; m &= m - 1) {
+		int i = __builtin_ctz(m);
 		uint64_t want = ck_pr_load_64((uint64_t *)&need->seq[i]);
 		uint64_t have = ck_pr_load_64(&rt->replicas[idx].known.seq[i]);
 
-		if (want)
-			sum += have < want ? have : want;
+		sum += have < want ? have : want;
 	}
 	return sum;
 }
@@ -241,37 +246,45 @@ static bool replica_healthy(struct ws_session *s, struct ws_cluster_rt *rt, size
 	return !s->replicas[idx].failed || now_ms >= s->replicas[idx].retry_at_ms;
 }
 
-/*
- * A ready replica for a read that must see `need`, or -1. Among the healthy
- * replicas known to cover it, the balancing policy chooses; failing that, the
- * healthy one known to be furthest along is used with *wait set: it must run
- * the WAIT before the read.
- */
-static int pick_replica(struct ws_session *s, const struct ws_wm *need, bool *wait)
+/* The shared rotation, for a choice among n > 1 candidates only: with one
+ * replica no statement writes the cursor's cache line. */
+static uint64_t rotation(struct ws_cluster_rt *rt, size_t n)
 {
-	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	return n > 1 ? ck_pr_faa_64(&rt->rr, 1) : 0;
+}
+
+/*
+ * A ready replica for a read that must see `need` (NULL: nothing), or -1. Among
+ * the healthy replicas known to cover it, the balancing policy chooses; failing
+ * that, the healthy one known to be furthest along is used with *wait set: it
+ * must run the WAIT before the read.
+ */
+static int pick_replica(struct ws_session *s, struct ws_cluster_rt *rt, const struct ws_wm *need, bool *wait,
+			uint64_t now)
+{
 	unsigned cover[64], other[64];
 	size_t n_cover = 0, n_other = 0, n = s->n_replicas < 64 ? s->n_replicas : 64;
-	bool empty = ws_wm_is_empty(need);
-	uint64_t now = ws_now_ms(), rr;
 
 	*wait = false;
 	for (size_t idx = 0; idx < n; idx++) {
 		if (!replica_healthy(s, rt, idx, now))
 			continue;
-		if (empty || ws_consistency_replica_has(s, idx, need))
+		if (!need || ws_wm_covers(&rt->replicas[idx].known, need))
 			cover[n_cover++] = (unsigned)idx;
 		else
 			other[n_other++] = (unsigned)idx;
 	}
-	rr = n_cover ? ck_pr_faa_64(&rt->rr, 1) : 0;
-	while (n_cover) {
-		size_t k = ws_balance_choose(s->cluster->load_balance, rt, cover, n_cover, rr);
-		unsigned idx = cover[k];
+	if (n_cover) {
+		uint64_t rr = rotation(rt, n_cover);
 
-		if (ws_session_replica(s, idx))
-			return (int)idx;
-		cover[k] = cover[--n_cover];
+		do {
+			size_t k = n_cover > 1 ? ws_balance_choose(s->cluster->load_balance, rt, cover, n_cover, rr) : 0;
+			unsigned idx = cover[k];
+
+			if (ws_session_replica(s, idx, now))
+				return (int)idx;
+			cover[k] = cover[--n_cover];
+		} while (n_cover);
 	}
 	/* None covers it: a WAIT is needed. Replicas not seen lagging (lag under
 	 * the consistency timeout) are about as likely to catch up at once: let
@@ -290,13 +303,13 @@ static int pick_replica(struct ws_session *s, const struct ws_wm *need, bool *wa
 			for (size_t k = 0; k < n_fresh; k++)
 				ids[k] = other[fresh[k]];
 			best = fresh[ws_balance_choose(s->cluster->load_balance, rt, ids, n_fresh,
-						       ck_pr_faa_64(&rt->rr, 1))];
+						       rotation(rt, n_fresh))];
 		} else {
 			for (size_t k = 1; k < n_other; k++)
 				if (further_along(rt, other[k], other[best], need))
 					best = k;
 		}
-		if (ws_session_replica(s, other[best])) {
+		if (ws_session_replica(s, other[best], now)) {
 			ws_log(WS_LOG_DEBUG, "read needs a wait: replica %u (progress %" PRIu64 ", %zu candidates)",
 			       other[best], progress(rt, other[best], need), n_other);
 			*wait = true;
@@ -342,7 +355,7 @@ static bool replica_allowed(struct ws_session *s, const struct ws_verdict *v, in
 		return false;
 	if (s->n_temp && mentions_temp(s, q, len))
 		return false;
-	if (ws_route_in_trx(s))
+	if (in_trx_for_read(s))
 		return false;
 	return true;
 }
@@ -419,26 +432,25 @@ static bool consume_wait_result(MYSQL *m)
  * connection-level failure the replica is marked and the next one tried.
  * Returns 1 when a replica ran it (status in *r), 0 when the primary must.
  */
-static int run_on_replica(struct ws_session *s, const struct ws_wm *need, const char *q, unsigned long len,
-			  bool send_only, int *r)
+static int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const struct ws_wm *need,
+			  const char *q, unsigned long len, bool send_only, int *r, uint64_t started)
 {
-	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	const struct ws_real *R = ws_real();
 
 	for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
+		struct ws_node_rt *node;
 		bool wait;
-		int idx = pick_replica(s, need, &wait);
+		int idx;
 		MYSQL *m;
 
-		struct ws_node_rt *node;
-		uint64_t started;
-
+		if (attempt)
+			started = ws_now_us();
+		idx = pick_replica(s, rt, need, &wait, started / 1000u);
 		if (idx < 0)
 			return 0;
 		m = s->replicas[idx].mysql;
 		node = &rt->replicas[s->replicas[idx].node];
-		started = ws_now_us();
-		ws_node_begin(node);
+		ws_node_begin(node, started);
 		if (!wait) {
 			*r = run_on(m, q, len, send_only);
 		} else {
@@ -680,22 +692,25 @@ static int member_index(const struct ws_cluster *c, const struct ws_addr *addr)
 }
 
 static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
-			    struct ws_verdict *vp, int forced, int pin);
+			    struct ws_verdict *vp, int forced, int pin, uint64_t now_us);
 
 int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only)
 {
 	struct ws_verdict v;
-	struct ws_rule_result rr = { .consistency = -1 };
+	struct ws_rule_result rr; /* (300 bytes: filled only when rules are installed) */
 	struct ws_rules *rs;
 	int forced = s->next_route, pin = -1, r;
+	uint64_t now_us = ws_now_us(); /* the one clock read before the statement runs */
 
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
-	ws_session_close_idle(s);
+	ws_session_close_idle(s, now_us / 1000u);
 	ws_classify(q, len, &v);
 
 	/* Query rules: with none installed this is one atomic load. */
+	rr.held = NULL;
 	if ((rs = ws_rules_acquire())) {
+		rr = (struct ws_rule_result){ .consistency = -1 };
 		ws_rules_match(rs, q, len, &v, s->user, s->cur_db ? s->cur_db : s->db, &rr);
 		if (rr.decision == WS_RULE_DO_FAIL) {
 			ws_rules_release(rs);
@@ -713,7 +728,7 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 			v.hint_consistency = rr.consistency;
 		ws_rules_release(rs);
 	}
-	r = route_classified(s, q, len, send_only, &v, forced, pin);
+	r = route_classified(s, q, len, send_only, &v, forced, pin, now_us);
 	/* A limit slot is held while the statement runs: until its result header
 	 * is in (send_query: until read_query_result). */
 	if (send_only && rr.held)
@@ -724,15 +739,17 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 }
 
 static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
-			    struct ws_verdict *vp, int forced, int pin)
+			    struct ws_verdict *vp, int forced, int pin, uint64_t now_us)
 {
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	struct ws_verdict v = *vp;
-	struct ws_wm need;
+	struct ws_wm buf;
+	const struct ws_wm *need;
 	int r;
 
 	/* route = HOST:PORT of a member: that node runs it. */
 	if (pin >= 0) {
-		MYSQL *m = ws_session_replica(s, (size_t)pin);
+		MYSQL *m = ws_session_replica(s, (size_t)pin, now_us / 1000u);
 
 		if (m) {
 			r = run_on(m, q, len, send_only);
@@ -764,9 +781,9 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	if ((v.flags & WS_F_TRX_BEGIN) && (v.flags & WS_F_TRX_READ_ONLY) &&
 	    s->cluster->read_only_transactions == WS_RO_TRX_REPLICA && forced != WESCALE_ROUTE_PRIMARY &&
 	    v.hint_route != WS_HINT_PRIMARY && !(v.flags & WS_F_MULTI) && !s->state_unknown && !s->locked_tables &&
-	    effective_consistency(s, &v) != WESCALE_CONSISTENCY_PRIMARY && !ws_route_in_trx(s) &&
-	    ws_consistency_need(s, effective_consistency(s, &v), &need) == 0) {
-		if (run_on_replica(s, &need, q, len, send_only, &r)) {
+	    effective_consistency(s, &v) != WESCALE_CONSISTENCY_PRIMARY && !in_trx_for_read(s) &&
+	    ws_consistency_need(s, effective_consistency(s, &v), &buf, &need) == 0) {
+		if (run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) {
 			if (r == 0)
 				s->ro_trx = s->last_node;
 			return r;
@@ -774,8 +791,8 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	}
 
 	if (replica_allowed(s, &v, forced, q, len)) {
-		if (ws_consistency_need(s, effective_consistency(s, &v), &need) == 0 &&
-		    run_on_replica(s, &need, q, len, send_only, &r)) {
+		if (ws_consistency_need(s, effective_consistency(s, &v), &buf, &need) == 0 &&
+		    run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) {
 			remember_read(s, q, len);
 			return r;
 		}
@@ -800,11 +817,10 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			return 1;
 		{
 			struct ws_node_rt *node = ws_failover_primary_node(s);
-			uint64_t t0 = ws_now_us();
 
-			ws_node_begin(node);
+			ws_node_begin(node, now_us);
 			r = run_on(s->mysql, q, len, send_only);
-			ws_node_end(node, ws_now_us() - t0, r != 0);
+			ws_node_end(node, ws_now_us() - now_us, r != 0);
 		}
 		if (r && !in_trx && !(v.flags & WS_F_READ) && errno_of(s->mysql) == 1290 /* ER_OPTION_PREVENTS_STATEMENT */ &&
 		    s->cluster->failover_timeout_ms) {
@@ -822,8 +838,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			r = run_on(s->mysql, q, len, send_only);
 		}
 	}
-	s->last = NULL;
-	s->last_node = -1;
+	ws_session_use_primary(s);
 	if (r == 0 && !send_only) {
 		ws_route_after_primary(s);
 		note_primary_statement(s, q, len, &v);
@@ -872,12 +887,13 @@ int ws_route_last_backend(struct ws_session *s, char *buf, size_t size)
 	return 0;
 }
 
-int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len)
+int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us)
 {
 	const struct ws_real *R = ws_real();
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	int forced = s->next_route;
-	struct ws_wm need;
+	struct ws_wm buf;
+	const struct ws_wm *need;
 	char sql[1024];
 	bool wait, ok;
 	uint64_t t0;
@@ -887,11 +903,11 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
 	if (s->ro_trx >= 0)
-		return ws_session_replica(s, (size_t)s->ro_trx) ? s->ro_trx : -1;
+		return ws_session_replica(s, (size_t)s->ro_trx, now_us / 1000u) ? s->ro_trx : -1;
 	if (!replica_allowed(s, v, forced, q, len) ||
-	    ws_consistency_need(s, effective_consistency(s, v), &need) < 0)
+	    ws_consistency_need(s, effective_consistency(s, v), &buf, &need) < 0)
 		return -1;
-	idx = pick_replica(s, &need, &wait);
+	idx = pick_replica(s, rt, need, &wait, now_us / 1000u);
 	if (idx < 0 || !wait) {
 		if (idx >= 0)
 			ck_pr_inc_64(&rt->stats.replica_no_wait);
@@ -899,7 +915,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	}
 	/* A prepared statement cannot carry the wait in front of it: the wait runs
 	 * as its own statement on that replica connection. */
-	if (ws_consistency_wait_sql(s, &need, sql, sizeof(sql)) >= sizeof(sql))
+	if (ws_consistency_wait_sql(s, need, sql, sizeof(sql)) >= sizeof(sql))
 		return -1;
 	m = s->replicas[idx].mysql;
 	t0 = ws_now_us();
@@ -918,7 +934,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		ck_pr_inc_64(&rt->stats.primary_after_timeout);
 		return -1;
 	}
-	ws_consistency_learned(s, (size_t)idx, &need);
+	ws_consistency_learned(s, (size_t)idx, need);
 	ck_pr_inc_64(&rt->stats.replica_after_wait);
 	return idx;
 }

@@ -8,12 +8,18 @@
 #include <stdbool.h>
 #include <mysql.h>
 
-struct ws_session;
+#include "session.h"
+
 struct ws_verdict;
 
 /* The connection that ran the last statement of the application's handle
  * `mysql` (the handle itself when it is not managed, or the primary ran it). */
-MYSQL *ws_route_last(MYSQL *mysql);
+static inline MYSQL *ws_route_last(MYSQL *mysql)
+{
+	struct ws_session *s = ws_session_get(mysql);
+
+	return s && s->last ? s->last : mysql;
+}
 
 /* A call that runs on the application's own connection: from now on the
  * primary answers status calls. */
@@ -30,9 +36,9 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 /*
  * For a statement with verdict v (text q, len): the index of a ready replica
  * that may run it, or -1 for the primary. Consumes a pending
- * wescale_route_next() choice.
+ * wescale_route_next() choice. now_us: ws_now_us() at the statement's start.
  */
-int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len);
+int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us);
 
 /* Is e an error that says the connection itself failed (not the statement)? */
 bool ws_route_is_connection_error(unsigned e);

@@ -713,12 +713,10 @@ int ws_rules_match(struct ws_rules *r, const char *q, size_t len, const struct w
 	return 0;
 }
 
-void ws_rules_done(struct ws_rule_result *res)
+void ws_rules_done_slow(struct ws_rule_result *res)
 {
-	if (res && res->held) {
-		slot_give_back(res->held);
-		res->held = NULL;
-	}
+	slot_give_back(res->held);
+	res->held = NULL;
 }
 
 void ws_rules_foreach_stats(void (*fn)(const struct ws_rule_stats *st, void *ctx), void *ctx)

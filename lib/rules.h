@@ -112,7 +112,12 @@ int ws_rules_match(struct ws_rules *r, const char *q, size_t len, const struct w
 
 /* The statement finished: give back a held slot (waking one waiter). Safe to
  * call on any result, more than once, or on one never matched (held NULL). */
-void ws_rules_done(struct ws_rule_result *res);
+void ws_rules_done_slow(struct ws_rule_result *res);
+static inline void ws_rules_done(struct ws_rule_result *res)
+{
+	if (res && res->held)
+		ws_rules_done_slow(res);
+}
 
 /*
  * Start-up: compile cfg's rules, log regex errors (WS_LOG_ERROR, each

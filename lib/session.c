@@ -29,38 +29,20 @@ uint64_t ws_now_ms(void)
 
 /* ---- the side table ---- */
 
-/*
- * A one-entry cache per thread in front of the table: one handle is used by
- * one thread at a time, so the same thread asks for the same handle over and
- * over (query, store_result, errno, …), and a hit takes no lock.
- *
- * Safety: every removal from the table (detach, or a stale entry replaced)
- * bumps `table_gen` before the entry is freed, and a cached entry is used only
- * while the generation it was read under is current. A thread cannot be using
- * a handle whose entry another thread is removing (the C API's contract), so a
- * valid cache entry always points at a live session.
- */
-static uint64_t table_gen;
-static __thread struct {
-	const MYSQL *key;
-	struct ws_session *s;
-	uint64_t gen;
-} cache;
+/* The per-thread cache in front of the table: see ws_session_get (session.h). */
+uint64_t ws_session_table_gen;
+__thread struct ws_session_cache ws_session_cache __attribute__((tls_model("initial-exec")));
 
-struct ws_session *ws_session_get(const MYSQL *mysql)
+struct ws_session *ws_session_get_slow(const MYSQL *mysql)
 {
-	uint64_t gen = ck_pr_load_64(&table_gen);
-	struct ws_hnode *n;
-	struct ws_session *s;
+	uint64_t gen = ck_pr_load_64(&ws_session_table_gen);
+	struct ws_hnode *n = ws_hmap_get(&sessions, mysql);
+	struct ws_session *s = n ? (struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)) : NULL;
 
-	if (mysql && cache.key == mysql && cache.gen == gen)
-		return cache.s;
-	n = ws_hmap_get(&sessions, mysql);
-	s = n ? (struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)) : NULL;
 	if (s) {
-		cache.key = mysql;
-		cache.s = s;
-		cache.gen = gen;
+		ws_session_cache.key = mysql;
+		ws_session_cache.s = s;
+		ws_session_cache.gen = gen;
 	}
 	return s;
 }
@@ -86,10 +68,6 @@ static void free_vars(struct ws_session *s)
 	s->n_vars = s->cap_vars = 0;
 }
 
-bool ws_session_inherited(const struct ws_session *s)
-{
-	return s->fork_generation != ck_pr_load_64(&ws_fork_generation);
-}
 
 /*
  * In a child after fork(), a connection's socket is the parent's too: closing
@@ -154,8 +132,7 @@ static void close_replicas(struct ws_session *s)
 		close_conn(s, &s->replicas[i]);
 		s->replicas[i].applied_gen = 0;
 	}
-	s->last = NULL;
-	s->last_node = -1;
+	ws_session_use_primary(s);
 	s->ro_trx = -1;
 }
 
@@ -209,8 +186,8 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	s->fork_generation = ck_pr_load_64(&ws_fork_generation);
 	old = ws_hmap_put(&sessions, &s->hnode);
 	if (old) {
-		/* Invalidates every thread's cached pointer to it (see ws_session_get). */
-		ck_pr_inc_64(&table_gen);
+		/* Invalidates every thread's cached pointer to it (see ws_session_get in session.h). */
+		ck_pr_inc_64(&ws_session_table_gen);
 		session_free((struct ws_session *)((char *)old - offsetof(struct ws_session, hnode)));
 	}
 	return s;
@@ -221,8 +198,8 @@ void ws_session_detach(const MYSQL *mysql)
 	struct ws_hnode *n = ws_hmap_remove(&sessions, mysql);
 
 	if (n) {
-		/* Invalidates every thread's cached pointer to it (see ws_session_get). */
-		ck_pr_inc_64(&table_gen);
+		/* Invalidates every thread's cached pointer to it (see ws_session_get in session.h). */
+		ck_pr_inc_64(&ws_session_table_gen);
 		session_free((struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)));
 	}
 }
@@ -673,8 +650,7 @@ void ws_session_replica_failed(struct ws_session *s, size_t idx)
 
 	if (c->mysql) {
 		if (s->last == c->mysql) {
-			s->last = NULL;
-			s->last_node = -1;
+			ws_session_use_primary(s);
 		}
 		close_conn(s, c);
 	}
@@ -834,14 +810,14 @@ static bool has_option(const struct ws_session *s, int option)
 	return false;
 }
 
-MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
+MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms)
 {
 	const struct ws_real *R = ws_real();
 	struct ws_conn *c = &s->replicas[idx];
 	const struct ws_addr *a = ws_cluster_reader(s->cluster, c->node);
 
 	if (c->failed) {
-		if (ws_now_ms() < c->retry_at_ms)
+		if (now_ms < c->retry_at_ms)
 			return NULL;
 		c->failed = false;
 	}
@@ -900,13 +876,13 @@ MYSQL *ws_session_replica(struct ws_session *s, size_t idx)
 		ws_session_replica_failed(s, idx);
 		return NULL;
 	}
-	c->last_used_ms = ws_now_ms();
+	c->last_used_ms = now_ms;
 	return c->mysql;
 }
 
-void ws_session_close_idle(struct ws_session *s)
+void ws_session_close_idle_slow(struct ws_session *s, uint64_t now)
 {
-	uint64_t now = ws_now_ms(), limit = s->cluster->replica_idle_timeout_ms;
+	uint64_t limit = s->cluster->replica_idle_timeout_ms;
 
 	if (!limit || now - s->idle_checked_ms < 1000)
 		return;

@@ -28,6 +28,10 @@
 #include <stdint.h>
 #include <mysql.h>
 
+#include <ck_pr.h>
+
+#include "config.h"
+#include "global.h"
 #include "hmap.h"
 #include "topology.h"
 #include "rules.h"
@@ -106,6 +110,9 @@ struct ws_session {
 	struct ws_conn *replicas;
 	size_t n_replicas;
 	int ro_trx;                       /* replica holding a START TRANSACTION READ ONLY, or -1 */
+	bool trx_known;                   /* trx_open holds the primary's server status: nothing has
+					     run on the primary since it was read (see ws_route_in_trx) */
+	bool trx_open;
 	bool locked_tables;               /* LOCK TABLES until UNLOCK TABLES */
 	char **temp_tables;               /* temporary tables this session created */
 	size_t n_temp, cap_temp;
@@ -130,8 +137,34 @@ struct ws_session {
 	char err_msg[512];
 };
 
-/* The entry for `mysql`, or NULL. Borrowed: valid until ws_session_detach(mysql). */
-struct ws_session *ws_session_get(const MYSQL *mysql);
+/*
+ * The entry for `mysql`, or NULL. Borrowed: valid until ws_session_detach(mysql).
+ *
+ * A one-entry cache per thread in front of the table: one handle is used by
+ * one thread at a time, so the same thread asks for the same handle over and
+ * over (query, store_result, errno, …), and a hit takes no lock and no call.
+ * Safety: every removal from the table (detach, or a stale entry replaced)
+ * bumps ws_session_table_gen before the entry is freed, and a cached entry is
+ * used only while the generation it was read under is current. A thread
+ * cannot be using a handle whose entry another thread is removing (the C API's
+ * contract), so a valid cache entry always points at a live session.
+ */
+struct ws_session_cache {
+	const MYSQL *key;
+	struct ws_session *s;
+	uint64_t gen;
+};
+extern uint64_t ws_session_table_gen;
+extern __thread struct ws_session_cache ws_session_cache __attribute__((tls_model("initial-exec")));
+struct ws_session *ws_session_get_slow(const MYSQL *mysql);
+
+static inline struct ws_session *ws_session_get(const MYSQL *mysql)
+{
+	if (mysql && ws_session_cache.key == mysql &&
+	    ws_session_cache.gen == ck_pr_load_64(&ws_session_table_gen))
+		return ws_session_cache.s;
+	return ws_session_get_slow(mysql);
+}
 
 /* Create the entry for `mysql`, replacing (and freeing) a stale one left by a
  * handle at the same address that was never closed. NULL on allocation failure. */
@@ -142,7 +175,10 @@ void ws_session_detach(const MYSQL *mysql);
 
 /* Was the handle created by an ancestor process (before a fork())? Then its
  * sockets are shared with that process: the child must not use them. */
-bool ws_session_inherited(const struct ws_session *s);
+static inline bool ws_session_inherited(const struct ws_session *s)
+{
+	return s->fork_generation != ck_pr_load_64(&ws_fork_generation);
+}
 
 /* Mark a connection libwescale opened itself close-on-exec. */
 void ws_session_set_cloexec(MYSQL *m);
@@ -184,20 +220,48 @@ void ws_session_set_error(struct ws_session *s, unsigned code, const char *sqlst
 	__attribute__((format(printf, 4, 5)));
 static inline void ws_session_clear_error(struct ws_session *s) { s->err_code = 0; }
 
+/* The primary (the application's own connection) runs the next statement or
+ * call: it answers status calls from now on, and what was known of its server
+ * status (in a transaction?) may change. Every path that lets the primary run
+ * anything goes through here (or ws_route_reset_last). */
+static inline void ws_session_use_primary(struct ws_session *s)
+{
+	s->last = NULL;
+	s->last_node = -1;
+	s->trx_known = false;
+}
+
 /*
  * A ready connection to replica `idx`: connected (with the application's options
  * and credentials) and brought up to the session's state. NULL when it cannot be
- * used now (refused, failed, in back-off): it is then marked failed.
+ * used now (refused, failed, in back-off): it is then marked failed. now_ms:
+ * ws_now_ms() at the statement's start.
  */
-MYSQL *ws_session_replica(struct ws_session *s, size_t idx);
+MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms);
+static inline MYSQL *ws_session_replica(struct ws_session *s, size_t idx, uint64_t now_ms)
+{
+	struct ws_conn *c = &s->replicas[idx];
+
+	/* The common case, inline: connected, healthy, up to date. */
+	if (c->mysql && !c->failed && c->applied_gen >= s->state_gen) {
+		c->last_used_ms = now_ms;
+		return c->mysql;
+	}
+	return ws_session_replica_slow(s, idx, now_ms);
+}
 
 /* Replay the whole session state (variables, database) on m: a new
  * connection to the primary after a failover. 0 or -1. */
 int ws_session_replay(struct ws_session *s, MYSQL *m);
 
 /* Close replica connections idle for longer than replica_idle_timeout_ms
- * (checked at most once a second). */
-void ws_session_close_idle(struct ws_session *s);
+ * (checked at most once a second; now_ms: the statement's start). */
+void ws_session_close_idle_slow(struct ws_session *s, uint64_t now_ms);
+static inline void ws_session_close_idle(struct ws_session *s, uint64_t now_ms)
+{
+	if (s->cluster->replica_idle_timeout_ms && now_ms - s->idle_checked_ms >= 1000)
+		ws_session_close_idle_slow(s, now_ms);
+}
 
 /* Close replica idx's connection and keep it out of use for a while. */
 void ws_session_replica_failed(struct ws_session *s, size_t idx);

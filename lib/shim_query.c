@@ -139,8 +139,7 @@ int WS_FN(mysql_select_db)(MYSQL *mysql, const char *db)
 
 	if (s) {
 		ws_session_clear_error(s);
-		s->last = NULL;
-		s->last_node = -1;
+		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
 	r = R->mysql_select_db(mysql, db);
@@ -162,8 +161,7 @@ int WS_FN(mysql_set_character_set)(MYSQL *mysql, const char *csname)
 
 	if (s) {
 		ws_session_clear_error(s);
-		s->last = NULL;
-		s->last_node = -1;
+		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
 	r = R->mysql_set_character_set(mysql, csname);
@@ -182,8 +180,7 @@ my_bool WS_FN(mysql_change_user)(MYSQL *mysql, const char *user, const char *pas
 
 	if (s) {
 		ws_session_clear_error(s);
-		s->last = NULL;
-		s->last_node = -1;
+		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
 	r = R->mysql_change_user(mysql, user, passwd, db);
@@ -207,8 +204,7 @@ int WS_FN(mysql_reset_connection)(MYSQL *mysql)
 
 	if (s) {
 		ws_session_clear_error(s);
-		s->last = NULL;
-		s->last_node = -1;
+		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
 	r = R->mysql_reset_connection(mysql);
@@ -231,8 +227,7 @@ my_bool WS_FN(mysql_autocommit)(MYSQL *mysql, my_bool mode)
 		ws_session_clear_error(s);
 		if (s->ro_trx >= 0)
 			ws_route_end_ro_trx(s, true);
-		s->last = NULL;
-		s->last_node = -1;
+		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
 	r = R->mysql_autocommit(mysql, mode);
@@ -253,8 +248,7 @@ static my_bool end_trx(MYSQL *mysql, bool commit)
 		ws_session_clear_error(s);
 		if (s->ro_trx >= 0)
 			return (my_bool)ws_route_end_ro_trx(s, commit);
-		s->last = NULL;
-		s->last_node = -1;
+		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
 	r = commit ? R->mysql_commit(mysql) : R->mysql_rollback(mysql);

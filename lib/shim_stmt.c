@@ -29,23 +29,20 @@ static struct ws_stmt *managed_stmt(MYSQL_STMT *stmt)
 	return ws_guarded() ? NULL : ws_stmt_get(stmt);
 }
 
-MYSQL_STMT *ws_stmt_last(MYSQL_STMT *stmt)
-{
-	struct ws_stmt *st = ws_stmt_get(stmt);
-
-	return st && st->last ? st->last : stmt;
-}
-
 void ws_stmt_on_primary(MYSQL_STMT *stmt)
 {
 	struct ws_stmt *st = ws_stmt_get(stmt);
 
 	if (st) {
+		struct ws_session *s = ws_session_get(st->owner);
+
 		/* Prepared or run behind our back (non-blocking API): forget the text
 		 * so this statement stays on the primary. */
 		ws_stmt_close_replicas(st);
 		free(st->text);
 		st->text = NULL;
+		if (s)
+			ws_session_use_primary(s);
 	}
 }
 
@@ -320,7 +317,7 @@ const char *WS_FN(mysql_stmt_sqlstate)(MYSQL_STMT *stmt)
 	return r;
 }
 
-static int stmt_execute(MYSQL_STMT *stmt);
+static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session *s);
 
 /* Query rules apply to a prepared statement's text at each execution. */
 WS_ENTRY(mysql_stmt_execute, libmysqlclient_18);
@@ -328,7 +325,7 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 {
 	struct ws_stmt *st = managed_stmt(stmt);
 	struct ws_session *s = st ? ws_session_get(st->owner) : NULL;
-	struct ws_rule_result rr = { .consistency = -1 };
+	struct ws_rule_result rr; /* (300 bytes: filled only when rules are installed) */
 	struct ws_rules *rs;
 	int r;
 
@@ -339,7 +336,9 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 			 "open a new connection in the child");
 		return 1;
 	}
+	rr.held = NULL;
 	if (s && s->cluster && st->text && (rs = ws_rules_acquire())) {
+		rr = (struct ws_rule_result){ .consistency = -1 };
 		ws_rules_match(rs, st->text, st->len, &st->verdict, s->user, s->cur_db ? s->cur_db : s->db, &rr);
 		ws_rules_release(rs);
 		if (rr.decision == WS_RULE_DO_FAIL) {
@@ -351,28 +350,32 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 		    (rr.route == WESCALE_ROUTE_PRIMARY || rr.route == WESCALE_ROUTE_REPLICA))
 			s->next_route = rr.route;
 	}
-	r = stmt_execute(stmt);
+	r = stmt_execute(stmt, st, s);
 	ws_rules_done(&rr);
 	return r;
 }
 
-static int stmt_execute(MYSQL_STMT *stmt)
+/* st and s: the statement's and its handle's entries (NULL: not managed). */
+static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session *s)
 {
 	REAL_OR_FAIL(mysql_stmt_execute, 1);
-	struct ws_stmt *st = managed_stmt(stmt);
-	struct ws_session *s = st ? ws_session_get(st->owner) : NULL;
+	uint64_t now_us = 0;
 	int r;
 
-	if (s && s->cluster)
-		ws_session_close_idle(s);
+	if (s && s->cluster) {
+		now_us = ws_now_us(); /* the one clock read before the statement runs */
+		ws_session_close_idle(s, now_us / 1000u);
+	}
 	if (s && s->cluster && st->text && !st->long_data) {
 		for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
-			int idx = ws_route_pick_read(s, &st->verdict, st->text, st->len);
 			struct ws_node_rt *node;
-			uint64_t started;
 			MYSQL_STMT *rst;
 			unsigned e;
+			int idx;
 
+			if (attempt)
+				now_us = ws_now_us();
+			idx = ws_route_pick_read(s, &st->verdict, st->text, st->len, now_us);
 			if (idx < 0)
 				break;
 			rst = replica_stmt(s, st, (size_t)idx);
@@ -391,12 +394,11 @@ static int stmt_execute(MYSQL_STMT *stmt)
 				st->rstmts[idx].bind_gen = st->bind_gen;
 			}
 			node = &ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node];
-			started = ws_now_us();
-			ws_node_begin(node);
+			ws_node_begin(node, now_us);
 			r = R->mysql_stmt_execute(rst);
 			e = r ? R->mysql_stmt_errno(rst) : 0;
 			ws_guard_leave();
-			ws_node_end(node, ws_now_us() - started, r != 0);
+			ws_node_end(node, ws_now_us() - now_us, r != 0);
 			if (r && ws_route_is_connection_error(e)) {
 				ws_node_down(node);
 				ws_session_replica_failed(s, (size_t)idx);
@@ -413,8 +415,7 @@ static int stmt_execute(MYSQL_STMT *stmt)
 		st->long_data = false;
 		st->err_code = 0;
 		if (s) {
-			s->last = NULL;
-			s->last_node = -1;
+			ws_session_use_primary(s);
 		}
 	}
 	if (s && s->cluster && st->primary_gen != s->primary_gen && reprepare(s, st) < 0)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <mysql.h>
+#include <ck_pr.h>
 
 #include "classify.h"
 #include "hmap.h"
@@ -52,7 +53,26 @@ struct ws_stmt {
 	char err_msg[512];
 };
 
-struct ws_stmt *ws_stmt_get(const MYSQL_STMT *stmt);
+/* The entry for stmt, or NULL. A one-entry cache per thread answers the calls
+ * of one execution (execute, fetch…, free_result) without a lock, as for
+ * sessions (session.h): every removal bumps ws_stmt_table_gen before the entry
+ * is freed, and a cached entry is used only under the generation it was read
+ * with. */
+struct ws_stmt_cache {
+	const MYSQL_STMT *key;
+	struct ws_stmt *st;
+	uint64_t gen;
+};
+extern uint64_t ws_stmt_table_gen;
+extern __thread struct ws_stmt_cache ws_stmt_cache __attribute__((tls_model("initial-exec")));
+struct ws_stmt *ws_stmt_get_slow(const MYSQL_STMT *stmt);
+
+static inline struct ws_stmt *ws_stmt_get(const MYSQL_STMT *stmt)
+{
+	if (stmt && ws_stmt_cache.key == stmt && ws_stmt_cache.gen == ck_pr_load_64(&ws_stmt_table_gen))
+		return ws_stmt_cache.st;
+	return ws_stmt_get_slow(stmt);
+}
 /* Create the entry for stmt (replacing a stale one). NULL on allocation failure. */
 struct ws_stmt *ws_stmt_attach(MYSQL_STMT *stmt, MYSQL *owner);
 /* Remove, close the replica statements, free. */
@@ -65,9 +85,16 @@ int ws_stmt_set_text(struct ws_stmt *st, const char *q, size_t len);
 int ws_stmt_copy_binds(MYSQL_BIND **dst, unsigned *n_dst, const MYSQL_BIND *src, unsigned n);
 void ws_stmt_atfork_child(void);
 
-/* Defined with the entry points (shim_stmt.c): the statement handle that
- * executed last, and "this statement now runs on the primary only". */
-MYSQL_STMT *ws_stmt_last(MYSQL_STMT *stmt);
+/* The statement handle that executed last (it answers fetch, errors, …). */
+static inline MYSQL_STMT *ws_stmt_last(MYSQL_STMT *stmt)
+{
+	struct ws_stmt *st = ws_stmt_get(stmt);
+
+	return st && st->last ? st->last : stmt;
+}
+
+/* Defined with the entry points (shim_stmt.c): "this statement now runs on
+ * the primary only". */
 void ws_stmt_on_primary(MYSQL_STMT *stmt);
 
 #endif /* WS_STMT_H */

@@ -12,22 +12,14 @@
 #include "config.h"
 #include "topology.h"
 
-static struct ws_cluster_rt *rts;
-static const struct ws_cluster *rt_clusters; /* the configuration's array they belong to */
-static size_t n_rts;
+struct ws_cluster_rt *ws_rts;
+const struct ws_cluster *ws_rt_clusters; /* the configuration's array they belong to */
+size_t ws_n_rts;
 
 /* The source registry: names are written once, then published by the count. */
 static char source_names[WS_MAX_SOURCES][72];
 static unsigned n_sources;
 static pthread_mutex_t source_lock = PTHREAD_MUTEX_INITIALIZER;
-
-uint64_t ws_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void node_init(struct ws_node_rt *n, unsigned weight)
 {
@@ -39,9 +31,9 @@ static void node_init(struct ws_node_rt *n, unsigned weight)
 	n->weight = weight ? weight : 1;
 }
 
-void ws_node_begin(struct ws_node_rt *n)
+void ws_node_begin(struct ws_node_rt *n, uint64_t now_us)
 {
-	uint64_t sec = ws_now_us() / 1000000u, cur = ck_pr_load_64(&n->qps_second);
+	uint64_t sec = now_us / 1000000u, cur = ck_pr_load_64(&n->qps_second);
 
 	ck_pr_inc_64(&n->inflight);
 	ck_pr_inc_64(&n->queries);
@@ -149,17 +141,10 @@ int ws_topology_init(const struct ws_config *cfg)
 		for (size_t k = 0; k < r[i].n_replicas; k++)
 			node_init(&r[i].replicas[k], ws_cluster_reader(&cfg->clusters[i], k)->weight);
 	}
-	rts = r;
-	rt_clusters = cfg->clusters;
-	n_rts = cfg->n_clusters;
+	ws_rts = r;
+	ws_rt_clusters = cfg->clusters;
+	ws_n_rts = cfg->n_clusters;
 	return 0;
-}
-
-struct ws_cluster_rt *ws_topology_cluster(const struct ws_cluster *c)
-{
-	size_t i = (size_t)(c - rt_clusters);
-
-	return i < n_rts ? &rts[i] : NULL;
 }
 
 int ws_topology_source_find(const char *name)
@@ -213,6 +198,10 @@ void ws_wm_raise(struct ws_wm *wm, int i, uint64_t seq, uint32_t server)
 		if (ck_pr_cas_64_value(&wm->seq[i], cur, seq, &cur)) {
 			/* The server id only names the GTID in a WAIT; it may lag seq. */
 			ck_pr_store_32(&wm->server[i], server);
+			/* After the number: a reader that sees the bit sees a number
+			 * at least as new as the one that set it. */
+			if (!(ck_pr_load_32(&wm->mask) & (1u << i)))
+				ck_pr_or_32(&wm->mask, 1u << i);
 			return;
 		}
 	}
@@ -220,7 +209,8 @@ void ws_wm_raise(struct ws_wm *wm, int i, uint64_t seq, uint32_t server)
 
 void ws_wm_merge(struct ws_wm *dst, const struct ws_wm *src)
 {
-	for (int i = 0; i < WS_MAX_SOURCES; i++) {
+	for (uint32_t m = ck_pr_load_32((uint32_t *)&src->mask); m; m &= m - 1) {
+		int i = __builtin_ctz(m);
 		uint64_t v = ck_pr_load_64((uint64_t *)&src->seq[i]);
 
 		if (v)
@@ -230,16 +220,29 @@ void ws_wm_merge(struct ws_wm *dst, const struct ws_wm *src)
 
 bool ws_wm_covers(const struct ws_wm *have, const struct ws_wm *need)
 {
-	for (int i = 0; i < WS_MAX_SOURCES; i++)
+	if (!need)
+		return true;
+	/* Only need's sources count; have's bits are not trusted (a number may be
+	 * in place before its bit). */
+	for (uint32_t m = ck_pr_load_32((uint32_t *)&need->mask); m; m &= m - 1) {
+		int i = __builtin_ctz(m);
+
 		if (ck_pr_load_64((uint64_t *)&need->seq[i]) > ck_pr_load_64((uint64_t *)&have->seq[i]))
 			return false;
+	}
 	return true;
 }
 
 bool ws_wm_is_empty(const struct ws_wm *wm)
 {
-	for (int i = 0; i < WS_MAX_SOURCES; i++)
-		if (ck_pr_load_64((uint64_t *)&wm->seq[i]))
+	for (uint32_t m = ck_pr_load_32((uint32_t *)&wm->mask); m; m &= m - 1)
+		if (ck_pr_load_64((uint64_t *)&wm->seq[__builtin_ctz(m)]))
 			return false;
 	return true;
+}
+
+void ws_wm_clear(struct ws_wm *wm)
+{
+	for (int i = 0; i < WS_MAX_SOURCES; i++)
+		ck_pr_store_64(&wm->seq[i], 0);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct ws_cluster;
 struct ws_config;
@@ -25,6 +26,9 @@ struct ws_config;
 #define WS_MAX_SOURCES 32
 
 struct ws_wm {
+	uint32_t mask;                   /* bit i: seq[i] may be non-zero (set after seq[i] is
+					    raised, never cleared but by a whole reset), so the
+					    loops visit only the sources in use: one, usually */
 	uint64_t seq[WS_MAX_SOURCES];
 	uint32_t server[WS_MAX_SOURCES]; /* MariaDB server id seen with seq (for the WAIT text) */
 };
@@ -111,7 +115,15 @@ int ws_topology_init(const struct ws_config *cfg);
 
 /* The runtime state of a cluster of the active configuration. Never NULL for a
  * cluster returned by ws_config_find_cluster() on that configuration. */
-struct ws_cluster_rt *ws_topology_cluster(const struct ws_cluster *c);
+extern struct ws_cluster_rt *ws_rts;
+extern const struct ws_cluster *ws_rt_clusters;
+extern size_t ws_n_rts;
+static inline struct ws_cluster_rt *ws_topology_cluster(const struct ws_cluster *c)
+{
+	size_t i = (size_t)(c - ws_rt_clusters);
+
+	return i < ws_n_rts ? &ws_rts[i] : NULL;
+}
 
 /* Index of a GTID source (registering it on first sight), or -1 when the table
  * is full (the caller then cannot prove consistency and uses the primary). */
@@ -121,8 +133,9 @@ int ws_topology_source_find(const char *name);
 /* The name of a registered source. */
 const char *ws_topology_source_name(int idx);
 
-/* Balancing counters around a statement on a node. */
-void ws_node_begin(struct ws_node_rt *n);
+/* Balancing counters around a statement on a node; now_us: ws_now_us() at the
+ * statement's start (one clock read serves the whole statement). */
+void ws_node_begin(struct ws_node_rt *n, uint64_t now_us);
 void ws_node_end(struct ws_node_rt *n, uint64_t elapsed_us, bool failed);
 /* Mark a node down at once (a query found it unreachable). */
 void ws_node_down(struct ws_node_rt *n);
@@ -136,10 +149,19 @@ uint64_t ws_node_qps(struct ws_node_rt *n);
 void ws_wm_raise(struct ws_wm *wm, int i, uint64_t seq, uint32_t server);
 /* Raise every source of dst to at least src's. */
 void ws_wm_merge(struct ws_wm *dst, const struct ws_wm *src);
-/* Does `have` cover every requirement of `need`? */
+/* Does `have` cover every requirement of `need`? (need NULL: nothing required) */
 bool ws_wm_covers(const struct ws_wm *have, const struct ws_wm *need);
 bool ws_wm_is_empty(const struct ws_wm *wm);
+/* Forget every requirement (seq 0; not safe against concurrent raises of the
+ * same source, which may survive it). */
+void ws_wm_clear(struct ws_wm *wm);
 
-uint64_t ws_now_us(void);
+static inline uint64_t ws_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 #endif /* WS_TOPOLOGY_H */

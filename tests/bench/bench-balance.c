@@ -34,7 +34,7 @@ static void *worker(void *arg)
 		size_t k = ws_balance_choose(policy, rt, cand, n_cand, __atomic_fetch_add(&rt->rr, 1, __ATOMIC_RELAXED));
 		struct ws_node_rt *n = &rt->replicas[cand[k]];
 
-		ws_node_begin(n);
+		ws_node_begin(n, ws_now_us());
 		ws_node_end(n, 300 + (uint64_t)(i & 63), false);
 		acc += k;
 	}

@@ -964,11 +964,11 @@ static void test_stats_json(void)
 	(void)res;
 	ws_rules_release(r);
 	/* Node counters and a known position. */
-	ws_node_begin(&rt->primary);
+	ws_node_begin(&rt->primary, ws_now_us());
 	ws_node_end(&rt->primary, 250, false);
-	ws_node_begin(&rt->replicas[0]);
+	ws_node_begin(&rt->replicas[0], ws_now_us());
 	ws_node_end(&rt->replicas[0], 100, true);
-	ws_node_begin(&rt->replicas[1]);
+	ws_node_begin(&rt->replicas[1], ws_now_us());
 	ck_pr_store_int(&rt->replicas[0].read_only, 1);
 	ck_pr_store_64(&rt->replicas[0].lag_ms, 12);
 	src = ws_topology_source("0");
