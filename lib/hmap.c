@@ -30,6 +30,20 @@ struct ws_hnode *ws_hmap_get(struct ws_hmap *map, const void *key)
 	return n;
 }
 
+struct ws_hnode *ws_hmap_get_fill(struct ws_hmap *map, struct ws_hmap_cache *c, const void *key)
+{
+	/* The generation before the lookup: a removal after it invalidates. */
+	uint64_t gen = ck_pr_load_64(&map->gen);
+	struct ws_hnode *n = ws_hmap_get(map, key);
+
+	if (n) {
+		c->key = key;
+		c->node = n;
+		c->gen = gen;
+	}
+	return n;
+}
+
 static struct ws_hnode *unlink_locked(struct ws_hmap_shard *sh, const void *key)
 {
 	for (struct ws_hnode **pp = &sh->head; *pp; pp = &(*pp)->next) {
@@ -55,6 +69,8 @@ struct ws_hnode *ws_hmap_put(struct ws_hmap *map, struct ws_hnode *node)
 	pthread_mutex_unlock(&sh->lock);
 	if (!old)
 		ck_pr_inc_64(&map->n);
+	else
+		ck_pr_inc_64(&map->gen); /* before the caller frees it */
 	return old;
 }
 
@@ -69,8 +85,10 @@ struct ws_hnode *ws_hmap_remove(struct ws_hmap *map, const void *key)
 	pthread_mutex_lock(&sh->lock);
 	n = unlink_locked(sh, key);
 	pthread_mutex_unlock(&sh->lock);
-	if (n)
+	if (n) {
 		ck_pr_dec_64(&map->n);
+		ck_pr_inc_64(&map->gen); /* before the caller frees it */
+	}
 	return n;
 }
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <ck_pr.h>
 
-static struct ws_hmap sessions = WS_HMAP_INIT;
+struct ws_hmap ws_sessions = WS_HMAP_INIT;
 
 uint64_t ws_now_ms(void)
 {
@@ -29,23 +29,8 @@ uint64_t ws_now_ms(void)
 
 /* ---- the side table ---- */
 
-/* The per-thread cache in front of the table: see ws_session_get (session.h). */
-uint64_t ws_session_table_gen;
-__thread struct ws_session_cache ws_session_cache __attribute__((tls_model("initial-exec")));
-
-struct ws_session *ws_session_get_slow(const MYSQL *mysql)
-{
-	uint64_t gen = ck_pr_load_64(&ws_session_table_gen);
-	struct ws_hnode *n = ws_hmap_get(&sessions, mysql);
-	struct ws_session *s = n ? (struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)) : NULL;
-
-	if (s) {
-		ws_session_cache.key = mysql;
-		ws_session_cache.s = s;
-		ws_session_cache.gen = gen;
-	}
-	return s;
-}
+/* This thread's cache in front of it (hmap.h). */
+__thread struct ws_hmap_cache ws_session_cache __attribute__((tls_model("initial-exec")));
 
 void ws_session_free_options(struct ws_session *s)
 {
@@ -184,10 +169,8 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	s->flavor = -1;
 	s->primary_reader = -1;
 	s->fork_generation = ck_pr_load_64(&ws_fork_generation);
-	old = ws_hmap_put(&sessions, &s->hnode);
+	old = ws_hmap_put(&ws_sessions, &s->hnode);
 	if (old) {
-		/* Invalidates every thread's cached pointer to it (see ws_session_get in session.h). */
-		ck_pr_inc_64(&ws_session_table_gen);
 		session_free((struct ws_session *)((char *)old - offsetof(struct ws_session, hnode)));
 	}
 	return s;
@@ -195,23 +178,21 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 
 void ws_session_detach(const MYSQL *mysql)
 {
-	struct ws_hnode *n = ws_hmap_remove(&sessions, mysql);
+	struct ws_hnode *n = ws_hmap_remove(&ws_sessions, mysql);
 
 	if (n) {
-		/* Invalidates every thread's cached pointer to it (see ws_session_get in session.h). */
-		ck_pr_inc_64(&ws_session_table_gen);
 		session_free((struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)));
 	}
 }
 
 size_t ws_session_count(void)
 {
-	return ws_hmap_count(&sessions);
+	return ws_hmap_count(&ws_sessions);
 }
 
 void ws_session_atfork_child(void)
 {
-	ws_hmap_atfork_child(&sessions);
+	ws_hmap_atfork_child(&ws_sessions);
 }
 
 /* ---- recorded options ---- */

@@ -137,33 +137,16 @@ struct ws_session {
 	char err_msg[512];
 };
 
-/*
- * The entry for `mysql`, or NULL. Borrowed: valid until ws_session_detach(mysql).
- *
- * A one-entry cache per thread in front of the table: one handle is used by
- * one thread at a time, so the same thread asks for the same handle over and
- * over (query, store_result, errno, …), and a hit takes no lock and no call.
- * Safety: every removal from the table (detach, or a stale entry replaced)
- * bumps ws_session_table_gen before the entry is freed, and a cached entry is
- * used only while the generation it was read under is current. A thread
- * cannot be using a handle whose entry another thread is removing (the C API's
- * contract), so a valid cache entry always points at a live session.
- */
-struct ws_session_cache {
-	const MYSQL *key;
-	struct ws_session *s;
-	uint64_t gen;
-};
-extern uint64_t ws_session_table_gen;
-extern __thread struct ws_session_cache ws_session_cache __attribute__((tls_model("initial-exec")));
-struct ws_session *ws_session_get_slow(const MYSQL *mysql);
+/* The entry for `mysql`, or NULL. Borrowed: valid until ws_session_detach(mysql).
+ * A thread's repeated lookups of one handle are answered by its cache (hmap.h). */
+extern struct ws_hmap ws_sessions;
+extern __thread struct ws_hmap_cache ws_session_cache __attribute__((tls_model("initial-exec")));
 
 static inline struct ws_session *ws_session_get(const MYSQL *mysql)
 {
-	if (mysql && ws_session_cache.key == mysql &&
-	    ws_session_cache.gen == ck_pr_load_64(&ws_session_table_gen))
-		return ws_session_cache.s;
-	return ws_session_get_slow(mysql);
+	struct ws_hnode *n = ws_hmap_get_cached(&ws_sessions, &ws_session_cache, mysql);
+
+	return n ? (struct ws_session *)((char *)n - offsetof(struct ws_session, hnode)) : NULL;
 }
 
 /* Create the entry for `mysql`, replacing (and freeing) a stale one left by a

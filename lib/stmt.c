@@ -5,43 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ck_pr.h>
-
 #include "real.h"
 #include "stmt.h"
 
-static struct ws_hmap stmts = WS_HMAP_INIT;
+struct ws_hmap ws_stmts = WS_HMAP_INIT;
 
-/* The per-thread cache in front of the table: see ws_stmt_get (stmt.h). */
-uint64_t ws_stmt_table_gen;
-__thread struct ws_stmt_cache ws_stmt_cache __attribute__((tls_model("initial-exec")));
+/* This thread's cache in front of it (hmap.h). */
+__thread struct ws_hmap_cache ws_stmt_cache __attribute__((tls_model("initial-exec")));
 
 static struct ws_stmt *of(struct ws_hnode *n)
 {
 	return n ? (struct ws_stmt *)((char *)n - offsetof(struct ws_stmt, hnode)) : NULL;
-}
-
-struct ws_stmt *ws_stmt_get_slow(const MYSQL_STMT *stmt)
-{
-	uint64_t gen = ck_pr_load_64(&ws_stmt_table_gen);
-	struct ws_stmt *st = of(ws_hmap_get(&stmts, stmt));
-
-	if (st) {
-		ws_stmt_cache.key = stmt;
-		ws_stmt_cache.st = st;
-		ws_stmt_cache.gen = gen;
-	}
-	return st;
-}
-
-/* Take a removed entry out of every thread's cache, then free it. */
-static void stmt_free(struct ws_stmt *st);
-static void stmt_retire(struct ws_stmt *st)
-{
-	if (st) {
-		ck_pr_inc_64(&ws_stmt_table_gen);
-		stmt_free(st);
-	}
 }
 
 void ws_stmt_close_replicas(struct ws_stmt *st)
@@ -80,13 +54,13 @@ struct ws_stmt *ws_stmt_attach(MYSQL_STMT *stmt, MYSQL *owner)
 	st->stmt = stmt;
 	st->owner = owner;
 	st->hnode.key = stmt;
-	stmt_retire(of(ws_hmap_put(&stmts, &st->hnode)));
+	stmt_free(of(ws_hmap_put(&ws_stmts, &st->hnode)));
 	return st;
 }
 
 void ws_stmt_detach(const MYSQL_STMT *stmt)
 {
-	stmt_retire(of(ws_hmap_remove(&stmts, stmt)));
+	stmt_free(of(ws_hmap_remove(&ws_stmts, stmt)));
 }
 
 int ws_stmt_set_text(struct ws_stmt *st, const char *q, size_t len)
@@ -121,5 +95,5 @@ int ws_stmt_copy_binds(MYSQL_BIND **dst, unsigned *n_dst, const MYSQL_BIND *src,
 
 void ws_stmt_atfork_child(void)
 {
-	ws_hmap_atfork_child(&stmts);
+	ws_hmap_atfork_child(&ws_stmts);
 }

@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <mysql.h>
-#include <ck_pr.h>
 
 #include "classify.h"
 #include "hmap.h"
@@ -53,25 +52,16 @@ struct ws_stmt {
 	char err_msg[512];
 };
 
-/* The entry for stmt, or NULL. A one-entry cache per thread answers the calls
- * of one execution (execute, fetch…, free_result) without a lock, as for
- * sessions (session.h): every removal bumps ws_stmt_table_gen before the entry
- * is freed, and a cached entry is used only under the generation it was read
- * with. */
-struct ws_stmt_cache {
-	const MYSQL_STMT *key;
-	struct ws_stmt *st;
-	uint64_t gen;
-};
-extern uint64_t ws_stmt_table_gen;
-extern __thread struct ws_stmt_cache ws_stmt_cache __attribute__((tls_model("initial-exec")));
-struct ws_stmt *ws_stmt_get_slow(const MYSQL_STMT *stmt);
+/* The entry for stmt, or NULL. A thread's repeated lookups (execute, fetch…,
+ * free_result) are answered by its cache (hmap.h). */
+extern struct ws_hmap ws_stmts;
+extern __thread struct ws_hmap_cache ws_stmt_cache __attribute__((tls_model("initial-exec")));
 
 static inline struct ws_stmt *ws_stmt_get(const MYSQL_STMT *stmt)
 {
-	if (stmt && ws_stmt_cache.key == stmt && ws_stmt_cache.gen == ck_pr_load_64(&ws_stmt_table_gen))
-		return ws_stmt_cache.st;
-	return ws_stmt_get_slow(stmt);
+	struct ws_hnode *n = ws_hmap_get_cached(&ws_stmts, &ws_stmt_cache, stmt);
+
+	return n ? (struct ws_stmt *)((char *)n - offsetof(struct ws_stmt, hnode)) : NULL;
 }
 /* Create the entry for stmt (replacing a stale one). NULL on allocation failure. */
 struct ws_stmt *ws_stmt_attach(MYSQL_STMT *stmt, MYSQL *owner);
