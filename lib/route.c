@@ -795,6 +795,8 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		/* A write must not be sent into a connection the server already
 		 * closed (a clean shutdown closes idle connections): it would look
 		 * lost in flight — outcome unknown — though it never ran. */
+		if (ws_failover_switch_pending(s) && ws_failover_switch(s, in_trx) < 0)
+			return 1; /* an orchestrator named another primary */
 		if (!(v.flags & WS_F_READ) && !in_trx && primary_closed_by_server(s) &&
 		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, false) < 0)
 			return 1;

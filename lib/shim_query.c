@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "failover.h"
 #include "real.h"
 #include "route.h"
 #include "session.h"
@@ -255,6 +256,10 @@ static my_bool end_trx(MYSQL *mysql, bool commit)
 			return (my_bool)ws_route_end_ro_trx(s, commit);
 		s->last = NULL;
 		s->last_node = -1;
+		/* Another primary was named: a COMMIT must not land on the old one. */
+		if (s->cluster && ws_failover_switch_pending(s) &&
+		    ws_failover_switch(s, commit && ws_route_in_trx(s)) < 0)
+			return 1;
 	}
 	ws_guard_enter();
 	r = commit ? R->mysql_commit(mysql) : R->mysql_rollback(mysql);
