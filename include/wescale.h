@@ -133,8 +133,9 @@ size_t wescale_stats_json(char *buf, size_t len);
  * Re-read the configuration file the process started with and apply its
  * [rule] sections at once (statements already matched finish under the old
  * rules). A rule whose query_regex does not compile is left out, the others
- * apply. [cluster] and [global] changes are not applied at run time (a warning
- * is logged). Returns 0, WESCALE_ER_CONFIG when there is no active
+ * apply. A changed `primary =` line naming a member the process started with
+ * is applied as by wescale_set_primary(); other [cluster] and [global] changes
+ * are not applied at run time (a warning is logged). Returns 0, WESCALE_ER_CONFIG when there is no active
  * configuration file, it cannot be read, it has errors (the current rules then
  * stay), or a rule was left out — every problem is logged with file:line — or
  * CR_OUT_OF_MEMORY. Thread-safe; calls are serialised.
