@@ -511,7 +511,7 @@ static void test_semi_sync(void)
 
 int main(int argc, char **argv)
 {
-	char cmd[1024], envfile[512];
+	char cmd[1024];
 	CU_pSuite s;
 	unsigned failures;
 
@@ -522,48 +522,8 @@ int main(int argc, char **argv)
 	srcdir = argv[1];
 	/* A topology of our own. */
 	snprintf(topo_dir, sizeof(topo_dir), "/tmp/wescale-failover.%d", (int)getpid());
-	setenv("WS_TEST_TOPOLOGY", "", 0);
 	snprintf(cmd, sizeof(cmd), "%s/tests/topology.sh", srcdir);
-	setenv("WS_TEST_TOPOLOGY", cmd, 1);
-	if (sh("%s start %s >/dev/null", cmd, topo_dir) != 0)
-		return 1;
-	snprintf(envfile, sizeof(envfile), "%s/env", topo_dir);
-	/* Load its variables into our environment. */
-	{
-		FILE *f = fopen(envfile, "r");
-		char line[512];
-
-		while (f && fgets(line, sizeof(line), f)) {
-			char *p = line + strlen("export "), *q;
-
-			while (p && *p) {
-				char *eq = strchr(p, '='), *end;
-
-				if (!eq)
-					break;
-				*eq = '\0';
-				q = eq + 1;
-				if (*q == '\'') {
-					q++;
-					end = strchr(q, '\'');
-				} else {
-					end = q + strcspn(q, " \n");
-				}
-				if (!end)
-					break;
-				*end = '\0';
-				setenv(p, q, 1);
-				p = end + 1;
-				while (*p == ' ')
-					p++;
-				if (*p == '\n')
-					break;
-			}
-		}
-		if (f)
-			fclose(f);
-	}
-	if (!wstest_env_load(&env) || write_config() < 0) {
+	if (!wstest_own_topology(srcdir, topo_dir, &env) || write_config() < 0) {
 		sh("%s stop %s", cmd, topo_dir);
 		return 1;
 	}
