@@ -211,7 +211,9 @@ static void test_clean_restart(void)
 	 * a write goes out: no error. A write in flight at the very moment the
 	 * server closes its connection is indistinguishable from one lost after
 	 * it committed: the application gets "outcome unknown" for it, never a
-	 * silent loss or a double write (and never any other error).
+	 * silent loss or a double write (and never any other error). Measured
+	 * (docs/failover.md): 14 such writes in 18 runs, 4 of them committed,
+	 * all seen by the client as end of file: no rule can tell them apart.
 	 */
 	for (int i = 0; i < THREADS; i++) {
 		CU_ASSERT(w[i].errors <= 1);
@@ -533,7 +535,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "set-up", test_setup);
 	CU_add_test(s, "replica killed during a large mysql_store_result: retried invisibly", test_replica_killed_during_store_result);
 	CU_add_test(s, "replica stalled (SIGSTOP): reads move away within the read timeout", test_replica_stalled);
-	CU_add_test(s, "clean shutdown + restart of the primary: 0 errors", test_clean_restart);
+	CU_add_test(s, "clean shutdown + restart of the primary: no error but outcome unknown in flight", test_clean_restart);
 	CU_add_test(s, "semi-synchronous replication on", test_semi_sync);
 	CU_add_test(s, "kill -9 the primary, promote a replica", test_kill_and_promote);
 	CU_add_test(s, "lost writes after promoting a lagging replica are detected", test_lost_writes_detected);
