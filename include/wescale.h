@@ -133,13 +133,30 @@ size_t wescale_stats_json(char *buf, size_t len);
  * Re-read the configuration file the process started with and apply its
  * [rule] sections at once (statements already matched finish under the old
  * rules). A rule whose query_regex does not compile is left out, the others
- * apply. [cluster] and [global] changes are not applied at run time (a warning
- * is logged). Returns 0, WESCALE_ER_CONFIG when there is no active
+ * apply. A changed `primary =` line naming a member the process started with
+ * is applied as by wescale_set_primary(); other [cluster] and [global] changes
+ * are not applied at run time (a warning is logged). Returns 0, WESCALE_ER_CONFIG when there is no active
  * configuration file, it cannot be read, it has errors (the current rules then
  * stay), or a rule was left out — every problem is logged with file:line — or
  * CR_OUT_OF_MEMORY. Thread-safe; calls are serialised.
  */
 int wescale_reload_config(void);
+
+/*
+ * For an external orchestrator: the member at `host_port` ("host:port",
+ * "[v6addr]:port" or "unix:/path", as written in the configuration) of the
+ * configured cluster named `cluster` is its primary now. Writes go there at
+ * once, even while another member is still writable; every handle whose
+ * primary connection is on another member moves at its next statement
+ * (a transaction open there is rolled back: WESCALE_ER_TRX_LOST), and new
+ * connections go there. The designation holds until the next call, or until
+ * the monitor sees that member read-only (read_only=1) in a check begun after
+ * the call: call it once the member accepts writes. A NULL `host_port` ends
+ * it: the monitor's read_only discovery decides again.
+ * Returns 0, or WESCALE_ER_BAD_ARGUMENT (logged) when there is no such cluster
+ * or `host_port` is not one of its primary, replicas or nodes. Thread-safe.
+ */
+int wescale_set_primary(const char *cluster, const char *host_port);
 
 #ifdef __cplusplus
 }

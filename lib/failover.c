@@ -19,14 +19,27 @@
  * transaction, is not run again: the application gets a clear error and the
  * handle stays usable on the new primary.
  *
+ * An external orchestrator may name the primary itself (wescale_set_primary,
+ * or a changed `primary =` line on a configuration reload): that member takes
+ * writes at once, even while another member is still writable, and each
+ * handle whose primary connection is elsewhere moves at its next statement —
+ * it is closed first, so a transaction open there is rolled back and reported
+ * (WESCALE_ER_TRX_LOST), and a statement not yet sent simply runs on the new
+ * primary. The designation holds until another call, a call with NULL, or the
+ * monitor seeing that member read-only in a check that began after the call
+ * (the orchestrator demoted it); read_only discovery then decides again.
+ *
  * Lost writes: after the switch, the new primary's executed GTIDs are compared
  * with what this handle saw committed; what is missing is logged (error level)
  * and counted, and the handle's watermark is reset so reads do not wait forever
  * for GTIDs that will never arrive.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/socket.h>
 
@@ -36,6 +49,7 @@
 #include "config.h"
 #include "consistency.h"
 #include "failover.h"
+#include "global.h"
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
@@ -183,24 +197,195 @@ int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool
 	return 0; /* run it again */
 }
 
-void ws_failover_drop_primary(struct ws_session *s)
+/* The handle's primary connection is alive, so the client library would not
+ * reconnect it: shut the socket down, and a failing ping makes the library
+ * drop the connection; then it can be reconnected in place. */
+static void close_primary_connection(struct ws_session *s)
 {
 	const struct ws_real *R = ws_real();
-	struct ws_node_rt *old = ws_failover_primary_node(s);
 	int fd;
 
-	/* The primary refused a write because it is read-only now (a
-	 * switchover): the connection is alive, so the client library would not
-	 * reconnect it. Shut the socket down, and a failing ping makes the library
-	 * drop the connection; then it can be reconnected in place. */
 	ws_guard_enter();
 	fd = R->mysql_get_socket ? (int)R->mysql_get_socket(s->mysql) : -1;
 	if (fd >= 0)
 		shutdown(fd, SHUT_RDWR);
 	R->mysql_ping(s->mysql);
 	ws_guard_leave();
+}
+
+void ws_failover_drop_primary(struct ws_session *s)
+{
+	struct ws_node_rt *old = ws_failover_primary_node(s);
+
+	/* The primary refused a write because it is read-only now (a switchover). */
+	close_primary_connection(s);
 	if (old) {
 		ck_pr_store_int(&old->read_only, 1);
 		ws_node_down(old);
 	}
+}
+
+/* ---- the primary named by an orchestrator ---- */
+
+/* Designations and the monitor's ending of one are rare: one lock orders them,
+ * so that neither undoes a newer decision of the other. The query path only
+ * loads rt->designated. */
+static pthread_mutex_t designate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void designate(const struct ws_cluster *c, struct ws_cluster_rt *rt, int member, const char *why)
+{
+	const struct ws_addr *a = member < 0 ? &c->primary : ws_cluster_reader(c, (size_t)member);
+
+	pthread_mutex_lock(&designate_lock);
+	ck_pr_store_64(&rt->designated_round, ws_monitor_rounds());
+	/* The round is in place before a monitor check can see the member. */
+	ck_pr_fence_store();
+	ck_pr_store_int(&rt->designated, member);
+	pthread_mutex_unlock(&designate_lock);
+	ws_log(WS_LOG_WARN, "%s: %s:%u is the primary of cluster '%s' now; handles move there at their next "
+	       "statement", why, a->host, a->port, c->name);
+}
+
+/* The member of c at address a: -1 the configured primary, i >= 0 reader i;
+ * -2 when a is no member. */
+static int find_member(const struct ws_cluster *c, const struct ws_addr *a)
+{
+	size_t n = ws_cluster_n_readers(c);
+
+	if (c->has_primary && a->is_socket == c->primary.is_socket && a->port == c->primary.port &&
+	    strcasecmp(a->host, c->primary.host) == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct ws_addr *r = ws_cluster_reader(c, i);
+
+		if (a->is_socket == r->is_socket && a->port == r->port && strcasecmp(a->host, r->host) == 0)
+			return (int)i;
+	}
+	return -2;
+}
+
+void ws_failover_seen_read_only(struct ws_cluster_rt *rt, struct ws_node_rt *n, uint64_t round)
+{
+	int d = ck_pr_load_int(&rt->designated);
+
+	if (d == WS_NOT_DESIGNATED || n != (d < 0 ? &rt->primary : &rt->replicas[d]))
+		return;
+	pthread_mutex_lock(&designate_lock);
+	/* Only a check that began after the call counts: one in flight may have
+	 * read read_only before the orchestrator cleared it. */
+	if (ck_pr_load_int(&rt->designated) == d && round > ck_pr_load_64(&rt->designated_round)) {
+		ck_pr_store_int(&rt->designated, WS_NOT_DESIGNATED);
+		ws_log(WS_LOG_WARN, "monitor: the primary named by wescale_set_primary is read-only now; "
+		       "the monitor's read_only discovery decides again");
+	}
+	pthread_mutex_unlock(&designate_lock);
+}
+
+bool ws_failover_named_reader(const struct ws_cluster *c)
+{
+	struct ws_cluster_rt *rt = ws_topology_cluster(c);
+
+	return rt && ck_pr_load_int(&rt->designated) >= 0;
+}
+
+bool ws_failover_switch_pending(const struct ws_session *s)
+{
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	int d = rt ? ck_pr_load_int(&rt->designated) : WS_NOT_DESIGNATED;
+
+	return d != WS_NOT_DESIGNATED && d != s->primary_reader;
+}
+
+int ws_failover_switch(struct ws_session *s, bool in_trx)
+{
+	ws_log(WS_LOG_INFO, "failover: another primary was named; moving this handle%s",
+	       in_trx ? " (its open transaction is rolled back)" : "");
+	close_primary_connection(s);
+	if (ws_failover_reconnect(s) < 0)
+		return -1;
+	if (in_trx) {
+		ws_session_set_error(s, WESCALE_ER_TRX_LOST, "HY000",
+				     "wescale: another primary was named (wescale_set_primary) inside a transaction; "
+				     "it was rolled back; the connection is now on the new primary");
+		return -1;
+	}
+	return 0;
+}
+
+void ws_failover_config_reloaded(const struct ws_config *cur, const struct ws_config *next)
+{
+	/* The `primary =` each cluster had in the file last time: only a change
+	 * of the line applies (a reload for the rules must not undo a later
+	 * wescale_set_primary). Touched under the reload lock only. */
+	static char seen[64][300];
+	static bool seen_init;
+
+	if (!seen_init) {
+		for (size_t i = 0; i < cur->n_clusters && i < 64; i++)
+			if (cur->clusters[i].has_primary)
+				snprintf(seen[i], sizeof(seen[i]), "%s:%u", cur->clusters[i].primary.host,
+					 cur->clusters[i].primary.port);
+		seen_init = true;
+	}
+	for (size_t i = 0; i < cur->n_clusters && i < 64; i++) {
+		const struct ws_cluster *c = &cur->clusters[i], *nc = NULL;
+		char now[300];
+		int member;
+
+		for (size_t k = 0; k < next->n_clusters && !nc; k++)
+			if (strcmp(next->clusters[k].name, c->name) == 0)
+				nc = &next->clusters[k];
+		if (!c->has_primary || !nc || !nc->has_primary)
+			continue;
+		snprintf(now, sizeof(now), "%s:%u", nc->primary.host, nc->primary.port);
+		if (strcmp(now, seen[i]) == 0)
+			continue;
+		snprintf(seen[i], sizeof(seen[i]), "%s", now);
+		member = find_member(c, &nc->primary);
+		if (member < -1)
+			ws_log(WS_LOG_WARN, "%s: cluster '%s': primary %s is not a member the process started with; "
+			       "not applied (restart the program to apply it)", cur->path, c->name, now);
+		else
+			designate(c, ws_topology_cluster(c), member, "configuration reload");
+	}
+}
+
+WS_EXPORT int wescale_set_primary(const char *cluster, const char *host_port)
+{
+	const struct ws_config *cfg = ws_global_config();
+	const struct ws_cluster *c = NULL;
+	struct ws_cluster_rt *rt;
+	struct ws_addr a = { 0 };
+	int member;
+
+	for (size_t i = 0; cfg && cluster && i < cfg->n_clusters && !c; i++)
+		if (strcmp(cfg->clusters[i].name, cluster) == 0)
+			c = &cfg->clusters[i];
+	if (!c || !(rt = ws_topology_cluster(c))) {
+		ws_log(WS_LOG_ERROR, "wescale_set_primary: no cluster '%s' in the configuration",
+		       cluster ? cluster : "(null)");
+		return WESCALE_ER_BAD_ARGUMENT;
+	}
+	if (!host_port) {
+		pthread_mutex_lock(&designate_lock);
+		ck_pr_store_int(&rt->designated, WS_NOT_DESIGNATED);
+		pthread_mutex_unlock(&designate_lock);
+		ws_log(WS_LOG_WARN, "wescale_set_primary: cluster '%s': the monitor's read_only discovery decides "
+		       "the primary again", c->name);
+		return 0;
+	}
+	if (ws_config_parse_addr(host_port, strlen(host_port), 3306, &a) < 0) {
+		ws_log(WS_LOG_ERROR, "wescale_set_primary: '%s' is not host:port, [v6addr]:port or unix:/path",
+		       host_port);
+		return WESCALE_ER_BAD_ARGUMENT;
+	}
+	member = find_member(c, &a);
+	free(a.host);
+	if (member < -1) {
+		ws_log(WS_LOG_ERROR, "wescale_set_primary: %s is not a member of cluster '%s' (its primary, "
+		       "replicas or nodes, as configured)", host_port, c->name);
+		return WESCALE_ER_BAD_ARGUMENT;
+	}
+	designate(c, rt, member, "wescale_set_primary");
+	return 0;
 }

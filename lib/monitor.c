@@ -32,6 +32,7 @@
 #include <ck_pr.h>
 
 #include "config.h"
+#include "failover.h"
 #include "global.h"
 #include "gtid.h"
 #include "log.h"
@@ -221,6 +222,10 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 	}
 	len = R->mysql_fetch_lengths(res);
 	ck_pr_store_int(&n->rt->read_only, row[0] && strcmp(row[0], "1") == 0);
+	/* Only this thread counts rounds: mon_checks is the rounds completed
+	 * before this one began. */
+	if (ck_pr_load_int(&n->rt->read_only) == 1)
+		ws_failover_seen_read_only(rt, n->rt, ck_pr_load_64(&mon_checks));
 	learn_position(n->rt, flavor, row[1] ? row[1] : "", row[1] ? len[1] : 0);
 	R->mysql_free_result(res);
 

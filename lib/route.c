@@ -809,6 +809,8 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	{
 		bool in_trx = ws_route_in_trx(s) || s->locked_tables;
 
+		if (ws_failover_switch_pending(s) && ws_failover_switch(s, in_trx) < 0)
+			return 1; /* an orchestrator named another primary */
 		/* A write must not be sent into a connection the server already
 		 * closed (a clean shutdown closes idle connections): it would look
 		 * lost in flight — outcome unknown — though it never ran. */

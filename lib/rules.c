@@ -24,6 +24,7 @@
 
 #include "classify.h"
 #include "config.h"
+#include "failover.h"
 #include "global.h"
 #include "log.h"
 #include "real.h"
@@ -825,10 +826,10 @@ static bool addrs_eq(const struct ws_addr *a, size_t na, const struct ws_addr *b
 	return true;
 }
 
+/* Equal but for `primary =` (a reload applies that: failover.c). */
 static bool cluster_eq(const struct ws_cluster *a, const struct ws_cluster *b)
 {
 	return str_eq(a->name, b->name) && a->has_primary == b->has_primary &&
-	       (!a->has_primary || addr_eq(&a->primary, &b->primary)) &&
 	       addrs_eq(a->replicas, a->n_replicas, b->replicas, b->n_replicas) &&
 	       addrs_eq(a->nodes, a->n_nodes, b->nodes, b->n_nodes) && a->load_balance == b->load_balance &&
 	       a->consistency == b->consistency && a->consistency_timeout_ms == b->consistency_timeout_ms &&
@@ -848,8 +849,8 @@ static void warn_unapplied(const struct ws_config *cur, const struct ws_config *
 	for (size_t i = 0; same && i < cur->n_clusters; i++)
 		same = cluster_eq(&cur->clusters[i], &next->clusters[i]);
 	if (!same)
-		ws_log(WS_LOG_WARN, "%s: [cluster] sections changed; cluster changes are not applied at run time "
-		       "(restart the program to apply them); the rules are", cur->path);
+		ws_log(WS_LOG_WARN, "%s: [cluster] sections changed; cluster changes other than a new primary "
+		       "are not applied at run time (restart the program to apply them); the rules are", cur->path);
 	if (cur->log_level != next->log_level || !str_eq(cur->log_file, next->log_file) ||
 	    !str_eq(cur->stats_socket, next->stats_socket))
 		ws_log(WS_LOG_WARN, "%s: [global] settings changed; they are not applied at run time "
@@ -879,6 +880,7 @@ static int reload_locked(const struct ws_config *cur)
 		ws_config_free(next);
 		return WESCALE_ER_CONFIG;
 	}
+	ws_failover_config_reloaded(cur, next);
 	warn_unapplied(cur, next);
 	r = compile_install(next);
 	if (r >= 0)

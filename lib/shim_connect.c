@@ -90,9 +90,11 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 	entry = s ? entry_cluster(cfg, host ? host : "localhost", port, unix_socket) : NULL;
 	if (s)
 		ws_session_clear_error(s);
-	if (entry && (!entry->has_primary || (host && strcmp(host, entry->name) == 0))) {
-		/* A `nodes =` cluster, or the cluster's name as host: connect to the
-		 * member that takes writes now, as the monitor sees it. */
+	if (entry && (!entry->has_primary || (host && strcmp(host, entry->name) == 0) ||
+		      ws_failover_named_reader(entry))) {
+		/* A `nodes =` cluster, the cluster's name as host, or a replica named
+		 * the primary by wescale_set_primary: connect to the member that
+		 * takes writes now. */
 		const struct ws_addr *a;
 
 		s->cluster = entry;

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "failover.h"
 #include "real.h"
 #include "route.h"
 #include "session.h"
@@ -249,6 +250,10 @@ static my_bool end_trx(MYSQL *mysql, bool commit)
 		if (s->ro_trx >= 0)
 			return (my_bool)ws_route_end_ro_trx(s, commit);
 		ws_session_use_primary(s);
+		/* Another primary was named: a COMMIT must not land on the old one. */
+		if (s->cluster && ws_failover_switch_pending(s) &&
+		    ws_failover_switch(s, commit && ws_route_in_trx(s)) < 0)
+			return 1;
 	}
 	ws_guard_enter();
 	r = commit ? R->mysql_commit(mysql) : R->mysql_rollback(mysql);

@@ -418,11 +418,18 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			ws_session_use_primary(s);
 		}
 	}
-	if (s && s->cluster && st->primary_gen != s->primary_gen && reprepare(s, st) < 0)
-		return 1;
 	{
 		bool in_trx = s && s->cluster && (ws_route_in_trx(s) || s->locked_tables);
 		unsigned e;
+
+		/* An orchestrator named another primary: move there first. */
+		if (s && s->cluster && ws_failover_switch_pending(s) && ws_failover_switch(s, in_trx) < 0) {
+			st->err_code = s->err_code;
+			snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+			return 1;
+		}
+		if (s && s->cluster && st->primary_gen != s->primary_gen && reprepare(s, st) < 0)
+			return 1;
 
 		ws_guard_enter();
 		r = R->mysql_stmt_execute(stmt);

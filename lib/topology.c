@@ -95,6 +95,11 @@ const struct ws_addr *ws_cluster_reader(const struct ws_cluster *c, size_t i)
 
 int ws_topology_writable(struct ws_cluster_rt *rt, bool has_primary)
 {
+	int d = ck_pr_load_int(&rt->designated);
+
+	/* An orchestrator's word is final: a writable old primary takes nothing. */
+	if (d != WS_NOT_DESIGNATED)
+		return ck_pr_load_int(d < 0 ? &rt->primary.up : &rt->replicas[d].up) ? d : -2;
 	if (has_primary && ck_pr_load_int(&rt->primary.up) && ck_pr_load_int(&rt->primary.read_only) != 1)
 		return -1;
 	for (size_t i = 0; i < rt->n_replicas; i++)
@@ -128,6 +133,7 @@ int ws_topology_init(const struct ws_config *cfg)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n_clusters; i++) {
 		r[i].flavor = -1;
+		r[i].designated = WS_NOT_DESIGNATED;
 		r[i].n_replicas = ws_cluster_n_readers(&cfg->clusters[i]);
 		r[i].replicas = calloc(r[i].n_replicas ? r[i].n_replicas : 1, sizeof(*r[i].replicas));
 		pthread_mutex_init(&r[i].global_lock, NULL);

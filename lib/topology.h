@@ -80,6 +80,13 @@ struct ws_cluster_rt {
 	uint64_t failovers;              /* handles reconnected to a new primary */
 	uint64_t failover_stall_ms;      /* total time statements waited for it */
 	uint64_t lost_writes;            /* switches where the new primary lacked GTIDs seen committed */
+	/* wescale_set_primary(): the member an external orchestrator named as the
+	 * primary (-1 the configured primary, i >= 0 reader i), or
+	 * WS_NOT_DESIGNATED while the monitor's read_only discovery decides; and
+	 * the monitor rounds completed when it was named. Written by failover.c
+	 * under its lock; read with ck_pr loads. */
+	int designated;
+	uint64_t designated_round;
 	/* `global` level: the primary's position, shared by all handles for
 	 * global_cache_ms. */
 	pthread_mutex_t global_lock;
@@ -94,10 +101,14 @@ struct ws_cluster_rt {
 size_t ws_cluster_n_readers(const struct ws_cluster *c);
 const struct ws_addr *ws_cluster_reader(const struct ws_cluster *c, size_t i);
 
+#define WS_NOT_DESIGNATED (-3)
+
 /*
- * The member that takes writes now, from the monitor's view: -1 for the
- * configured primary (only when has_primary), a reader index i >= 0 for a
- * writable reader, -2 when no member is up and writable.
+ * The member that takes writes now: the one named by wescale_set_primary()
+ * while that designation holds (whatever its read_only, as long as it is up;
+ * no other member then), else the monitor's view. -1 for the configured
+ * primary (only when has_primary), a reader index i >= 0 for a writable
+ * reader, -2 when no member is up and writable.
  */
 int ws_topology_writable(struct ws_cluster_rt *rt, bool has_primary);
 

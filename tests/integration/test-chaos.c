@@ -273,23 +273,7 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(topology_sh, sizeof(topology_sh), "%s/tests/topology.sh", argv[1]);
 	snprintf(topo_dir, sizeof(topo_dir), "/tmp/wescale-chaos.%d", (int)getpid());
-	if (sh("%s start %s >/dev/null", topology_sh, topo_dir) != 0)
-		return 1;
-	/* Its variables into our environment (sh -c prints them as NAME=VALUE). */
-	snprintf(cfg, sizeof(cfg), ". %s/env && env | grep ^WS_TEST_", topo_dir);
-	f = popen(cfg, "r");
-	while (f && fgets(cfg, sizeof(cfg), f)) {
-		char *eq = strchr(cfg, '=');
-
-		cfg[strcspn(cfg, "\n")] = '\0';
-		if (eq) {
-			*eq = '\0';
-			setenv(cfg, eq + 1, 1);
-		}
-	}
-	if (f)
-		pclose(f);
-	if (!wstest_env_load(&env))
+	if (!wstest_own_topology(argv[1], topo_dir, &env))
 		return 1;
 	snprintf(cfg, sizeof(cfg), "%s/chaos.conf", topo_dir);
 	f = fopen(cfg, "w");

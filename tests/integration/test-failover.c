@@ -211,7 +211,9 @@ static void test_clean_restart(void)
 	 * a write goes out: no error. A write in flight at the very moment the
 	 * server closes its connection is indistinguishable from one lost after
 	 * it committed: the application gets "outcome unknown" for it, never a
-	 * silent loss or a double write (and never any other error).
+	 * silent loss or a double write (and never any other error). Measured
+	 * (docs/failover.md): 14 such writes in 18 runs, 4 of them committed,
+	 * all seen by the client as end of file: no rule can tell them apart.
 	 */
 	for (int i = 0; i < THREADS; i++) {
 		CU_ASSERT(w[i].errors <= 1);
@@ -511,7 +513,7 @@ static void test_semi_sync(void)
 
 int main(int argc, char **argv)
 {
-	char cmd[1024], envfile[512];
+	char cmd[1024];
 	CU_pSuite s;
 	unsigned failures;
 
@@ -522,48 +524,8 @@ int main(int argc, char **argv)
 	srcdir = argv[1];
 	/* A topology of our own. */
 	snprintf(topo_dir, sizeof(topo_dir), "/tmp/wescale-failover.%d", (int)getpid());
-	setenv("WS_TEST_TOPOLOGY", "", 0);
 	snprintf(cmd, sizeof(cmd), "%s/tests/topology.sh", srcdir);
-	setenv("WS_TEST_TOPOLOGY", cmd, 1);
-	if (sh("%s start %s >/dev/null", cmd, topo_dir) != 0)
-		return 1;
-	snprintf(envfile, sizeof(envfile), "%s/env", topo_dir);
-	/* Load its variables into our environment. */
-	{
-		FILE *f = fopen(envfile, "r");
-		char line[512];
-
-		while (f && fgets(line, sizeof(line), f)) {
-			char *p = line + strlen("export "), *q;
-
-			while (p && *p) {
-				char *eq = strchr(p, '='), *end;
-
-				if (!eq)
-					break;
-				*eq = '\0';
-				q = eq + 1;
-				if (*q == '\'') {
-					q++;
-					end = strchr(q, '\'');
-				} else {
-					end = q + strcspn(q, " \n");
-				}
-				if (!end)
-					break;
-				*end = '\0';
-				setenv(p, q, 1);
-				p = end + 1;
-				while (*p == ' ')
-					p++;
-				if (*p == '\n')
-					break;
-			}
-		}
-		if (f)
-			fclose(f);
-	}
-	if (!wstest_env_load(&env) || write_config() < 0) {
+	if (!wstest_own_topology(srcdir, topo_dir, &env) || write_config() < 0) {
 		sh("%s stop %s", cmd, topo_dir);
 		return 1;
 	}
@@ -573,7 +535,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "set-up", test_setup);
 	CU_add_test(s, "replica killed during a large mysql_store_result: retried invisibly", test_replica_killed_during_store_result);
 	CU_add_test(s, "replica stalled (SIGSTOP): reads move away within the read timeout", test_replica_stalled);
-	CU_add_test(s, "clean shutdown + restart of the primary: 0 errors", test_clean_restart);
+	CU_add_test(s, "clean shutdown + restart of the primary: no error but outcome unknown in flight", test_clean_restart);
 	CU_add_test(s, "semi-synchronous replication on", test_semi_sync);
 	CU_add_test(s, "kill -9 the primary, promote a replica", test_kill_and_promote);
 	CU_add_test(s, "lost writes after promoting a lagging replica are detected", test_lost_writes_detected);

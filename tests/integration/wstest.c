@@ -156,6 +156,33 @@ bool wstest_sync_replicas(const struct wstest_env *env)
 	return ok;
 }
 
+bool wstest_own_topology(const char *srcdir, const char *dir, struct wstest_env *env)
+{
+	char cmd[1024];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s/tests/topology.sh", srcdir);
+	setenv("WS_TEST_TOPOLOGY", cmd, 1);
+	snprintf(cmd, sizeof(cmd), "%s/tests/topology.sh start %s >/dev/null", srcdir, dir);
+	if (system(cmd) != 0)
+		return false;
+	/* Its variables into our environment (the shell prints them as NAME=VALUE). */
+	snprintf(cmd, sizeof(cmd), ". %s/env && env | grep ^WS_TEST_", dir);
+	f = popen(cmd, "r");
+	while (f && fgets(cmd, sizeof(cmd), f)) {
+		char *eq = strchr(cmd, '=');
+
+		cmd[strcspn(cmd, "\n")] = '\0';
+		if (eq) {
+			*eq = '\0';
+			setenv(cmd, eq + 1, 1);
+		}
+	}
+	if (f)
+		pclose(f);
+	return wstest_env_load(env);
+}
+
 double wstest_now_s(void)
 {
 	struct timespec ts;

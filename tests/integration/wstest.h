@@ -34,6 +34,12 @@ long wstest_server_id(MYSQL *m);
 /* Wait until every replica has applied the primary's current GTID position (via admin). */
 bool wstest_sync_replicas(const struct wstest_env *env);
 
+/* A topology of the test's own (for tests that change it for good): run
+ * SOURCE_DIR/tests/topology.sh start DIR, export its env into this process and
+ * WS_TEST_TOPOLOGY (the script's path, for kill/restart/stop), load *env.
+ * false when it did not start. */
+bool wstest_own_topology(const char *srcdir, const char *dir, struct wstest_env *env);
+
 /* Seconds on the monotonic clock. */
 double wstest_now_s(void);
 

@@ -26,6 +26,7 @@
 #include "ws-build.h"
 #include "classify.h"
 #include "config.h"
+#include "failover.h"
 #include "global.h"
 #include "rules.h"
 #include "stats.h"
@@ -1112,7 +1113,7 @@ static void test_reload(void)
 	CU_ASSERT_EQUAL(wescale_reload_config(), 0);
 	wescale_set_log_callback(NULL, NULL);
 	wescale_set_log_level(WESCALE_LOG_ERROR);
-	CU_ASSERT_PTR_NOT_NULL(strstr(captured.last, "cluster changes are not applied at run time"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(captured.last, "are not applied at run time"));
 	r = ws_rules_acquire();
 	CU_ASSERT_EQUAL(ws_rules_count(r), 3);
 	ws_rules_release(r);
@@ -1120,6 +1121,81 @@ static void test_reload(void)
 	/* Back to the original file. */
 	write_conf(stats_conf);
 	CU_ASSERT_EQUAL(wescale_reload_config(), 0);
+}
+
+/* ---- the primary named by an orchestrator ------------------------------- */
+
+/* wescale_set_primary() and a changed `primary =` on reload: who takes writes
+ * (the server-side behaviour is in tests/integration/test-set-primary.c). */
+static void test_set_primary(void)
+{
+	const struct ws_config *cfg = ws_global_config();
+	const struct ws_cluster *c;
+	struct ws_cluster_rt *rt;
+	char text[2048];
+	int reader;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	c = &cfg->clusters[0];
+	rt = ws_topology_cluster(c);
+	CU_ASSERT_EQUAL(rt->designated, WS_NOT_DESIGNATED);
+	/* Bad arguments change nothing. */
+	CU_ASSERT_EQUAL(wescale_set_primary(NULL, "127.0.0.1:2"), WESCALE_ER_BAD_ARGUMENT);
+	CU_ASSERT_EQUAL(wescale_set_primary("nosuch", "127.0.0.1:2"), WESCALE_ER_BAD_ARGUMENT);
+	CU_ASSERT_EQUAL(wescale_set_primary("main", "127.0.0.1:3"), WESCALE_ER_BAD_ARGUMENT);
+	CU_ASSERT_EQUAL(wescale_set_primary("main", "127.0.0.2:2"), WESCALE_ER_BAD_ARGUMENT);
+	CU_ASSERT_EQUAL(wescale_set_primary("main", "[::1"), WESCALE_ER_BAD_ARGUMENT);
+	CU_ASSERT_EQUAL(rt->designated, WS_NOT_DESIGNATED);
+	/* A replica, even while the configured primary is up and writable. */
+	ck_pr_store_int(&rt->primary.read_only, 0);
+	ck_pr_store_int(&rt->replicas[0].read_only, 1);
+	CU_ASSERT_EQUAL(wescale_set_primary("main", "127.0.0.1:2"), 0);
+	CU_ASSERT_PTR_EQUAL(ws_topology_primary(c, &reader), &c->replicas[0]);
+	CU_ASSERT_EQUAL(reader, 0);
+	CU_ASSERT(ws_failover_named_reader(c));
+	/* Down: no other member takes writes meanwhile. */
+	ck_pr_store_int(&rt->replicas[0].up, 0);
+	CU_ASSERT_PTR_NULL(ws_topology_primary(c, &reader));
+	ck_pr_store_int(&rt->replicas[0].up, 1);
+	/* A check in flight at the call does not end it; a later one that sees
+	 * the member read-only does. */
+	ws_failover_seen_read_only(rt, &rt->replicas[0], rt->designated_round);
+	CU_ASSERT_EQUAL(rt->designated, 0);
+	ws_failover_seen_read_only(rt, &rt->replicas[1], rt->designated_round + 1);
+	CU_ASSERT_EQUAL(rt->designated, 0);
+	ws_failover_seen_read_only(rt, &rt->replicas[0], rt->designated_round + 1);
+	CU_ASSERT_EQUAL(rt->designated, WS_NOT_DESIGNATED);
+	CU_ASSERT_PTR_EQUAL(ws_topology_primary(c, &reader), &c->primary);
+	/* Sockets, and NULL: back to discovery. */
+	CU_ASSERT_EQUAL(wescale_set_primary("main", "unix:/tmp/ws-none.sock"), 0);
+	CU_ASSERT_EQUAL(rt->designated, 1);
+	CU_ASSERT_EQUAL(wescale_set_primary("main", NULL), 0);
+	CU_ASSERT_EQUAL(rt->designated, WS_NOT_DESIGNATED);
+
+	/* Reload: a new `primary =` naming a member applies; one naming a
+	 * stranger does not; an unchanged line does not undo a later call. */
+	snprintf(text, sizeof(text), "%s", stats_conf);
+	memcpy(strstr(text, "primary = 127.0.0.1:1\nreplicas = 127.0.0.1:2"),
+	       "primary = 127.0.0.1:2\nreplicas = 127.0.0.1:1", 44);
+	write_conf(text);
+	CU_ASSERT_EQUAL(wescale_reload_config(), 0);
+	CU_ASSERT_EQUAL(rt->designated, 0);
+	CU_ASSERT_EQUAL(wescale_set_primary("main", "127.0.0.1:1"), 0);
+	strcat(text, "[rule st_other]\nquery_regex = ^other\naction = fail\n");
+	write_conf(text);
+	CU_ASSERT_EQUAL(wescale_reload_config(), 0);
+	CU_ASSERT_EQUAL(rt->designated, -1);
+	memcpy(strstr(text, "primary = 127.0.0.1:2\nreplicas = 127.0.0.1:1"),
+	       "primary = 127.0.0.1:7\nreplicas = 127.0.0.1:1", 44);
+	write_conf(text);
+	CU_ASSERT_EQUAL(wescale_reload_config(), 0);
+	CU_ASSERT_EQUAL(rt->designated, -1);
+	write_conf(stats_conf);
+	CU_ASSERT_EQUAL(wescale_reload_config(), 0);
+	CU_ASSERT_EQUAL(rt->designated, -1);
+	CU_ASSERT_EQUAL(wescale_set_primary("main", NULL), 0);
+	ck_pr_store_int(&rt->primary.read_only, -1);
+	ck_pr_store_int(&rt->replicas[0].read_only, -1);
 }
 
 /* ---- stats socket ------------------------------------------------------- */
@@ -1213,6 +1289,7 @@ int main(void)
 		{ "log = on", test_log_on },
 		{ "stats JSON", test_stats_json },
 		{ "reload", test_reload },
+		{ "wescale_set_primary and a reloaded primary", test_set_primary },
 		{ "stats socket", test_stats_socket },
 	};
 	CU_pSuite suite;
