@@ -134,19 +134,24 @@ static inline bool ieq(const unsigned char *s, size_t n, const char *lit)
 	return lit[i] == 0;
 }
 
-/* Functions whose result depends on the connection or on the primary's state. */
+/* Functions whose result depends on the connection or on the primary's state.
+ * A list (X(name, arg) for each), because the fast path in classify.c builds
+ * its filter from it at compile time. */
+#define KW_PRIMARY_FUNCS(X, a) X(CONNECTION_ID, a) X(FOUND_ROWS, a) X(GET_LOCK, a) \
+	X(IS_FREE_LOCK, a) X(IS_USED_LOCK, a) X(LASTVAL, a) X(LAST_INSERT_ID, a) X(LOAD_FILE, a) \
+	X(MASTER_GTID_WAIT, a) X(MASTER_POS_WAIT, a) X(NEXTVAL, a) X(PS_CURRENT_THREAD_ID, a) \
+	X(RELEASE_ALL_LOCKS, a) X(RELEASE_LOCK, a) X(ROW_COUNT, a) X(SETVAL, a) \
+	X(SOURCE_POS_WAIT, a) X(WAIT_FOR_EXECUTED_GTID_SET, a) X(WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS, a)
+
 static inline bool kw_is_primary_func(unsigned k)
 {
+#define KW_PF_CASE(w, a) case K_##w:
 	switch (k) {
-	case K_CONNECTION_ID: case K_FOUND_ROWS: case K_GET_LOCK: case K_IS_FREE_LOCK:
-	case K_IS_USED_LOCK: case K_LASTVAL: case K_LAST_INSERT_ID: case K_LOAD_FILE:
-	case K_MASTER_GTID_WAIT: case K_MASTER_POS_WAIT: case K_NEXTVAL:
-	case K_PS_CURRENT_THREAD_ID: case K_RELEASE_ALL_LOCKS: case K_RELEASE_LOCK:
-	case K_ROW_COUNT: case K_SETVAL: case K_SOURCE_POS_WAIT:
-	case K_WAIT_FOR_EXECUTED_GTID_SET: case K_WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS:
+	KW_PRIMARY_FUNCS(KW_PF_CASE, 0)
 		return true;
 	}
 	return false;
+#undef KW_PF_CASE
 }
 
 /* System variables whose session value is about the connection's last statement. */

@@ -10,51 +10,6 @@
 #include <string.h>
 
 /*
- * Keyword compare, eight bytes at a time. OR-ing 0x20 into every byte folds
- * case for letters; the only other byte it folds onto a keyword byte is DEL
- * onto '_', and DEL is not an identifier character. n is a constant at every
- * call, so the loads are plain loads and the keyword side a constant.
- */
-HOT uint64_t load_folded(const void *src, size_t n) /* n <= 8 */
-{
-	const unsigned char *p = src;
-	uint64_t v = 0;
-	uint32_t w;
-	uint16_t h;
-	size_t i = 0;
-
-	/* Built in registers from 8/4/2/1-byte loads: a memcpy into a zeroed
-	 * uint64_t would store and reload through memory. */
-	if (n == 8) {
-		memcpy(&v, p, 8);
-		return v | 0x2020202020202020ull;
-	}
-	if (n >= 4) {
-		memcpy(&w, p, 4);
-		v = w;
-		i = 4;
-	}
-	if (n - i >= 2) {
-		memcpy(&h, p + i, 2);
-		v |= (uint64_t)h << (8 * i);
-		i += 2;
-	}
-	if (n - i >= 1)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v | 0x2020202020202020ull;
-}
-
-HOT bool kw_eq(const unsigned char *s, const char *kw, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8)
-		if (load_folded(s + i, 8) != load_folded(kw + i, 8))
-			return false;
-	return i == n || load_folded(s + i, n - i) == load_folded(kw + i, n - i);
-}
-
-/*
  * Keyword lookup: a switch on the first letter, then on the length; inside,
  * KW_TRY(w, N) tests `sizeof(#w) - 1 == N`, a constant, so the compiler keeps
  * only the keywords of that letter and length — usually none or one compare.

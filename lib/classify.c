@@ -1003,7 +1003,7 @@ static bool classify_part(const char *text, size_t len, size_t *offset, struct w
 	return true;
 }
 
-void ws_classify(const char *text, size_t len, struct ws_verdict *out)
+void ws_classify_full(const char *text, size_t len, struct ws_verdict *out)
 {
 	struct ws_verdict v;
 	struct part_info pi, seen;
@@ -1057,6 +1057,253 @@ void ws_classify(const char *text, size_t len, struct ws_verdict *out)
 		all_read = false;
 	out->flags = flags | (all_read ? WS_F_READ : WS_F_WRITE);
 	out->n_statements = n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+}
+
+/* ---- the fast path ---- */
+
+/*
+ * Most traffic is a handful of shapes: SELECT … FROM … WHERE … with names,
+ * numbers, plain strings and operators, and single-row INSERT / UPDATE /
+ * DELETE / REPLACE. For those, ws_classify_fast() makes one pass over the
+ * bytes with a class table, no token structs and no calls (but a keyword
+ * lookup for the rare word that may be one that matters), and stores the
+ * verdict the full path would store; on anything else it gives up and the full
+ * path runs. It gives up rather than reason:
+ *
+ *   - the first word must be SELECT, INSERT, UPDATE, DELETE or REPLACE (so
+ *     stmt() goes straight to select_body(), or sets the kind and drains);
+ *   - no comment of any kind (#, "-- ", slash-star: hints and executable
+ *     comments live there), no ';' (MULTI), no '@' (USER_VAR, @@sysvars), no
+ *     '"' (ANSI_QUOTES), no ':' (:=), no backslash outside or inside '…'
+ *     (the other readings), no control or non-ASCII byte outside quotes (0xA0
+ *     may be a space), no unterminated quote, no unbalanced ')', no '(' left
+ *     open (all PARSE_ERROR);
+ *   - no word that next() or select_body() acts on: the FX_DENY lists below,
+ *     which hold every keyword those two look at (for a write, only those
+ *     next() looks at, since stmt() only drains it). Words are checked after
+ *     a '.' too, where the full path would ignore most of them: stricter, so
+ *     still exact;
+ *   - no '(' after a backquoted name that is_primary_call() would take for a
+ *     primary function (the same lookup on the same bytes). A bare word
+ *     before '(' needs no check: a primary function is a denied keyword.
+ *
+ * Inside '…' and `…` only the closing quote (doubled: escaped) and, in '…',
+ * the backslash matter to the full lexer, so any other byte is allowed there.
+ * The fast scanner's tokens are not always the full lexer's (it splits 1.5e3
+ * at '.' and '+'), but a run that starts with a digit is never a keyword to
+ * either, and the pieces it splits off start with a digit, so the words it
+ * checks include all those the full path looks up.
+ *
+ * tests/unit/test-classify.c and tests/fuzz/fuzz-classify.c hold the two paths
+ * against each other. A keyword newly acted on in next() or select_body()
+ * must be added to FX_DENY_*.
+ */
+#define FX_DENY_DML(X, a) X(FOR, a) X(CURRVAL, a) KW_PRIMARY_FUNCS(X, a)
+#define FX_DENY_SELECT_ONLY(X, a) X(INTO, a) X(LOCK, a) X(SHARE, a) X(UPDATE, a) X(DELETE, a) \
+	X(INSERT, a) X(REPLACE, a) X(SQL_CALC_FOUND_ROWS, a)
+
+enum { FX_IN_DML = 1, FX_IN_SELECT = 2 };
+
+#define FX_DENY_BOTH(w, a) [K_##w] = FX_IN_DML | FX_IN_SELECT,
+#define FX_DENY_SEL(w, a) [K_##w] = FX_IN_SELECT,
+static const uint8_t fx_deny[K_COUNT] = {
+	FX_DENY_DML(FX_DENY_BOTH, 0)
+	FX_DENY_SELECT_ONLY(FX_DENY_SEL, 0)
+};
+
+/* Filter before the lookup: bit n of fx_filter[c] is set when a denied keyword
+ * of n letters starts with letter c. Built from the keyword groups, so a word
+ * that misses it cannot be a denied keyword. */
+#define FX_IS(w, k) || (k) == K_##w
+#define FX_DENIED(k) (0 FX_DENY_DML(FX_IS, k) FX_DENY_SELECT_ONLY(FX_IS, k))
+#define FX_BIT(w) | (FX_DENIED(K_##w) ? UINT64_C(1) << (sizeof(#w) - 1) : 0)
+static const uint64_t fx_filter[128] = {
+	['a'] = 0 KW_A(FX_BIT), ['b'] = 0 KW_B(FX_BIT), ['c'] = 0 KW_C(FX_BIT), ['d'] = 0 KW_D(FX_BIT),
+	['e'] = 0 KW_E(FX_BIT), ['f'] = 0 KW_F(FX_BIT), ['g'] = 0 KW_G(FX_BIT), ['h'] = 0 KW_H(FX_BIT),
+	['i'] = 0 KW_I(FX_BIT), ['k'] = 0 KW_K(FX_BIT), ['l'] = 0 KW_L(FX_BIT), ['m'] = 0 KW_M(FX_BIT),
+	['n'] = 0 KW_N(FX_BIT), ['o'] = 0 KW_O(FX_BIT), ['p'] = 0 KW_P(FX_BIT), ['r'] = 0 KW_R(FX_BIT),
+	['s'] = 0 KW_S(FX_BIT), ['t'] = 0 KW_T(FX_BIT), ['u'] = 0 KW_U(FX_BIT), ['v'] = 0 KW_V(FX_BIT),
+	['w'] = 0 KW_W(FX_BIT), ['x'] = 0 KW_X(FX_BIT),
+};
+
+/* Byte classes of the fast scanner, outside quotes. The two that continue a
+ * word come last, so that test is one compare. */
+#define FX_STOP   0 /* give up */
+#define FX_SPACE  1
+#define FX_PUNCT  2
+#define FX_SQUOTE 3
+#define FX_BQUOTE 4
+#define FX_OPEN   5
+#define FX_CLOSE  6
+#define FX_MARK   7 /* '-', '/': a comment if "--" or slash-star follows */
+#define FX_WORD   8 /* letters, '_', '$' */
+#define FX_DIGIT  9
+static const uint8_t fx_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,  /* 00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 10 */
+	1, 2, 0, 0, 8, 2, 2, 3, 5, 6, 2, 2, 2, 7, 2, 7,  /* 20  !"#$%&'()*+,-./ */
+	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 2, 2, 2, 2,  /* 30 0-9 :;<=>? */
+	0, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,  /* 40 @A-O */
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 2, 0, 2, 2, 8,  /* 50 P-Z[\]^_ */
+	4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,  /* 60 `a-o */
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 2, 2, 2, 2, 0,  /* 70 p-z{|}~ DEL */
+	/* 80-ff: FX_STOP */
+};
+
+static inline bool fx_word_byte(unsigned char c)
+{
+	return fx_class[c] >= FX_WORD;
+}
+
+/* The end of the word that starts at w. tail starts the run of word bytes
+ * that ends the text: a word that starts before it stops on the byte before
+ * it at the latest (not a word byte), so this loop needs no bounds check, and
+ * one that starts inside it runs to the end. */
+static inline const unsigned char *fx_word_end(const unsigned char *w, const unsigned char *tail,
+						const unsigned char *end)
+{
+	if (w >= tail)
+		return end;
+	while (fx_word_byte(*++w))
+		;
+	return w;
+}
+
+/* p just after the opening quote q; the position after the closing one, or
+ * NULL to give up (no closing quote; a backslash in '…'). */
+static inline const unsigned char *fx_quoted(const unsigned char *p, const unsigned char *end,
+					      unsigned char q)
+{
+	for (; p < end; p++) {
+		if (*p == q) {
+			if (p + 1 < end && p[1] == q) {
+				p++; /* doubled: an escaped quote */
+				continue;
+			}
+			return p + 1;
+		}
+		if (*p == '\\' && q == '\'')
+			return NULL;
+	}
+	return NULL;
+}
+
+/* The statement's first word, as stmt() would take it (kw_eq() is the compare
+ * ws_classify_kw_lookup() makes): its kind and the denials that apply, or 0. */
+static inline unsigned fx_first_word(const unsigned char *w, size_t n, enum ws_stmt_kind *kind)
+{
+	if (n == 6) {
+		if (kw_eq(w, "SELECT", 6)) {
+			*kind = WS_STMT_SELECT;
+			return FX_IN_SELECT;
+		}
+		*kind = kw_eq(w, "INSERT", 6) ? WS_STMT_INSERT : kw_eq(w, "UPDATE", 6) ? WS_STMT_UPDATE :
+			kw_eq(w, "DELETE", 6) ? WS_STMT_DELETE : WS_STMT_OTHER;
+	} else {
+		*kind = n == 7 && kw_eq(w, "REPLACE", 7) ? WS_STMT_REPLACE : WS_STMT_OTHER;
+	}
+	return *kind == WS_STMT_OTHER ? 0 : FX_IN_DML;
+}
+
+/* A word of n letters at w that the full path would act on in this context? */
+static inline bool fx_denied(const unsigned char *w, size_t n, unsigned ctx)
+{
+	/* Bit n & 63: a word of 64 letters or more may hit the filter for
+	 * nothing, never miss it. */
+	return (fx_filter[*w | 0x20] >> (n & 63) & 1) && (fx_deny[ws_classify_kw_lookup(w, n)] & ctx);
+}
+
+bool ws_classify_fast(const char *text, size_t len, struct ws_verdict *out)
+{
+	const unsigned char *start = (const unsigned char *)text, *end = start + len, *p = start, *w, *tail;
+	const unsigned char *qid = NULL, *qid_end = NULL; /* the last backquoted name */
+	unsigned ctx, depth = 0;
+	enum ws_stmt_kind kind;
+
+	if (!text)
+		return false;
+	while (p < end && fx_class[*p] == FX_SPACE)
+		p++;
+	if (p == end || fx_class[*p] != FX_WORD)
+		return false;
+	for (tail = end; tail > p && fx_word_byte(tail[-1]); tail--)
+		;
+	w = p;
+	p = fx_word_end(w, tail, end);
+	if (!(ctx = fx_first_word(w, (size_t)(p - w), &kind)))
+		return false;
+	while (p < end) {
+		const unsigned char *q;
+		unsigned char c = *p;
+
+		switch (fx_class[c]) {
+		case FX_SPACE: case FX_PUNCT:
+			p++;
+			break;
+		case FX_WORD:
+			w = p;
+			p = fx_word_end(w, tail, end);
+			if (fx_denied(w, (size_t)(p - w), ctx))
+				return false;
+			/* Most words are followed by one space: skip it here rather
+			 * than through the switch. p < tail <= end unless the word
+			 * ended the text. */
+			if (p < tail && *p == ' ')
+				p++;
+			break;
+		case FX_DIGIT:
+			p = fx_word_end(p, tail, end);
+			break;
+		case FX_SQUOTE:
+			if (!(p = fx_quoted(p + 1, end, '\'')))
+				return false;
+			break;
+		case FX_BQUOTE:
+			qid = p + 1;
+			if (!(p = fx_quoted(qid, end, '`')))
+				return false;
+			qid_end = p;
+			break;
+		case FX_OPEN:
+			/* name( or name (: a call, if the name is a primary function's */
+			for (q = p; q > start && fx_class[q[-1]] == FX_SPACE; q--)
+				;
+			if (q == qid_end && kw_is_primary_func(ws_classify_kw_lookup(qid, (size_t)(q - qid) - 1)))
+				return false;
+			depth++;
+			p++;
+			break;
+		case FX_CLOSE:
+			if (depth == 0)
+				return false;
+			depth--;
+			p++;
+			break;
+		case FX_MARK:
+			if (p + 1 < end && p[1] == (c == '-' ? '-' : '*'))
+				return false;
+			p++;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (depth)
+		return false;
+	*out = (struct ws_verdict){
+		.flags = kind == WS_STMT_SELECT ? WS_F_READ : WS_F_WRITE,
+		.kind = kind,
+		.hint_route = WS_HINT_NONE,
+		.hint_consistency = -1,
+		.n_statements = 1,
+	};
+	return true;
+}
+
+void ws_classify(const char *text, size_t len, struct ws_verdict *out)
+{
+	if (!ws_classify_fast(text, len, out))
+		ws_classify_full(text, len, out);
 }
 
 bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_verdict *out)
