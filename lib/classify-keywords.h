@@ -1,14 +1,16 @@
 /*
  * classify-keywords.h — the lexical tables of lib/classify*.c: the keywords the
- * classifier looks at, the byte classes, the functions and system variables
- * that pin a statement to the primary. Private to the classifier (included
- * through classify-lex.h); not an interface.
+ * classifier looks at and their lookup, the byte classes, the functions and
+ * system variables that pin a statement to the primary. Private to the
+ * classifier (included through classify-lex.h, which defines HOT); not an
+ * interface.
  *
  * Each keyword letter group is written once and expands into enum kw, into the
- * cases of ws_classify_kw_lookup() (classify-lex.c: a switch on the first
- * letter, then on the length, inside which only the keywords of that letter
- * and length remain after constant folding — usually one compare, or none, per
- * word) and into the fast path's filter (classify.c).
+ * cases of kw_lookup() (a switch on the first letter, then on the length,
+ * inside which only the keywords of that letter and length remain after
+ * constant folding — usually one compare, or none, per word) and into the fast
+ * path's filter (classify.c). kw_lookup() is inline: the lexer calls it for
+ * every word, and the fast path for the few its filter lets through.
  */
 #ifndef WS_CLASSIFY_KEYWORDS_H
 #define WS_CLASSIFY_KEYWORDS_H
@@ -64,6 +66,129 @@ enum kw {
 	KW_U(KW_ENUM) KW_V(KW_ENUM) KW_W(KW_ENUM) KW_X(KW_ENUM)
 	K_COUNT
 };
+
+/*
+ * Keyword compare, eight bytes at a time. OR-ing 0x20 into every byte folds
+ * case for letters; the only other byte it folds onto a keyword byte is DEL
+ * onto '_', and DEL is not an identifier character. n is a constant at every
+ * call, so the loads are plain loads and the keyword side a constant.
+ */
+HOT uint64_t load_folded(const void *src, size_t n) /* n <= 8 */
+{
+	const unsigned char *p = src;
+	uint64_t v = 0;
+	uint32_t w;
+	uint16_t h;
+	size_t i = 0;
+
+	/* Built in registers from 8/4/2/1-byte loads: a memcpy into a zeroed
+	 * uint64_t would store and reload through memory. */
+	if (n == 8) {
+		memcpy(&v, p, 8);
+		return v | 0x2020202020202020ull;
+	}
+	if (n >= 4) {
+		memcpy(&w, p, 4);
+		v = w;
+		i = 4;
+	}
+	if (n - i >= 2) {
+		memcpy(&h, p + i, 2);
+		v |= (uint64_t)h << (8 * i);
+		i += 2;
+	}
+	if (n - i >= 1)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v | 0x2020202020202020ull;
+}
+
+HOT bool kw_eq(const unsigned char *s, const char *kw, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		if (load_folded(s + i, 8) != load_folded(kw + i, 8))
+			return false;
+	return i == n || load_folded(s + i, n - i) == load_folded(kw + i, n - i);
+}
+
+/*
+ * Keyword lookup: a switch on the first letter, then on the length; inside,
+ * KW_TRY(w, N) tests `sizeof(#w) - 1 == N`, a constant, so the compiler keeps
+ * only the keywords of that letter and length — usually none or one compare.
+ */
+#define KW_TRY(w, N) \
+	if (sizeof(#w) - 1 == (N) && kw_eq(s, #w, (N))) \
+		return K_##w;
+#define KW_L2(w) KW_TRY(w, 2)
+#define KW_L3(w) KW_TRY(w, 3)
+#define KW_L4(w) KW_TRY(w, 4)
+#define KW_L5(w) KW_TRY(w, 5)
+#define KW_L6(w) KW_TRY(w, 6)
+#define KW_L7(w) KW_TRY(w, 7)
+#define KW_L8(w) KW_TRY(w, 8)
+#define KW_L9(w) KW_TRY(w, 9)
+#define KW_L10(w) KW_TRY(w, 10)
+#define KW_L11(w) KW_TRY(w, 11)
+#define KW_L12(w) KW_TRY(w, 12)
+#define KW_L13(w) KW_TRY(w, 13)
+#define KW_L14(w) KW_TRY(w, 14)
+#define KW_L15(w) KW_TRY(w, 15)
+#define KW_L16(w) KW_TRY(w, 16)
+#define KW_L17(w) KW_TRY(w, 17)
+#define KW_L18(w) KW_TRY(w, 18)
+#define KW_L19(w) KW_TRY(w, 19)
+#define KW_L20(w) KW_TRY(w, 20)
+#define KW_L26(w) KW_TRY(w, 26)
+#define KW_L33(w) KW_TRY(w, 33)
+#define KW_BY_LEN(G) \
+	switch (n) { \
+	case 2: G(KW_L2) break;   case 3: G(KW_L3) break;   case 4: G(KW_L4) break; \
+	case 5: G(KW_L5) break;   case 6: G(KW_L6) break;   case 7: G(KW_L7) break; \
+	case 8: G(KW_L8) break;   case 9: G(KW_L9) break;   case 10: G(KW_L10) break; \
+	case 11: G(KW_L11) break; case 12: G(KW_L12) break; case 13: G(KW_L13) break; \
+	case 14: G(KW_L14) break; case 15: G(KW_L15) break; case 16: G(KW_L16) break; \
+	case 17: G(KW_L17) break; case 18: G(KW_L18) break; case 19: G(KW_L19) break; \
+	case 20: G(KW_L20) break; case 26: G(KW_L26) break; case 33: G(KW_L33) break; \
+	} \
+	break;
+/* A keyword of a length KW_BY_LEN has no case for would never be found. */
+#define KW_LEN_CHECK(w) _Static_assert((sizeof(#w) >= 3 && sizeof(#w) <= 21) || sizeof(#w) == 27 || \
+				       sizeof(#w) == 34, "add a case to KW_BY_LEN for " #w);
+KW_A(KW_LEN_CHECK) KW_B(KW_LEN_CHECK) KW_C(KW_LEN_CHECK) KW_D(KW_LEN_CHECK) KW_E(KW_LEN_CHECK)
+KW_F(KW_LEN_CHECK) KW_G(KW_LEN_CHECK) KW_H(KW_LEN_CHECK) KW_I(KW_LEN_CHECK) KW_K(KW_LEN_CHECK)
+KW_L(KW_LEN_CHECK) KW_M(KW_LEN_CHECK) KW_N(KW_LEN_CHECK) KW_O(KW_LEN_CHECK) KW_P(KW_LEN_CHECK)
+KW_R(KW_LEN_CHECK) KW_S(KW_LEN_CHECK) KW_T(KW_LEN_CHECK) KW_U(KW_LEN_CHECK) KW_V(KW_LEN_CHECK)
+KW_W(KW_LEN_CHECK) KW_X(KW_LEN_CHECK)
+
+static inline unsigned kw_lookup(const unsigned char *s, size_t n)
+{
+	switch (s[0] | 0x20) {
+	case 'a': KW_BY_LEN(KW_A)
+	case 'b': KW_BY_LEN(KW_B)
+	case 'c': KW_BY_LEN(KW_C)
+	case 'd': KW_BY_LEN(KW_D)
+	case 'e': KW_BY_LEN(KW_E)
+	case 'f': KW_BY_LEN(KW_F)
+	case 'g': KW_BY_LEN(KW_G)
+	case 'h': KW_BY_LEN(KW_H)
+	case 'i': KW_BY_LEN(KW_I)
+	case 'k': KW_BY_LEN(KW_K)
+	case 'l': KW_BY_LEN(KW_L)
+	case 'm': KW_BY_LEN(KW_M)
+	case 'n': KW_BY_LEN(KW_N)
+	case 'o': KW_BY_LEN(KW_O)
+	case 'p': KW_BY_LEN(KW_P)
+	case 'r': KW_BY_LEN(KW_R)
+	case 's': KW_BY_LEN(KW_S)
+	case 't': KW_BY_LEN(KW_T)
+	case 'u': KW_BY_LEN(KW_U)
+	case 'v': KW_BY_LEN(KW_V)
+	case 'w': KW_BY_LEN(KW_W)
+	case 'x': KW_BY_LEN(KW_X)
+	}
+	return K_NONE;
+}
 
 /* Byte classes. Everything >= C_IDENT may be part of an identifier. */
 #define C_OTHER 0 /* punctuation, control bytes */

@@ -1,6 +1,6 @@
 /*
  * classify-lex.h — the classifier's lexer, shared by classify.c (statements,
- * verdicts) and classify-lex.c (comments, hints, literals, keyword lookup).
+ * verdicts) and classify-lex.c (comments, hints, literals, numbers).
  * Internal: not installed, and every symbol is hidden (-fvisibility=hidden).
  *
  * The per-token entry points lex() and skip_space() are inline here: the
@@ -17,13 +17,14 @@
 #include <string.h>
 
 #include "classify.h"
-#include "classify-keywords.h"
 
 #if defined(__GNUC__)
 #define HOT static inline __attribute__((always_inline))
 #else
 #define HOT static inline
 #endif
+
+#include "classify-keywords.h"
 
 enum tok_type { T_END, T_SEMI, T_WORD, T_NUMBER, T_STRING, T_QIDENT, T_USERVAR, T_SYSVAR, T_PUNCT };
 
@@ -56,53 +57,6 @@ struct lex {
 	int8_t hint_cons;
 };
 
-/*
- * Keyword compare, eight bytes at a time. OR-ing 0x20 into every byte folds
- * case for letters; the only other byte it folds onto a keyword byte is DEL
- * onto '_', and DEL is not an identifier character. n is a constant at every
- * call, so the loads are plain loads and the keyword side a constant.
- */
-HOT uint64_t load_folded(const void *src, size_t n) /* n <= 8 */
-{
-	const unsigned char *p = src;
-	uint64_t v = 0;
-	uint32_t w;
-	uint16_t h;
-	size_t i = 0;
-
-	/* Built in registers from 8/4/2/1-byte loads: a memcpy into a zeroed
-	 * uint64_t would store and reload through memory. */
-	if (n == 8) {
-		memcpy(&v, p, 8);
-		return v | 0x2020202020202020ull;
-	}
-	if (n >= 4) {
-		memcpy(&w, p, 4);
-		v = w;
-		i = 4;
-	}
-	if (n - i >= 2) {
-		memcpy(&h, p + i, 2);
-		v |= (uint64_t)h << (8 * i);
-		i += 2;
-	}
-	if (n - i >= 1)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v | 0x2020202020202020ull;
-}
-
-HOT bool kw_eq(const unsigned char *s, const char *kw, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8)
-		if (load_folded(s + i, 8) != load_folded(kw + i, 8))
-			return false;
-	return i == n || load_folded(s + i, n - i) == load_folded(kw + i, n - i);
-}
-
-/* Keyword id of the word s[0..n), n >= 1: K_NONE when it is not one of ours. */
-unsigned ws_classify_kw_lookup(const unsigned char *s, size_t n);
 /* p at a space, comment mark or 0xA0: skips space and comments (scanning them
  * for hints, entering executable comments). Returns where the next token is. */
 size_t ws_classify_skip_space_slow(struct lex *lx, size_t p);
@@ -155,7 +109,7 @@ HOT void lex(struct lex *lx, struct tok *t)
 	case C_IDENT: case C_HIGH: case C_NBSP:
 		q = ident_end(s, q, len, false);
 		t->type = T_WORD;
-		t->rawkw = (uint16_t)ws_classify_kw_lookup(s + p, q - p);
+		t->rawkw = (uint16_t)kw_lookup(s + p, q - p);
 		if (!t->after_dot)
 			t->kw = t->rawkw;
 		break;

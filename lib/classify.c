@@ -15,8 +15,9 @@
  * after EXPLAIN, ANALYZE or SET STATEMENT … FOR) is at most two levels deep, so
  * no input can drive the stack. Nothing is allocated; all state is on the stack.
  * The lexer is in classify-lex.h (the per-token part, inline) and
- * classify-lex.c (comments, hints, literals, keyword lookup); this file holds
- * the statements and the verdicts.
+ * classify-lex.c (comments, hints, literals, numbers); the keyword lookup is
+ * in classify-keywords.h. This file holds the statements, the verdicts and the
+ * fast path in front of them.
  *
  * Readings the server may make differently. How the server splits a text into
  * tokens depends on things we do not see: sql_mode (NO_BACKSLASH_ESCAPES,
@@ -76,7 +77,7 @@ static bool is_primary_call(const struct cls *c, const struct tok *t)
 	if (t->type == T_WORD)
 		return kw_is_primary_func(t->rawkw);
 	if (t->type == T_QIDENT)
-		return kw_is_primary_func(ws_classify_kw_lookup(c->lx.s + t->off, t->n));
+		return kw_is_primary_func(kw_lookup(c->lx.s + t->off, t->n));
 	return false;
 }
 
@@ -1224,7 +1225,7 @@ static inline const unsigned char *fx_quoted(const unsigned char *p, const unsig
 }
 
 /* The statement's first word, as stmt() would take it (kw_eq() is the compare
- * ws_classify_kw_lookup() makes): its kind and the denials that apply, or 0. */
+ * kw_lookup() makes): its kind and the denials that apply, or 0. */
 static inline unsigned fx_first_word(const unsigned char *w, size_t n, enum ws_stmt_kind *kind)
 {
 	if (n == 6) {
@@ -1245,7 +1246,7 @@ static inline bool fx_denied(const unsigned char *w, size_t n, unsigned ctx)
 {
 	/* Bit n & 63: a word of 64 letters or more may hit the filter for
 	 * nothing, never miss it. */
-	return (fx_filter[*w] >> (n & 63) & 1) && (fx_deny[ws_classify_kw_lookup(w, n)] & ctx);
+	return (fx_filter[*w] >> (n & 63) & 1) && (fx_deny[kw_lookup(w, n)] & ctx);
 }
 
 /* Inline in ws_classify(): a call there is a tenth of the work. */
@@ -1312,7 +1313,7 @@ HOT bool classify_fast(const char *text, size_t len, struct ws_verdict *out)
 			/* name( or name (: a call, if the name is a primary function's */
 			for (q = p; q > start && fx_class[q[-1]] == FX_SPACE; q--)
 				;
-			if (q == qid_end && kw_is_primary_func(ws_classify_kw_lookup(qid, (size_t)(q - qid) - 1)))
+			if (q == qid_end && kw_is_primary_func(kw_lookup(qid, (size_t)(q - qid) - 1)))
 				return false;
 			depth++;
 			p++;
