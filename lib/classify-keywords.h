@@ -1,13 +1,16 @@
 /*
- * classify-keywords.h — the lexical tables of lib/classify.c: the keywords it
- * looks at and their lookup, the byte classes, the functions and system
- * variables that pin a statement to the primary. Private to classify.c (which
- * defines HOT before including it); not an interface.
+ * classify-keywords.h — the lexical tables of lib/classify*.c: the keywords the
+ * classifier looks at and their lookup, the byte classes, the functions and
+ * system variables that pin a statement to the primary. Private to the
+ * classifier (included through classify-lex.h, which defines HOT); not an
+ * interface.
  *
- * Each keyword letter group is written once and expands both into enum kw and
- * into the cases of kw_lookup(): a switch on the first letter, then on the
- * length, inside which only the keywords of that letter and length remain after
- * constant folding — usually one compare, or none, per word.
+ * Each keyword letter group is written once and expands into enum kw, into the
+ * cases of kw_lookup() (a switch on the first letter, then on the length,
+ * inside which only the keywords of that letter and length remain after
+ * constant folding — usually one compare, or none, per word) and into the fast
+ * path's filter (classify.c). kw_lookup() is inline: the lexer calls it for
+ * every word, and the fast path for the few its filter lets through.
  */
 #ifndef WS_CLASSIFY_KEYWORDS_H
 #define WS_CLASSIFY_KEYWORDS_H
@@ -158,7 +161,7 @@ KW_L(KW_LEN_CHECK) KW_M(KW_LEN_CHECK) KW_N(KW_LEN_CHECK) KW_O(KW_LEN_CHECK) KW_P
 KW_R(KW_LEN_CHECK) KW_S(KW_LEN_CHECK) KW_T(KW_LEN_CHECK) KW_U(KW_LEN_CHECK) KW_V(KW_LEN_CHECK)
 KW_W(KW_LEN_CHECK) KW_X(KW_LEN_CHECK)
 
-static unsigned kw_lookup(const unsigned char *s, size_t n)
+static inline unsigned kw_lookup(const unsigned char *s, size_t n)
 {
 	switch (s[0] | 0x20) {
 	case 'a': KW_BY_LEN(KW_A)
@@ -246,7 +249,7 @@ static inline bool is_digit(unsigned char c) { return cclass[c] == C_DIGIT; }
 static inline unsigned char lc(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 /* Does s[0..n) spell the lower-case literal `lit`, ignoring case? */
-static bool ieq(const unsigned char *s, size_t n, const char *lit)
+static inline bool ieq(const unsigned char *s, size_t n, const char *lit)
 {
 	size_t i;
 
@@ -256,23 +259,28 @@ static bool ieq(const unsigned char *s, size_t n, const char *lit)
 	return lit[i] == 0;
 }
 
-/* Functions whose result depends on the connection or on the primary's state. */
-static bool kw_is_primary_func(unsigned k)
+/* Functions whose result depends on the connection or on the primary's state.
+ * A list (X(name, arg) for each), because the fast path in classify.c builds
+ * its filter from it at compile time. */
+#define KW_PRIMARY_FUNCS(X, a) X(CONNECTION_ID, a) X(FOUND_ROWS, a) X(GET_LOCK, a) \
+	X(IS_FREE_LOCK, a) X(IS_USED_LOCK, a) X(LASTVAL, a) X(LAST_INSERT_ID, a) X(LOAD_FILE, a) \
+	X(MASTER_GTID_WAIT, a) X(MASTER_POS_WAIT, a) X(NEXTVAL, a) X(PS_CURRENT_THREAD_ID, a) \
+	X(RELEASE_ALL_LOCKS, a) X(RELEASE_LOCK, a) X(ROW_COUNT, a) X(SETVAL, a) \
+	X(SOURCE_POS_WAIT, a) X(WAIT_FOR_EXECUTED_GTID_SET, a) X(WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS, a)
+
+static inline bool kw_is_primary_func(unsigned k)
 {
+#define KW_PF_CASE(w, a) case K_##w:
 	switch (k) {
-	case K_CONNECTION_ID: case K_FOUND_ROWS: case K_GET_LOCK: case K_IS_FREE_LOCK:
-	case K_IS_USED_LOCK: case K_LASTVAL: case K_LAST_INSERT_ID: case K_LOAD_FILE:
-	case K_MASTER_GTID_WAIT: case K_MASTER_POS_WAIT: case K_NEXTVAL:
-	case K_PS_CURRENT_THREAD_ID: case K_RELEASE_ALL_LOCKS: case K_RELEASE_LOCK:
-	case K_ROW_COUNT: case K_SETVAL: case K_SOURCE_POS_WAIT:
-	case K_WAIT_FOR_EXECUTED_GTID_SET: case K_WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS:
+	KW_PRIMARY_FUNCS(KW_PF_CASE, 0)
 		return true;
 	}
 	return false;
+#undef KW_PF_CASE
 }
 
 /* System variables whose session value is about the connection's last statement. */
-static bool sysvar_is_session_bound(const unsigned char *s, size_t n)
+static inline bool sysvar_is_session_bound(const unsigned char *s, size_t n)
 {
 	static const char *const names[] = {
 		"identity", "last_insert_id", "insert_id", "warning_count", "error_count",

@@ -14,6 +14,10 @@
  * (parentheses, BEGIN…END blocks), and the one recursive call (the statement
  * after EXPLAIN, ANALYZE or SET STATEMENT … FOR) is at most two levels deep, so
  * no input can drive the stack. Nothing is allocated; all state is on the stack.
+ * The lexer is in classify-lex.h (the per-token part, inline) and
+ * classify-lex.c (comments, hints, literals, numbers); the keyword lookup is
+ * in classify-keywords.h. This file holds the statements, the verdicts and the
+ * fast path in front of them.
  *
  * Readings the server may make differently. How the server splits a text into
  * tokens depends on things we do not see: sql_mode (NO_BACKSLASH_ESCAPES,
@@ -25,441 +29,10 @@
  * reading that ends inside an unterminated quote is harmless: the server rejects
  * such a statement before running any of it.
  */
-#include "classify.h"
+#include "classify-lex.h"
 
 #include <stddef.h>
 #include <string.h>
-
-#if defined(__GNUC__)
-#define HOT static inline __attribute__((always_inline))
-#define COLD static __attribute__((noinline))
-#else
-#define HOT static inline
-#define COLD static
-#endif
-
-#include "classify-keywords.h"
-
-/* ---- lexer ---- */
-
-enum tok_type { T_END, T_SEMI, T_WORD, T_NUMBER, T_STRING, T_QIDENT, T_USERVAR, T_SYSVAR, T_PUNCT };
-
-struct tok {
-	size_t off, n;      /* the token's bytes; for a quoted token, those between the quotes */
-	uint16_t kw;        /* T_WORD not after a '.': keyword id, else K_NONE */
-	uint16_t rawkw;     /* T_WORD: keyword id, also after a '.' */
-	uint8_t type;       /* enum tok_type */
-	unsigned char ch;   /* T_PUNCT: the character; ":=" is reported as '=' */
-	unsigned char quote;/* T_STRING, T_QIDENT, quoted T_USERVAR: the quote character */
-	bool after_dot;     /* follows a '.': an identifier whatever it spells */
-};
-
-/* Other readings of the same bytes (see the comment at the top). */
-#define LX_GATED_AS_COMMENT 1u /* version-gated executable comments are comments */
-#define LX_NO_ESC_DQ        2u /* no backslash escapes in "…" (ANSI_QUOTES, NO_BACKSLASH_ESCAPES) */
-#define LX_NO_ESC_SQ        4u /* no backslash escapes in '…' (NO_BACKSLASH_ESCAPES) */
-
-struct lex {
-	const unsigned char *s;
-	size_t len, pos;
-	unsigned mode;      /* LX_* */
-	bool in_exec;       /* inside the body of an executable comment */
-	bool last_dot;      /* the previous token was '.' */
-	bool err;           /* unterminated literal or comment, nested executable comment */
-	bool err_quote;     /* ran off the end inside a quoted literal */
-	bool saw_gated;     /* met a version-gated executable comment */
-	bool saw_backslash; /* met a backslash escape inside a quoted literal */
-	uint8_t hint_route;
-	int8_t hint_cons;
-};
-
-/* ---- hints in comments ---- */
-
-static size_t h_space(const unsigned char *s, size_t i, size_t end)
-{
-	while (i < end && cclass[s[i]] == C_SPACE)
-		i++;
-	return i;
-}
-
-static size_t h_word(const unsigned char *s, size_t i, size_t end)
-{
-	while (i < end && is_ident(s[i]))
-		i++;
-	return i;
-}
-
-static bool h_prefix(const unsigned char *s, size_t i, size_t end, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return end - i >= n && ieq(s + i, n, lit);
-}
-
-static void h_route(struct lex *lx, enum ws_hint_route r)
-{
-	/* Several hints: the primary wins, being the safe side. */
-	if (r == WS_HINT_PRIMARY || lx->hint_route == WS_HINT_NONE)
-		lx->hint_route = (uint8_t)r;
-}
-
-static void h_master_slave(struct lex *lx, const unsigned char *s, size_t a, size_t b)
-{
-	if (ieq(s + a, b - a, "master"))
-		h_route(lx, WS_HINT_PRIMARY);
-	else if (ieq(s + a, b - a, "slave"))
-		h_route(lx, WS_HINT_REPLICA);
-}
-
-/* "wescale : key = value [, key = value …]", i just after "wescale". */
-static size_t h_wescale(struct lex *lx, size_t i, size_t end)
-{
-	static const char *const levels[] = { "eventual", "session", "instance", "global", "primary" };
-	const unsigned char *s = lx->s;
-
-	i = h_space(s, i, end);
-	if (i >= end || s[i] != ':')
-		return i;
-	i++;
-	for (;;) {
-		size_t ks, ke, vs, ve;
-
-		while (i < end && (cclass[s[i]] == C_SPACE || s[i] == ',' || s[i] == ';'))
-			i++;
-		ks = i;
-		ke = h_word(s, ks, end);
-		i = h_space(s, ke, end);
-		if (ke == ks || i >= end || s[i] != '=')
-			return ks;
-		vs = h_space(s, i + 1, end);
-		ve = h_word(s, vs, end);
-		if (ieq(s + ks, ke - ks, "route")) {
-			if (ieq(s + vs, ve - vs, "primary"))
-				h_route(lx, WS_HINT_PRIMARY);
-			else if (ieq(s + vs, ve - vs, "replica"))
-				h_route(lx, WS_HINT_REPLICA);
-		} else if (ieq(s + ks, ke - ks, "consistency")) {
-			for (int l = 0; l < 5; l++)
-				if (ieq(s + vs, ve - vs, levels[l]) && l > lx->hint_cons)
-					lx->hint_cons = (int8_t)l;
-		}
-		if (ve == vs)
-			return ve;
-		i = ve;
-	}
-}
-
-/* MaxScale: "maxscale route to master|slave|server NAME", i just after "maxscale". */
-static size_t h_maxscale(struct lex *lx, size_t i, size_t end)
-{
-	static const char *const words[] = { "route", "to" };
-	const unsigned char *s = lx->s;
-	size_t a, b;
-
-	for (int w = 0; w < 2; w++) {
-		a = h_space(s, i, end);
-		b = h_word(s, a, end);
-		if (a == i || !ieq(s + a, b - a, words[w]))
-			return a;
-		i = b;
-	}
-	a = h_space(s, i, end);
-	if (a == i)
-		return a;
-	b = h_word(s, a, end);
-	h_master_slave(lx, s, a, b);
-	return b;
-}
-
-/* mysqlnd_ms: "ms=master", "ms=slave", i just after "ms". */
-static size_t h_ms(struct lex *lx, size_t i, size_t end)
-{
-	const unsigned char *s = lx->s;
-	size_t a = h_space(s, i, end), b;
-
-	if (a >= end || s[a] != '=')
-		return i;
-	a = h_space(s, a + 1, end);
-	b = h_word(s, a, end);
-	h_master_slave(lx, s, a, b);
-	return b;
-}
-
-static void scan_hints(struct lex *lx, size_t i, size_t end)
-{
-	const unsigned char *s = lx->s;
-	size_t from = i;
-
-	while (i < end) {
-		unsigned char c = s[i] | 0x20;
-		size_t j = i;
-
-		if ((c == 'w' || c == 'm') && (i == from || !is_ident(s[i - 1]))) {
-			if (c == 'w' && h_prefix(s, i, end, "wescale"))
-				j = h_wescale(lx, i + 7, end);
-			else if (h_prefix(s, i, end, "maxscale"))
-				j = h_maxscale(lx, i + 8, end);
-			else if (h_prefix(s, i, end, "ms"))
-				j = h_ms(lx, i + 2, end);
-		}
-		i = j > i ? j : i + 1;
-	}
-}
-
-/* ---- comments, literals, tokens ---- */
-
-static size_t line_comment(struct lex *lx, size_t p)
-{
-	const unsigned char *nl = memchr(lx->s + p, '\n', lx->len - p);
-	size_t end = nl ? (size_t)(nl - lx->s) : lx->len;
-
-	scan_hints(lx, p, end);
-	return nl ? end + 1 : end;
-}
-
-/* p is at the '/' of slash-star. Returns where lexing continues. */
-static size_t block_comment(struct lex *lx, size_t p)
-{
-	const unsigned char *s = lx->s;
-	size_t len = lx->len, q = p + 2, e;
-	bool exec = false, gated = false;
-
-	if (q < len && s[q] == '!') {
-		exec = true;
-		q++;
-		if (q + 1 < len && s[q] == 'M' && is_digit(s[q + 1])) {
-			gated = true; /* old MariaDB spelling: slash-star-bang-M-version */
-			q++;
-		}
-	} else if (q + 1 < len && s[q] == 'M' && s[q + 1] == '!') {
-		exec = gated = true; /* MariaDB only: a comment to MySQL */
-		q += 2;
-	}
-	if (exec) {
-		size_t d = q;
-
-		while (q < len && is_digit(s[q]))
-			q++;
-		if (q > d)
-			gated = true;
-		if (gated)
-			lx->saw_gated = true;
-		if (lx->in_exec)
-			lx->err = true; /* nested executable comment: the server refuses it */
-		else if (!(gated && (lx->mode & LX_GATED_AS_COMMENT))) {
-			lx->in_exec = true;
-			return q;
-		}
-	}
-	for (e = p + 2; e < len;) {
-		const unsigned char *star = memchr(s + e, '*', len - e);
-
-		if (!star)
-			break;
-		e = (size_t)(star - s);
-		if (e + 1 < len && s[e + 1] == '/') {
-			scan_hints(lx, p + 2, e);
-			return e + 2;
-		}
-		e++;
-	}
-	scan_hints(lx, p + 2, len);
-	lx->err = true;
-	return len;
-}
-
-COLD size_t skip_space_slow(struct lex *lx, size_t p)
-{
-	const unsigned char *s = lx->s;
-	size_t len = lx->len;
-
-	while (p < len) {
-		unsigned char c = s[p];
-		unsigned k = cclass[c];
-
-		if (k == C_SPACE || (k == C_NBSP && is_nbsp(s, p))) {
-			p++;
-			continue;
-		}
-		if (k != C_MARK)
-			break;
-		if (c == '#')
-			p = line_comment(lx, p + 1);
-		else if (c == '-' && p + 1 < len && s[p + 1] == '-' && (p + 2 == len || s[p + 2] <= ' '))
-			p = line_comment(lx, p + 2);
-		else if (c == '/' && p + 1 < len && s[p + 1] == '*')
-			p = block_comment(lx, p);
-		else if (c == '*' && lx->in_exec && p + 1 < len && s[p + 1] == '/') {
-			lx->in_exec = false;
-			p += 2;
-		} else
-			break;
-	}
-	return p;
-}
-
-HOT void skip_space(struct lex *lx)
-{
-	const unsigned char *s = lx->s;
-	size_t len = lx->len, p = lx->pos;
-
-	while (p < len) {
-		unsigned k = cclass[s[p]];
-
-		if (k == C_SPACE) {
-			p++;
-			continue;
-		}
-		if (k == C_MARK || k == C_NBSP)
-			p = skip_space_slow(lx, p);
-		break;
-	}
-	lx->pos = p;
-}
-
-/* p is at the opening quote q. Returns the position after the closing quote
- * and stores where the content ends. */
-static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *content_end)
-{
-	const unsigned char *s = lx->s;
-	size_t len = lx->len;
-	bool esc = (q == '\'' && !(lx->mode & LX_NO_ESC_SQ)) || (q == '"' && !(lx->mode & LX_NO_ESC_DQ));
-
-	for (p++; p < len; p++) {
-		if (s[p] == '\\' && esc) {
-			lx->saw_backslash = true;
-			if (++p >= len)
-				break;
-		} else if (s[p] == q) {
-			if (p + 1 < len && s[p + 1] == q) {
-				p++;
-				continue;
-			}
-			*content_end = p;
-			return p + 1;
-		}
-	}
-	lx->err = lx->err_quote = true;
-	*content_end = len;
-	return len;
-}
-
-COLD size_t lex_number(const unsigned char *s, size_t p, size_t len, uint8_t *type)
-{
-	size_t q = p;
-
-	while (q < len && is_digit(s[q]))
-		q++;
-	if (q + 1 < len && s[q] == '.' && is_digit(s[q + 1]))
-		for (q++; q < len && is_digit(s[q]); q++)
-			;
-	if (q < len && (s[q] | 0x20) == 'e') {
-		size_t r = q + 1;
-
-		if (r < len && (s[r] == '+' || s[r] == '-'))
-			r++;
-		if (r < len && is_digit(s[r]))
-			for (q = r; q < len && is_digit(s[q]); q++)
-				;
-	}
-	*type = T_NUMBER;
-	if (q < len && (is_ident(s[q]) || (s[q] == 0xA0 && !is_nbsp(s, q)))) { /* 1abc, 0x1F */
-		q = ident_end(s, q, len, false);
-		*type = T_WORD;
-	}
-	return q;
-}
-
-static size_t lex_var_name(const unsigned char *s, size_t q, size_t len)
-{
-	return ident_end(s, q, len, true);
-}
-
-/* Quoted literals and @variables; p at the quote or '@'. Returns the end. */
-COLD size_t lex_quoted_or_var(struct lex *lx, struct tok *t, size_t p)
-{
-	const unsigned char *s = lx->s;
-	size_t len = lx->len, q = p + 1, ce = 0;
-	unsigned char c = s[p];
-
-	if (c != '@') {
-		t->type = c == '`' ? T_QIDENT : T_STRING;
-		t->quote = c;
-		q = scan_quoted(lx, p, c, &ce);
-		t->off = p + 1;
-		t->n = ce - (p + 1);
-		return q;
-	}
-	if (q < len && s[q] == '@') {
-		t->type = T_SYSVAR;
-		q = lex_var_name(s, q + 1, len);
-	} else if (q < len && (s[q] == '\'' || s[q] == '"' || s[q] == '`')) {
-		t->type = T_USERVAR;
-		t->quote = s[q];
-		q = scan_quoted(lx, q, s[q], &ce);
-	} else {
-		t->type = T_USERVAR;
-		q = lex_var_name(s, q, len);
-	}
-	t->n = q - p;
-	return q;
-}
-
-HOT void lex(struct lex *lx, struct tok *t)
-{
-	const unsigned char *s = lx->s;
-	size_t len, p, q;
-	unsigned char c;
-
-	skip_space(lx);
-	len = lx->len;
-	p = lx->pos;
-	t->off = p;
-	t->kw = t->rawkw = K_NONE; /* ch and quote are set only for the types they are about */
-	t->after_dot = lx->last_dot;
-	lx->last_dot = false;
-	if (p >= len) {
-		t->type = T_END;
-		t->n = 0;
-		return;
-	}
-	c = s[p];
-	q = p + 1;
-	switch (cclass[c]) {
-	case C_IDENT: case C_HIGH: case C_NBSP:
-		q = ident_end(s, q, len, false);
-		t->type = T_WORD;
-		t->rawkw = (uint16_t)kw_lookup(s + p, q - p);
-		if (!t->after_dot)
-			t->kw = t->rawkw;
-		break;
-	case C_DIGIT:
-		q = lex_number(s, p, len, &t->type);
-		break;
-	default:
-		t->type = T_PUNCT;
-		t->ch = c;
-		switch (c) {
-		case ';':
-			t->type = T_SEMI;
-			break;
-		case '\'': case '"': case '`': case '@':
-			lx->pos = lex_quoted_or_var(lx, t, p);
-			return;
-		case '.':
-			lx->last_dot = true;
-			break;
-		case ':':
-			if (q < len && s[q] == '=') {
-				t->ch = '=';
-				q++;
-			}
-			break;
-		}
-	}
-	t->n = q - p;
-	lx->pos = q;
-}
 
 /* ---- statements ---- */
 
@@ -1431,7 +1004,7 @@ static bool classify_part(const char *text, size_t len, size_t *offset, struct w
 	return true;
 }
 
-void ws_classify(const char *text, size_t len, struct ws_verdict *out)
+void ws_classify_full(const char *text, size_t len, struct ws_verdict *out)
 {
 	struct ws_verdict v;
 	struct part_info pi, seen;
@@ -1487,6 +1060,302 @@ void ws_classify(const char *text, size_t len, struct ws_verdict *out)
 	out->n_statements = n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
 }
 
+/* ---- the fast path ---- */
+
+/*
+ * Most traffic is a handful of shapes: SELECT … FROM … WHERE … with names,
+ * numbers, plain strings and operators, and single-row INSERT / UPDATE /
+ * DELETE / REPLACE. For those, ws_classify_fast() makes one pass over the
+ * bytes with a class table, no token structs and no calls (but a keyword
+ * lookup for the rare word that may be one that matters), and stores the
+ * verdict the full path would store; on anything else it gives up and the full
+ * path runs. It gives up rather than reason:
+ *
+ *   - the first word must be SELECT, INSERT, UPDATE, DELETE or REPLACE (so
+ *     stmt() goes straight to select_body(), or sets the kind and drains);
+ *   - no comment of any kind (#, "-- ", slash-star: hints and executable
+ *     comments live there), no ';' (MULTI), no '@' (USER_VAR, @@sysvars), no
+ *     '"' (ANSI_QUOTES), no ':' (:=), no backslash outside or inside '…'
+ *     (the other readings), no control or non-ASCII byte outside quotes (0xA0
+ *     may be a space), no unterminated quote, no unbalanced ')', no '(' left
+ *     open (all PARSE_ERROR);
+ *   - no word that next() or select_body() acts on: the FX_DENY lists below,
+ *     which hold every keyword those two look at (for a write, only those
+ *     next() looks at, since stmt() only drains it). Words are checked after
+ *     a '.' too, where the full path would ignore most of them: stricter, so
+ *     still exact;
+ *   - no '(' after a backquoted name that is_primary_call() would take for a
+ *     primary function (the same lookup on the same bytes). A bare word
+ *     before '(' needs no check: a primary function is a denied keyword.
+ *
+ * Inside '…' and `…` only the closing quote (doubled: escaped) and, in '…',
+ * the backslash matter to the full lexer, so any other byte is allowed there.
+ * The fast scanner's tokens are not always the full lexer's (it splits 1.5e3
+ * at '.' and '+'), but a run that starts with a digit is never a keyword to
+ * either, and the pieces it splits off start with a digit, so the words it
+ * checks include all those the full path looks up.
+ *
+ * tests/unit/test-classify.c and tests/fuzz/fuzz-classify.c hold the two paths
+ * against each other. A keyword newly acted on in next() or select_body()
+ * must be added to FX_DENY_*.
+ */
+#define FX_DENY_DML(X, a) X(FOR, a) X(CURRVAL, a) KW_PRIMARY_FUNCS(X, a)
+#define FX_DENY_SELECT_ONLY(X, a) X(INTO, a) X(LOCK, a) X(SHARE, a) X(UPDATE, a) X(DELETE, a) \
+	X(INSERT, a) X(REPLACE, a) X(SQL_CALC_FOUND_ROWS, a)
+
+enum { FX_IN_DML = 1, FX_IN_SELECT = 2 };
+
+#define FX_DENY_BOTH(w, a) [K_##w] = FX_IN_DML | FX_IN_SELECT,
+#define FX_DENY_SEL(w, a) [K_##w] = FX_IN_SELECT,
+static const uint8_t fx_deny[K_COUNT] = {
+	FX_DENY_DML(FX_DENY_BOTH, 0)
+	FX_DENY_SELECT_ONLY(FX_DENY_SEL, 0)
+};
+
+/* Filter before the lookup: bit n of fx_filter[c] is set when a denied keyword
+ * of n letters starts with letter c (either case). Built from the keyword
+ * groups, so a word that misses it cannot be a denied keyword. */
+#define FX_IS(w, k) || (k) == K_##w
+#define FX_DENIED(k) (0 FX_DENY_DML(FX_IS, k) FX_DENY_SELECT_ONLY(FX_IS, k))
+#define FX_BIT(w) | (FX_DENIED(K_##w) ? UINT64_C(1) << (sizeof(#w) - 1) : 0)
+#define FX_ROW(l, L, G) [l] = 0 G(FX_BIT), [L] = 0 G(FX_BIT),
+static const uint64_t fx_filter[128] = {
+	FX_ROW('a', 'A', KW_A) FX_ROW('b', 'B', KW_B) FX_ROW('c', 'C', KW_C) FX_ROW('d', 'D', KW_D)
+	FX_ROW('e', 'E', KW_E) FX_ROW('f', 'F', KW_F) FX_ROW('g', 'G', KW_G) FX_ROW('h', 'H', KW_H)
+	FX_ROW('i', 'I', KW_I) FX_ROW('k', 'K', KW_K) FX_ROW('l', 'L', KW_L) FX_ROW('m', 'M', KW_M)
+	FX_ROW('n', 'N', KW_N) FX_ROW('o', 'O', KW_O) FX_ROW('p', 'P', KW_P) FX_ROW('r', 'R', KW_R)
+	FX_ROW('s', 'S', KW_S) FX_ROW('t', 'T', KW_T) FX_ROW('u', 'U', KW_U) FX_ROW('v', 'V', KW_V)
+	FX_ROW('w', 'W', KW_W) FX_ROW('x', 'X', KW_X)
+};
+
+/* Byte classes of the fast scanner, outside quotes. The two that continue a
+ * word come last, so that test is one compare. */
+#define FX_STOP   0 /* give up */
+#define FX_SPACE  1
+#define FX_PUNCT  2
+#define FX_SQUOTE 3
+#define FX_BQUOTE 4
+#define FX_OPEN   5
+#define FX_CLOSE  6
+#define FX_MARK   7 /* '-', '/': a comment if "--" or slash-star follows */
+#define FX_WORD   8 /* letters, '_', '$' */
+#define FX_DIGIT  9
+static const uint8_t fx_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,  /* 00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 10 */
+	1, 2, 0, 0, 8, 2, 2, 3, 5, 6, 2, 2, 2, 7, 2, 7,  /* 20  !"#$%&'()*+,-./ */
+	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 2, 2, 2, 2,  /* 30 0-9 :;<=>? */
+	0, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,  /* 40 @A-O */
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 2, 0, 2, 2, 8,  /* 50 P-Z[\]^_ */
+	4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,  /* 60 `a-o */
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 2, 2, 2, 2, 0,  /* 70 p-z{|}~ DEL */
+	/* 80-ff: FX_STOP */
+};
+
+static inline bool fx_word_byte(unsigned char c)
+{
+	return fx_class[c] >= FX_WORD;
+}
+
+/* The end of the word that starts at w. tail starts the run of word bytes
+ * that ends the text: a word that starts before it stops on the byte before
+ * it at the latest (not a word byte), so this loop needs no bounds check, and
+ * one that starts inside it runs to the end. */
+static inline const unsigned char *fx_word_end(const unsigned char *w, const unsigned char *tail,
+						const unsigned char *end)
+{
+	if (w >= tail)
+		return end;
+	while (fx_word_byte(*++w))
+		;
+	return w;
+}
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FX_SWAR 1
+#define FX_ONES UINT64_C(0x0101010101010101)
+#define FX_LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
+
+/* The top bit of each byte of x that equals c, and no other bit. Exact (the
+ * usual (t - 0x01…) & ~t test also flags bytes after a match). */
+static inline uint64_t fx_bytes_eq(uint64_t x, unsigned char c)
+{
+	uint64_t t = x ^ (FX_ONES * c);
+
+	return ~(((t & FX_LOW7) + FX_LOW7) | t | FX_LOW7);
+}
+#endif
+
+/* The first byte at or after p that ends the body of a literal quoted with q:
+ * q itself, or a backslash in '…' (where one escapes). end if none. Long
+ * strings are the bulk of an INSERT: eight bytes at a time. */
+static inline const unsigned char *fx_quote_stop(const unsigned char *p, const unsigned char *end,
+						 unsigned char q)
+{
+#ifdef FX_SWAR
+	for (; end - p >= 8; p += 8) {
+		uint64_t x, m;
+
+		memcpy(&x, p, 8);
+		m = fx_bytes_eq(x, q) | (q == '\'' ? fx_bytes_eq(x, '\\') : 0);
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+	}
+#endif
+	while (p < end && *p != q && !(*p == '\\' && q == '\''))
+		p++;
+	return p;
+}
+
+/* p just after the opening quote q; the position after the closing one, or
+ * NULL to give up (no closing quote; a backslash in '…'). */
+static inline const unsigned char *fx_quoted(const unsigned char *p, const unsigned char *end,
+					      unsigned char q)
+{
+	for (;;) {
+		p = fx_quote_stop(p, end, q);
+		if (p == end || *p != q)
+			return NULL;
+		if (p + 1 < end && p[1] == q) {
+			p += 2; /* doubled: an escaped quote */
+			continue;
+		}
+		return p + 1;
+	}
+}
+
+/* The statement's first word, as stmt() would take it (kw_eq() is the compare
+ * kw_lookup() makes): its kind and the denials that apply, or 0. */
+static inline unsigned fx_first_word(const unsigned char *w, size_t n, enum ws_stmt_kind *kind)
+{
+	if (n == 6) {
+		if (kw_eq(w, "SELECT", 6)) {
+			*kind = WS_STMT_SELECT;
+			return FX_IN_SELECT;
+		}
+		*kind = kw_eq(w, "INSERT", 6) ? WS_STMT_INSERT : kw_eq(w, "UPDATE", 6) ? WS_STMT_UPDATE :
+			kw_eq(w, "DELETE", 6) ? WS_STMT_DELETE : WS_STMT_OTHER;
+	} else {
+		*kind = n == 7 && kw_eq(w, "REPLACE", 7) ? WS_STMT_REPLACE : WS_STMT_OTHER;
+	}
+	return *kind == WS_STMT_OTHER ? 0 : FX_IN_DML;
+}
+
+/* A word of n letters at w that the full path would act on in this context? */
+static inline bool fx_denied(const unsigned char *w, size_t n, unsigned ctx)
+{
+	/* Bit n & 63: a word of 64 letters or more may hit the filter for
+	 * nothing, never miss it. */
+	return (fx_filter[*w] >> (n & 63) & 1) && (fx_deny[kw_lookup(w, n)] & ctx);
+}
+
+/* Inline in ws_classify(): a call there is a tenth of the work. */
+HOT bool classify_fast(const char *text, size_t len, struct ws_verdict *out)
+{
+	const unsigned char *start = (const unsigned char *)text, *end = start + len, *p = start, *w, *tail;
+	const unsigned char *qid = NULL, *qid_end = NULL; /* the last backquoted name */
+	unsigned ctx, depth = 0;
+	enum ws_stmt_kind kind;
+
+	if (!text)
+		return false;
+	while (p < end && fx_class[*p] == FX_SPACE)
+		p++;
+	if (p == end || fx_class[*p] != FX_WORD)
+		return false;
+	for (tail = end; tail > p && fx_word_byte(tail[-1]); tail--)
+		;
+	w = p;
+	p = fx_word_end(w, tail, end);
+	if (!(ctx = fx_first_word(w, (size_t)(p - w), &kind)))
+		return false;
+	if (p < tail && *p == ' ')
+		p++;
+	while (p < end) {
+		const unsigned char *q;
+		unsigned char c = *p;
+		unsigned k = fx_class[c];
+
+		if (k == FX_WORD) { /* the most frequent token: tested before the switch */
+			w = p;
+			p = fx_word_end(w, tail, end);
+			if (fx_denied(w, (size_t)(p - w), ctx))
+				return false;
+			/* Most words are followed by one space: skip it here rather
+			 * than through the switch. p < tail <= end unless the word
+			 * ended the text. */
+			if (p < tail && *p == ' ')
+				p++;
+			continue;
+		}
+		switch (k & 15) { /* & 15: no range check before the jump table */
+		case FX_PUNCT: /* "a, b", "a = 1": one space after it, skipped here too */
+			if (++p < end && *p == ' ')
+				p++;
+			break;
+		case FX_SPACE:
+			p++;
+			break;
+		case FX_DIGIT:
+			p = fx_word_end(p, tail, end);
+			break;
+		case FX_SQUOTE:
+			if (!(p = fx_quoted(p + 1, end, '\'')))
+				return false;
+			break;
+		case FX_BQUOTE:
+			qid = p + 1;
+			if (!(p = fx_quoted(qid, end, '`')))
+				return false;
+			qid_end = p;
+			break;
+		case FX_OPEN:
+			/* name( or name (: a call, if the name is a primary function's */
+			for (q = p; q > start && fx_class[q[-1]] == FX_SPACE; q--)
+				;
+			if (q == qid_end && kw_is_primary_func(kw_lookup(qid, (size_t)(q - qid) - 1)))
+				return false;
+			depth++;
+			p++;
+			break;
+		case FX_CLOSE:
+			if (depth == 0)
+				return false;
+			depth--;
+			p++;
+			break;
+		case FX_MARK:
+			if (p + 1 < end && p[1] == (c == '-' ? '-' : '*'))
+				return false;
+			p++;
+			break;
+		default: /* FX_STOP */
+			return false;
+		}
+	}
+	if (depth)
+		return false;
+	*out = (struct ws_verdict){
+		.flags = kind == WS_STMT_SELECT ? WS_F_READ : WS_F_WRITE,
+		.kind = kind,
+		.hint_route = WS_HINT_NONE,
+		.hint_consistency = -1,
+		.n_statements = 1,
+	};
+	return true;
+}
+
+bool ws_classify_fast(const char *text, size_t len, struct ws_verdict *out)
+{
+	return classify_fast(text, len, out);
+}
+
+void ws_classify(const char *text, size_t len, struct ws_verdict *out)
+{
+	if (!classify_fast(text, len, out))
+		ws_classify_full(text, len, out);
+}
+
 bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_verdict *out)
 {
 	struct part_info pi;
@@ -1496,49 +1365,6 @@ bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_ve
 	if (*offset > len)
 		*offset = len;
 	return classify_part(text, len, offset, out, &pi);
-}
-
-/* Quoted name content (doubled quotes escape a quote) equal to name? */
-static bool quoted_equals(const unsigned char *s, size_t n, unsigned char q,
-			  const unsigned char *name, size_t name_len)
-{
-	size_t i = 0, j = 0;
-
-	if (n == name_len && memcmp(s, name, n) == 0)
-		return true; /* the raw spelling, as temp_name gives it */
-	while (i < n && j < name_len) {
-		if (s[i] != name[j])
-			return false;
-		i += s[i] == q && i + 1 < n && s[i + 1] == q ? 2 : 1;
-		j++;
-	}
-	return i == n && j == name_len;
-}
-
-bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len)
-{
-	const unsigned char *nm = (const unsigned char *)name;
-	struct lex lx;
-	struct tok t;
-
-	if (!text || !name || name_len == 0)
-		return false;
-	memset(&lx, 0, sizeof(lx));
-	lx.s = (const unsigned char *)text;
-	lx.len = len;
-	for (;;) {
-		lex(&lx, &t);
-		if (t.type == T_END)
-			return false;
-		if (t.n < name_len)
-			continue;
-		if (t.type == T_WORD && t.n == name_len && memcmp(lx.s + t.off, nm, name_len) == 0)
-			return true;
-		/* "name" is an identifier under ANSI_QUOTES: count it, erring to the primary. */
-		if ((t.type == T_QIDENT || (t.type == T_STRING && t.quote == '"')) &&
-		    quoted_equals(lx.s + t.off, t.n, t.quote, nm, name_len))
-			return true;
-	}
 }
 
 const char *ws_stmt_kind_to_string(enum ws_stmt_kind kind)
@@ -1561,3 +1387,4 @@ const char *ws_stmt_kind_to_string(enum ws_stmt_kind kind)
 		return "other";
 	return names[kind];
 }
+

@@ -124,6 +124,7 @@ int main(int argc, char **argv)
 		"INSERT INTO sbtest1 (id, k, c, pad) VALUES (5013, 4992, "
 		"'83868641912-28773972837-60736120486-75162659906-27563526494-20381887404-41576422241-"
 		"93426793964-56405065102-33518432330', '67847967377-48000963322-62604785301-91415491898-96926520291')";
+	static const char update[] = "UPDATE sbtest1 SET k=k+1 WHERE id=42";
 	static const char orm[] =
 		"SELECT `auth_user`.`id`, `auth_user`.`password`, `auth_user`.`last_login`, "
 		"`auth_user`.`is_superuser`, `auth_user`.`username`, `auth_user`.`first_name`, "
@@ -160,6 +161,7 @@ int main(int argc, char **argv)
 	printf("|------------------------------|---------|-------|------------|------------|---------|------------|\n");
 	bench("point select (sysbench)", OP_CLASSIFY, point, strlen(point), runs, run_ns);
 	bench("insert (sysbench)", OP_CLASSIFY, insert, strlen(insert), runs, run_ns);
+	bench("update (sysbench)", OP_CLASSIFY, update, strlen(update), runs, run_ns);
 	bench("ORM select (Django)", OP_CLASSIFY, orm, strlen(orm), runs, run_ns);
 	bench("select with a hint comment", OP_CLASSIFY, hinted, strlen(hinted), runs, run_ns);
 	bench("4 KB select", OP_CLASSIFY, s4k, len4k, runs, run_ns);

@@ -8,7 +8,8 @@
  * only if every part is READ, same statement count, same first kind); the same
  * verdict for the input and for any of its prefixes classified from an
  * exact-size copy (a read past `len` is then an ASan error, and a verdict that
- * depends on later bytes a difference).
+ * depends on later bytes a difference); and, whenever the fast path answers, for
+ * the input and for that prefix, exactly the full path's verdict.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "classify-lex.h" /* ws_classify_fast(), ws_classify_full() */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,6 +41,11 @@ const char *const ws_fuzz_dictionary[] = {
 	"/*!M100100 ", "-- ", "#", "\n", ";", "(", ")", ".", ",", "=", "\xa0", "\xc3\xa0",
 	"/* wescale:route=primary */", "/* wescale:route=replica */", "/* wescale:consistency=eventual */",
 	"/*ms=master*/", "/*ms=slave*/", "-- maxscale route to master\n", "-- maxscale route to slave\n",
+	/* what the fast path reads, and what it must give up on */
+	"`t`.`c`", " `row_count`(", " row_count (", "t.nextval", "x.currval", " PREVIOUS VALUE FOR s",
+	" IN (1, 2)", " BETWEEN 1 AND 2", " ORDER BY c DESC", " LIMIT 10", " JOIN u ON u.a = t.a",
+	"'it''s'", "1.5e+3", "1e5.INTO", " ON DUPLICATE KEY UPDATE a = VALUES(a)", " SET k=k+1",
+	"DELETE FROM t WHERE ", "REPLACE INTO t ", "INSERT(", "LOCK", "SHARE", "--1", "/ *", "\x7f",
 	NULL,
 };
 
@@ -100,6 +107,16 @@ static bool same(const struct ws_verdict *a, const char *ta, const struct ws_ver
 	       (a->db ? b->db && a->db - ta == b->db - tb : !b->db);
 }
 
+static void fast_agrees(const char *text, size_t len)
+{
+	struct ws_verdict fast, full;
+
+	if (ws_classify_fast(text, len, &fast)) {
+		ws_classify_full(text, len, &full);
+		CHECK(same(&fast, text, &full, text));
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -144,6 +161,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ws_classify(copy, cut, &again);
 			CHECK(same(&v, text, &again, copy));
 			free(copy);
+		}
+	}
+
+	/* The fast path gives up or agrees with the full path, field by field. */
+	fast_agrees(text, size);
+	if (size)
+		fast_agrees(text, (size * 7 + 3) % size);
+	/* Few random inputs start as a statement the fast path reads: also try
+	 * the input after a SELECT and after an UPDATE (exact-size copies). */
+	for (int k = 0; k < 2; k++) {
+		const char *head = k ? "UPDATE " : "SELECT ";
+		char *buf = malloc(size + 7);
+
+		if (buf) {
+			memcpy(buf, head, 7);
+			memcpy(buf + 7, data, size);
+			fast_agrees(buf, size + 7);
+			free(buf);
 		}
 	}
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "classify-lex.h" /* ws_classify_fast(), ws_classify_full() */
 
 /* Short names for the flags, to keep the table readable. */
 #define R    WS_F_READ
@@ -1365,6 +1366,143 @@ static void test_kind_names(void)
 	CU_ASSERT_STRING_EQUAL(ws_stmt_kind_to_string((enum ws_stmt_kind)-1), "other");
 }
 
+/* ---- the fast path against the full one ---- */
+
+/* Text appended to, or put between the tokens of, the rows: each is something
+ * the fast path must either see through or give up on. */
+static const char *const mutations[] = {
+	" /* c */", "/* wescale:route=primary */", " -- c", "--", "-- ", " #c", "#", "/*", "/*!50700 x */",
+	"/*M!100100 x */", "*/", ";", " ;", "; SELECT 1", "; UPDATE t SET a=1", " @x", "@", "@'x'",
+	" @@identity", "@@session.x", " FOR UPDATE", " FOR SHARE", " LOCK IN SHARE MODE", " INTO @v",
+	" INTO OUTFILE 'f'", " 'a\\'b'", "'\\\\'", "\\", " \"x\"", "\"", " )", " (", "(", ")", "()",
+	" LAST_INSERT_ID()", " last_insert_id ()", " t.last_insert_id()", " `last_insert_id`()",
+	" `row_count` (", " `x`(", " NEXT VALUE FOR s", " PREVIOUS VALUE FOR s", " s.nextval", " x.currval",
+	" NEXTVAL(s)", " SQL_CALC_FOUND_ROWS", " UNION SELECT 1 FOR UPDATE", " UPDATE", " DELETE",
+	" INSERT", " REPLACE", " INSERT(", " SHARE", " LOCK", " INTO", " for", "\xa0", "\xa0INTO",
+	" \xc3\xa9", "'\xc3\xa9'", "`\xc3\xa9`", "'", "`", "``", "''", ":=", " := 1", ":", "\x01", "\x7f",
+	"\n", "\t", "\r\n", " WHERE a IN (1, 2, 3)", " AND b = 'x''y'", " 1e+5", "1.5e3INTO", "1.5.INTO",
+	" 1e5.for", " ORDER BY id DESC", "'x\"y'", "`a``b`", "$x", "_x", "-", "/", "*", "-1", "--1",
+	"/ *", "- -", " SELECT", "WITH", "0x1F", "X'41'", " {d '2020-01-01'}", "?", "%s", "\0",
+};
+#define N_MUTATIONS (sizeof(mutations) / sizeof(mutations[0]))
+/* The mutations tried after every prefix of every row (all of them after whole rows). */
+#define N_PREFIX_MUTATIONS 24
+
+static size_t fast_answered, fast_tried, fast_mismatches;
+
+/* Whenever the fast path answers, its verdict is the full path's, field by field. */
+static void fast_vs_full(const char *text, size_t len)
+{
+	struct ws_verdict f, g;
+	char *copy = malloc(len ? len : 1); /* exact size: ASan sees any overread */
+
+	CU_ASSERT_FATAL(copy != NULL);
+	memcpy(copy, text, len);
+	fast_tried++;
+	memset(&f, 0xa5, sizeof(f));
+	if (ws_classify_fast(copy, len, &f)) {
+		fast_answered++;
+		ws_classify_full(copy, len, &g);
+		if (!same_verdict(&f, copy, &g, copy) && fast_mismatches++ < 10)
+			printf("\n  fast path differs on [%.*s]: flags %#x/%#x kind %d/%d", (int)len, text,
+			       f.flags, g.flags, f.kind, g.kind);
+	}
+	free(copy);
+}
+
+static void with_mutation(const char *sql, size_t at, size_t len, const char *m)
+{
+	size_t ml = m[0] ? strlen(m) : 1; /* "\0": one NUL byte */
+	char buf[4096];
+
+	if (len + ml > sizeof(buf))
+		return;
+	memcpy(buf, sql, at);
+	memcpy(buf + at, m, ml);
+	memcpy(buf + at + ml, sql + at, len - at);
+	fast_vs_full(buf, len + ml);
+}
+
+static void test_fast_equals_full(void)
+{
+	fast_answered = fast_tried = fast_mismatches = 0;
+	for (size_t i = 0; i < N_CASES; i++) {
+		const char *sql = cases[i].sql;
+		size_t full = strlen(sql);
+
+		for (size_t len = 0; len <= full; len++) {
+			fast_vs_full(sql, len);
+			for (size_t m = 0; m < N_PREFIX_MUTATIONS; m++)
+				with_mutation(sql, len, len, mutations[m]);
+		}
+		for (size_t m = N_PREFIX_MUTATIONS; m < N_MUTATIONS; m++)
+			with_mutation(sql, full, full, mutations[m]);
+		/* between tokens: at every space */
+		for (size_t at = 0; at < full; at++)
+			if (sql[at] == ' ')
+				for (size_t m = 0; m < N_MUTATIONS; m++)
+					with_mutation(sql, at, full, mutations[m]);
+	}
+	printf("\n  fast path answered %zu of %zu texts ", fast_answered, fast_tried);
+	CU_ASSERT_EQUAL(fast_mismatches, 0);
+	CU_ASSERT(fast_answered > 1000); /* it did not silently stop answering */
+}
+
+/* The shapes the fast path is for: it must answer them (and rightly). */
+static void test_fast_answers(void)
+{
+	static const char *const common[] = {
+		/* sysbench */
+		"SELECT c FROM sbtest1 WHERE id=42",
+		"SELECT c FROM sbtest1 WHERE id BETWEEN 1 AND 100",
+		"SELECT SUM(k) FROM sbtest1 WHERE id BETWEEN 1 AND 100",
+		"SELECT c FROM sbtest1 WHERE id BETWEEN 1 AND 100 ORDER BY c",
+		"SELECT DISTINCT c FROM sbtest1 WHERE id BETWEEN 1 AND 100 ORDER BY c",
+		"SELECT c FROM sbtest1 WHERE id IN (1, 2, 3)",
+		"INSERT INTO sbtest1 (id, k, c, pad) VALUES (42, 1, '83868641912-28773972837', '67847967377-48000963322')",
+		"UPDATE sbtest1 SET k=k+1 WHERE id=42",
+		"UPDATE sbtest1 SET c='abc' WHERE id=42",
+		"DELETE FROM sbtest1 WHERE id=42",
+		/* Django, Rails, Hibernate, SQLAlchemy, WordPress */
+		"SELECT `auth_user`.`id`, `auth_user`.`password`, `auth_user`.`last_login` FROM `auth_user` "
+		"WHERE `auth_user`.`username` = 'bob' LIMIT 21",
+		"SELECT COUNT(*) AS `__count` FROM `app_item` WHERE `app_item`.`owner_id` = 3",
+		"INSERT INTO `app_item` (`name`, `owner_id`) VALUES ('x', 3)",
+		"SELECT `users`.* FROM `users` WHERE `users`.`id` = 1 LIMIT 1",
+		"SELECT 1 AS one FROM `users` WHERE `users`.`email` = BINARY 'a@b.c' LIMIT 1",
+		"UPDATE `users` SET `users`.`updated_at` = '2024-01-01 00:00:00' WHERE `users`.`id` = 1",
+		"select u1_0.id,u1_0.name from users u1_0 where u1_0.id=?",
+		"insert into users (name,id) values (?,?)",
+		"update hibernate_sequence set next_val= ? where next_val=?",
+		"SELECT users.id AS users_id, users.name AS users_name FROM users WHERE users.id = %s",
+		"SELECT wp_posts.* FROM wp_posts WHERE ID IN (1,2,3)",
+		"INSERT INTO `wp_options` (`option_name`, `option_value`, `autoload`) VALUES ('x', 'y', 'no') "
+		"ON DUPLICATE KEY UPDATE `option_name` = VALUES(`option_name`)",
+		"SELECT * FROM `users` WHERE `name` = 'O''Brien'",
+		/* joins, grouping, strings with any bytes but a backslash */
+		"SELECT `o`.`id`, c.name FROM `orders` `o` JOIN `customers` `c` ON `c`.`id` = `o`.`customer_id` "
+		"LEFT JOIN shop.items i ON i.order_id = o.id WHERE `o`.`status` IN ('new', 'paid') AND o.total >= 10.5 "
+		"GROUP BY `o`.`id` HAVING COUNT(*) > 1 ORDER BY `o`.`created_at` DESC LIMIT 20 OFFSET 40",
+		"SELECT * FROM t WHERE name = 'Zo\xc3\xab' AND note <> 'say \"hi\"; -- # /* @x */'",
+		"SELECT a FROM t WHERE b IN (SELECT b FROM u WHERE c = 1) AND status = 'x' AND `user` = 'y'",
+		"REPLACE INTO t (a, b) VALUES (1, 2)",
+		"DELETE FROM t WHERE created < NOW() - INTERVAL 1 DAY LIMIT 100",
+		"  SELECT 1\n",
+	};
+
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		struct ws_verdict f, g;
+		size_t len = strlen(common[i]);
+
+		CU_ASSERT(ws_classify_fast(common[i], len, &f));
+		ws_classify_full(common[i], len, &g);
+		if (!ws_classify_fast(common[i], len, &f) || !same_verdict(&f, common[i], &g, common[i]))
+			printf("\n  fast path: no answer or a different one for [%s]", common[i]);
+		else
+			CU_ASSERT(same_verdict(&f, common[i], &g, common[i]));
+	}
+}
+
 /* Deep nesting and long inputs are counted, not recursed into. */
 static void test_hostile(void)
 {
@@ -1417,7 +1555,9 @@ int main(void)
 	    !CU_add_test(suite, "parts merge to the whole", test_next_merges_to_classify) ||
 	    !CU_add_test(suite, "mentions", test_mentions) ||
 	    !CU_add_test(suite, "kind names", test_kind_names) ||
-	    !CU_add_test(suite, "hostile inputs", test_hostile)) {
+	    !CU_add_test(suite, "hostile inputs", test_hostile) ||
+	    !CU_add_test(suite, "fast path equals the full path", test_fast_equals_full) ||
+	    !CU_add_test(suite, "fast path answers common shapes", test_fast_answers)) {
 		CU_cleanup_registry();
 		return 2;
 	}

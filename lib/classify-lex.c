@@ -1,0 +1,365 @@
+/*
+ * classify-lex.c — the classifier's lexer, out-of-line parts: comments and the
+ * routing hints inside them, executable comments, quoted literals, variables,
+ * numbers; and ws_classify_mentions(), which needs nothing but tokens. The per-token loop is inline in classify-lex.h; how the pieces
+ * fit is described at the top of classify.c.
+ */
+#include "classify-lex.h"
+
+#include <string.h>
+
+/* ---- hints in comments ---- */
+
+static size_t h_space(const unsigned char *s, size_t i, size_t end)
+{
+	while (i < end && cclass[s[i]] == C_SPACE)
+		i++;
+	return i;
+}
+
+static size_t h_word(const unsigned char *s, size_t i, size_t end)
+{
+	while (i < end && is_ident(s[i]))
+		i++;
+	return i;
+}
+
+static bool h_prefix(const unsigned char *s, size_t i, size_t end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return end - i >= n && ieq(s + i, n, lit);
+}
+
+static void h_route(struct lex *lx, enum ws_hint_route r)
+{
+	/* Several hints: the primary wins, being the safe side. */
+	if (r == WS_HINT_PRIMARY || lx->hint_route == WS_HINT_NONE)
+		lx->hint_route = (uint8_t)r;
+}
+
+static void h_master_slave(struct lex *lx, const unsigned char *s, size_t a, size_t b)
+{
+	if (ieq(s + a, b - a, "master"))
+		h_route(lx, WS_HINT_PRIMARY);
+	else if (ieq(s + a, b - a, "slave"))
+		h_route(lx, WS_HINT_REPLICA);
+}
+
+/* "wescale : key = value [, key = value …]", i just after "wescale". */
+static size_t h_wescale(struct lex *lx, size_t i, size_t end)
+{
+	static const char *const levels[] = { "eventual", "session", "instance", "global", "primary" };
+	const unsigned char *s = lx->s;
+
+	i = h_space(s, i, end);
+	if (i >= end || s[i] != ':')
+		return i;
+	i++;
+	for (;;) {
+		size_t ks, ke, vs, ve;
+
+		while (i < end && (cclass[s[i]] == C_SPACE || s[i] == ',' || s[i] == ';'))
+			i++;
+		ks = i;
+		ke = h_word(s, ks, end);
+		i = h_space(s, ke, end);
+		if (ke == ks || i >= end || s[i] != '=')
+			return ks;
+		vs = h_space(s, i + 1, end);
+		ve = h_word(s, vs, end);
+		if (ieq(s + ks, ke - ks, "route")) {
+			if (ieq(s + vs, ve - vs, "primary"))
+				h_route(lx, WS_HINT_PRIMARY);
+			else if (ieq(s + vs, ve - vs, "replica"))
+				h_route(lx, WS_HINT_REPLICA);
+		} else if (ieq(s + ks, ke - ks, "consistency")) {
+			for (int l = 0; l < 5; l++)
+				if (ieq(s + vs, ve - vs, levels[l]) && l > lx->hint_cons)
+					lx->hint_cons = (int8_t)l;
+		}
+		if (ve == vs)
+			return ve;
+		i = ve;
+	}
+}
+
+/* MaxScale: "maxscale route to master|slave|server NAME", i just after "maxscale". */
+static size_t h_maxscale(struct lex *lx, size_t i, size_t end)
+{
+	static const char *const words[] = { "route", "to" };
+	const unsigned char *s = lx->s;
+	size_t a, b;
+
+	for (int w = 0; w < 2; w++) {
+		a = h_space(s, i, end);
+		b = h_word(s, a, end);
+		if (a == i || !ieq(s + a, b - a, words[w]))
+			return a;
+		i = b;
+	}
+	a = h_space(s, i, end);
+	if (a == i)
+		return a;
+	b = h_word(s, a, end);
+	h_master_slave(lx, s, a, b);
+	return b;
+}
+
+/* mysqlnd_ms: "ms=master", "ms=slave", i just after "ms". */
+static size_t h_ms(struct lex *lx, size_t i, size_t end)
+{
+	const unsigned char *s = lx->s;
+	size_t a = h_space(s, i, end), b;
+
+	if (a >= end || s[a] != '=')
+		return i;
+	a = h_space(s, a + 1, end);
+	b = h_word(s, a, end);
+	h_master_slave(lx, s, a, b);
+	return b;
+}
+
+static void scan_hints(struct lex *lx, size_t i, size_t end)
+{
+	const unsigned char *s = lx->s;
+	size_t from = i;
+
+	while (i < end) {
+		unsigned char c = s[i] | 0x20;
+		size_t j = i;
+
+		if ((c == 'w' || c == 'm') && (i == from || !is_ident(s[i - 1]))) {
+			if (c == 'w' && h_prefix(s, i, end, "wescale"))
+				j = h_wescale(lx, i + 7, end);
+			else if (h_prefix(s, i, end, "maxscale"))
+				j = h_maxscale(lx, i + 8, end);
+			else if (h_prefix(s, i, end, "ms"))
+				j = h_ms(lx, i + 2, end);
+		}
+		i = j > i ? j : i + 1;
+	}
+}
+
+/* ---- comments, literals, tokens ---- */
+
+static size_t line_comment(struct lex *lx, size_t p)
+{
+	const unsigned char *nl = memchr(lx->s + p, '\n', lx->len - p);
+	size_t end = nl ? (size_t)(nl - lx->s) : lx->len;
+
+	scan_hints(lx, p, end);
+	return nl ? end + 1 : end;
+}
+
+/* p is at the '/' of slash-star. Returns where lexing continues. */
+static size_t block_comment(struct lex *lx, size_t p)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len, q = p + 2, e;
+	bool exec = false, gated = false;
+
+	if (q < len && s[q] == '!') {
+		exec = true;
+		q++;
+		if (q + 1 < len && s[q] == 'M' && is_digit(s[q + 1])) {
+			gated = true; /* old MariaDB spelling: slash-star-bang-M-version */
+			q++;
+		}
+	} else if (q + 1 < len && s[q] == 'M' && s[q + 1] == '!') {
+		exec = gated = true; /* MariaDB only: a comment to MySQL */
+		q += 2;
+	}
+	if (exec) {
+		size_t d = q;
+
+		while (q < len && is_digit(s[q]))
+			q++;
+		if (q > d)
+			gated = true;
+		if (gated)
+			lx->saw_gated = true;
+		if (lx->in_exec)
+			lx->err = true; /* nested executable comment: the server refuses it */
+		else if (!(gated && (lx->mode & LX_GATED_AS_COMMENT))) {
+			lx->in_exec = true;
+			return q;
+		}
+	}
+	for (e = p + 2; e < len;) {
+		const unsigned char *star = memchr(s + e, '*', len - e);
+
+		if (!star)
+			break;
+		e = (size_t)(star - s);
+		if (e + 1 < len && s[e + 1] == '/') {
+			scan_hints(lx, p + 2, e);
+			return e + 2;
+		}
+		e++;
+	}
+	scan_hints(lx, p + 2, len);
+	lx->err = true;
+	return len;
+}
+
+size_t ws_classify_skip_space_slow(struct lex *lx, size_t p)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len;
+
+	while (p < len) {
+		unsigned char c = s[p];
+		unsigned k = cclass[c];
+
+		if (k == C_SPACE || (k == C_NBSP && is_nbsp(s, p))) {
+			p++;
+			continue;
+		}
+		if (k != C_MARK)
+			break;
+		if (c == '#')
+			p = line_comment(lx, p + 1);
+		else if (c == '-' && p + 1 < len && s[p + 1] == '-' && (p + 2 == len || s[p + 2] <= ' '))
+			p = line_comment(lx, p + 2);
+		else if (c == '/' && p + 1 < len && s[p + 1] == '*')
+			p = block_comment(lx, p);
+		else if (c == '*' && lx->in_exec && p + 1 < len && s[p + 1] == '/') {
+			lx->in_exec = false;
+			p += 2;
+		} else
+			break;
+	}
+	return p;
+}
+
+/* p is at the opening quote q. Returns the position after the closing quote
+ * and stores where the content ends. */
+static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *content_end)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len;
+	bool esc = (q == '\'' && !(lx->mode & LX_NO_ESC_SQ)) || (q == '"' && !(lx->mode & LX_NO_ESC_DQ));
+
+	for (p++; p < len; p++) {
+		if (s[p] == '\\' && esc) {
+			lx->saw_backslash = true;
+			if (++p >= len)
+				break;
+		} else if (s[p] == q) {
+			if (p + 1 < len && s[p + 1] == q) {
+				p++;
+				continue;
+			}
+			*content_end = p;
+			return p + 1;
+		}
+	}
+	lx->err = lx->err_quote = true;
+	*content_end = len;
+	return len;
+}
+
+size_t ws_classify_lex_number(const unsigned char *s, size_t p, size_t len, uint8_t *type)
+{
+	size_t q = p;
+
+	while (q < len && is_digit(s[q]))
+		q++;
+	if (q + 1 < len && s[q] == '.' && is_digit(s[q + 1]))
+		for (q++; q < len && is_digit(s[q]); q++)
+			;
+	if (q < len && (s[q] | 0x20) == 'e') {
+		size_t r = q + 1;
+
+		if (r < len && (s[r] == '+' || s[r] == '-'))
+			r++;
+		if (r < len && is_digit(s[r]))
+			for (q = r; q < len && is_digit(s[q]); q++)
+				;
+	}
+	*type = T_NUMBER;
+	if (q < len && (is_ident(s[q]) || (s[q] == 0xA0 && !is_nbsp(s, q)))) { /* 1abc, 0x1F */
+		q = ident_end(s, q, len, false);
+		*type = T_WORD;
+	}
+	return q;
+}
+
+static size_t lex_var_name(const unsigned char *s, size_t q, size_t len)
+{
+	return ident_end(s, q, len, true);
+}
+
+/* Quoted literals and @variables; p at the quote or '@'. Returns the end. */
+size_t ws_classify_lex_quoted_or_var(struct lex *lx, struct tok *t, size_t p)
+{
+	const unsigned char *s = lx->s;
+	size_t len = lx->len, q = p + 1, ce = 0;
+	unsigned char c = s[p];
+
+	if (c != '@') {
+		t->type = c == '`' ? T_QIDENT : T_STRING;
+		t->quote = c;
+		q = scan_quoted(lx, p, c, &ce);
+		t->off = p + 1;
+		t->n = ce - (p + 1);
+		return q;
+	}
+	if (q < len && s[q] == '@') {
+		t->type = T_SYSVAR;
+		q = lex_var_name(s, q + 1, len);
+	} else if (q < len && (s[q] == '\'' || s[q] == '"' || s[q] == '`')) {
+		t->type = T_USERVAR;
+		t->quote = s[q];
+		q = scan_quoted(lx, q, s[q], &ce);
+	} else {
+		t->type = T_USERVAR;
+		q = lex_var_name(s, q, len);
+	}
+	t->n = q - p;
+	return q;
+}
+
+/* Quoted name content (doubled quotes escape a quote) equal to name? */
+static bool quoted_equals(const unsigned char *s, size_t n, unsigned char q,
+			  const unsigned char *name, size_t name_len)
+{
+	size_t i = 0, j = 0;
+
+	if (n == name_len && memcmp(s, name, n) == 0)
+		return true; /* the raw spelling, as temp_name gives it */
+	while (i < n && j < name_len) {
+		if (s[i] != name[j])
+			return false;
+		i += s[i] == q && i + 1 < n && s[i + 1] == q ? 2 : 1;
+		j++;
+	}
+	return i == n && j == name_len;
+}
+
+bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len)
+{
+	const unsigned char *nm = (const unsigned char *)name;
+	struct lex lx;
+	struct tok t;
+
+	if (!text || !name || name_len == 0)
+		return false;
+	memset(&lx, 0, sizeof(lx));
+	lx.s = (const unsigned char *)text;
+	lx.len = len;
+	for (;;) {
+		lex(&lx, &t);
+		if (t.type == T_END)
+			return false;
+		if (t.n < name_len)
+			continue;
+		if (t.type == T_WORD && t.n == name_len && memcmp(lx.s + t.off, nm, name_len) == 0)
+			return true;
+		/* "name" is an identifier under ANSI_QUOTES: count it, erring to the primary. */
+		if ((t.type == T_QIDENT || (t.type == T_STRING && t.quote == '"')) &&
+		    quoted_equals(lx.s + t.off, t.n, t.quote, nm, name_len))
+			return true;
+	}
+}

@@ -1,0 +1,1 @@
+SELECT `o`.`id`, c.name, COUNT(*) FROM `orders` `o` JOIN customers c ON c.id = `o`.`customer_id` WHERE `o`.`status` IN ('new', 'Zoë') AND o.total >= 1.5e+3 GROUP BY `o`.`id` ORDER BY 2 DESC LIMIT 20 OFFSET 40

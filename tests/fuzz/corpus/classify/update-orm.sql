@@ -1,0 +1,1 @@
+UPDATE `users` SET `users`.`updated_at` = '2024-01-01 00:00:00', k=k+1 WHERE `users`.`id` IN (1, 2) AND note <> 'it''s'
