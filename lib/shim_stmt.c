@@ -14,6 +14,7 @@
 #include "failover.h"
 #include "log.h"
 #include "real.h"
+#include "replay.h"
 #include "route.h"
 #include "rules.h"
 #include "session.h"
@@ -423,6 +424,8 @@ static int stmt_execute(MYSQL_STMT *stmt)
 		bool in_trx = s && s->cluster && (ws_route_in_trx(s) || s->locked_tables);
 		unsigned e;
 
+		if (s && s->replay)
+			ws_replay_untracked(s);
 		ws_guard_enter();
 		r = R->mysql_stmt_execute(stmt);
 		e = r ? R->mysql_stmt_errno(stmt) : 0;
