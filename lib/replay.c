@@ -100,6 +100,7 @@ struct ws_replay {
 	uint32_t flags;
 	enum ws_stmt_kind kind;
 	unsigned status;        /* server status before it */
+	uint64_t primary_gen;   /* the primary connection it was sent on */
 };
 
 static unsigned server_status(struct ws_session *s)
@@ -240,6 +241,7 @@ void ws_replay_before(struct ws_session *s, const struct ws_verdict *v, const ch
 	rp->flags = v->flags;
 	rp->kind = v->kind;
 	rp->status = status;
+	rp->primary_gen = s->primary_gen;
 }
 
 static void record(struct ws_session *s, struct ws_replay *rp, int r)
@@ -425,7 +427,9 @@ int ws_replay_after_failover(struct ws_session *s, unsigned e)
 	bool pending = rp->pending;
 
 	rp->pending = false;
-	if (!pending) { /* not a statement of ours (a prepared one) */
+	/* Not a statement of ours (a prepared one), or the old connection is
+	 * still there (the transaction may be open on it): no replay. */
+	if (!pending || s->primary_gen == rp->primary_gen) {
 		reset(s, rp);
 		return 1;
 	}
@@ -454,6 +458,7 @@ int ws_replay_after_failover(struct ws_session *s, unsigned e)
 		return 1;
 	}
 	for (int attempt = 1;; attempt++) {
+		uint64_t gen;
 		unsigned ae = restore_autocommit(s, rp);
 		int r = ae ? (ws_route_is_connection_error(ae) ? -1 : 1) : replay_once(s, rp);
 
@@ -467,10 +472,13 @@ int ws_replay_after_failover(struct ws_session *s, unsigned e)
 		ws_log(WS_LOG_INFO, "transaction replay: the new primary failed too (attempt %d)", attempt);
 		if (attempt >= REPLAY_ATTEMPTS || ws_now_ms() >= deadline)
 			break;
+		gen = s->primary_gen;
 		if (ws_failover_reconnect(s) < 0) {
 			reset(s, rp);
 			return -1;
 		}
+		if (s->primary_gen == gen)
+			break; /* not reconnected after all */
 	}
 	reset(s, rp);
 	return 1;
