@@ -196,9 +196,9 @@ bool wstest_own_topology(const char *srcdir, const char *name, struct wstest_env
 		fprintf(stderr, "wstest: %s start %s failed\n", sh, dir);
 		return false;
 	}
-	/* For the helpers below, also in child processes. */
-	setenv("WS_TEST_TOPOLOGY", sh, 1);
-	/* Its variables, as the shell that sources its env file sees them. */
+	/* Its variables, as the shell that sources its env file sees them
+	 * (WS_TEST_DIR and WS_TEST_TOPOLOGY serve the helpers below, also in
+	 * child processes). */
 	snprintf(line, sizeof(line), ". %s/env && env | grep '^WS_TEST_'", dir);
 	f = popen(line, "r");
 	while (f && fgets(line, sizeof(line), f)) {
