@@ -31,6 +31,7 @@
 #define MAX_MESSAGES 100
 #define MS_MAX 86400000
 #define COUNT_MAX 1000000
+#define SIZE_MAX_CONF 1073741824 /* 1 GiB */
 #define DEFAULT_PORT 3306
 #define SUN_PATH_MAX 107     /* sizeof(sockaddr_un.sun_path) - 1 */
 #define ECHO_MAX 80          /* longest piece of user text quoted in a message */
@@ -94,6 +95,7 @@ enum key_id {
 	K_PRIMARY, K_REPLICAS, K_NODES, K_LOAD_BALANCE, K_CONSISTENCY, K_CONSISTENCY_TIMEOUT,
 	K_MAX_REPLICA_LAG, K_HEALTH_INTERVAL, K_FAILOVER_TIMEOUT, K_GLOBAL_CACHE,
 	K_REPLICA_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS, K_RO_TRX, K_FALLBACK, K_TRX_REPLAY,
+	K_TRX_REPLAY_MAX_SIZE,
 	K_MONITOR_USER, K_MONITOR_PASSWORD,
 	K_PRIORITY, K_MATCH_KIND, K_QUERY_REGEX, K_USER, K_DATABASE, K_ACTION, K_ERROR_MESSAGE,
 	K_ROUTE, K_RULE_CONSISTENCY, K_MAX_CONCURRENCY, K_MAX_QUEUE, K_QUEUE_TIMEOUT, K_LOG,
@@ -129,6 +131,7 @@ static const struct keydef keydefs[K_COUNT] = {
 	[K_RO_TRX] = { "read_only_transactions", S_CLUSTER, T_CHOICE, 0, 0, ro_trx_choices },
 	[K_FALLBACK] = { "replica_fallback", S_CLUSTER, T_CHOICE, 0, 0, fallback_choices },
 	[K_TRX_REPLAY] = { "transaction_replay", S_CLUSTER, T_CHOICE, 0, 0, bool_choices },
+	[K_TRX_REPLAY_MAX_SIZE] = { "transaction_replay_max_size", S_CLUSTER, T_NUM, 0, SIZE_MAX_CONF, NULL },
 	[K_MONITOR_USER] = { "monitor_user", S_CLUSTER, T_STR, 0, 0, NULL },
 	[K_MONITOR_PASSWORD] = { "monitor_password", S_CLUSTER, T_STR_EMPTY_OK, 0, 0, NULL },
 	[K_PRIORITY] = { "priority", S_RULE, T_NUM, INT_MIN, INT_MAX, NULL },
@@ -729,6 +732,7 @@ static void apply_int(struct parser *p, enum key_id id, long long v)
 	case K_RO_TRX: c->read_only_transactions = (enum ws_ro_trx)v; break;
 	case K_FALLBACK: c->replica_fallback = (enum ws_fallback)v; break;
 	case K_TRX_REPLAY: c->transaction_replay = v != 0; break;
+	case K_TRX_REPLAY_MAX_SIZE: c->transaction_replay_max_size = (unsigned)v; break;
 	case K_PRIORITY: r->priority = (int)v; break;
 	case K_MATCH_KIND: r->match_kind = (int)v; break;
 	case K_ACTION: r->action = (enum ws_rule_action)v; break;
@@ -1072,6 +1076,7 @@ static void start_section(struct parser *p, enum sect sect, struct span name)
 			.replica_read_timeout_ms = 30000,
 			.max_connections_per_node = 0, .read_only_transactions = WS_RO_TRX_REPLICA,
 			.replica_fallback = WS_FALLBACK_PRIMARY, .transaction_replay = false,
+			.transaction_replay_max_size = 1048576,
 			.name = strndup(name.p, name.n), .line = p->line,
 		};
 		p->oom = p->oom || !p->cl.name;

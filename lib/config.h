@@ -74,6 +74,7 @@ struct ws_cluster {
 	enum ws_ro_trx read_only_transactions;   /* default replica */
 	enum ws_fallback replica_fallback;       /* default primary */
 	bool transaction_replay;                 /* default off */
+	unsigned transaction_replay_max_size;    /* bytes of statement text per transaction; default 1 MiB */
 	char *monitor_user;                      /* NULL: the application's own */
 	char *monitor_password;
 	unsigned line;                           /* line of the [cluster] header */

@@ -53,6 +53,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
+#include "replay.h"
 #include "route.h"
 #include "session.h"
 #include "topology.h"
@@ -181,6 +182,10 @@ int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool
 	if (ws_failover_reconnect(s) < 0)
 		return -1;
 	if (in_trx) {
+		int rp = s->replay ? ws_replay_after_failover(s, e) : 1;
+
+		if (rp <= 0)
+			return rp; /* replayed: run it again; or the error is set */
 		ws_session_set_error(s, WESCALE_ER_TRX_LOST, "HY000",
 				     "wescale: primary failed inside a transaction; it was rolled back "
 				     "(error %u); the connection is now on the new primary",

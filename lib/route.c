@@ -31,6 +31,7 @@
 #include "failover.h"
 #include "gtid.h"
 #include "monitor.h"
+#include "replay.h"
 #include "rules.h"
 #include "topology.h"
 #include "log.h"
@@ -814,8 +815,10 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		/* A write must not be sent into a connection the server already
 		 * closed (a clean shutdown closes idle connections): it would look
 		 * lost in flight — outcome unknown — though it never ran. */
-		if (!(v.flags & WS_F_READ) && !in_trx && primary_closed_by_server(s) &&
-		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, false) < 0)
+		if (s->replay)
+			ws_replay_before(s, &v, q, len, send_only);
+		if (!(v.flags & WS_F_READ) && (!in_trx || ws_replay_check_first(s, &v)) && primary_closed_by_server(s) &&
+		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, in_trx) < 0)
 			return 1;
 		{
 			struct ws_node_rt *node = ws_failover_primary_node(s);
@@ -841,6 +844,8 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		}
 	}
 	ws_session_use_primary(s);
+	if (s->replay)
+		ws_replay_after(s, r);
 	if (r == 0 && !send_only) {
 		ws_route_after_primary(s);
 		note_primary_statement(s, q, len, &v);

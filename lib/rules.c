@@ -839,6 +839,7 @@ static bool cluster_eq(const struct ws_cluster *a, const struct ws_cluster *b)
 	       a->max_connections_per_node == b->max_connections_per_node &&
 	       a->read_only_transactions == b->read_only_transactions &&
 	       a->replica_fallback == b->replica_fallback && a->transaction_replay == b->transaction_replay &&
+	       a->transaction_replay_max_size == b->transaction_replay_max_size &&
 	       str_eq(a->monitor_user, b->monitor_user) && str_eq(a->monitor_password, b->monitor_password);
 }
 

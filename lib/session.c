@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "real.h"
+#include "replay.h"
 #include "session.h"
 #include "topology.h"
 #include "global.h"
@@ -148,6 +149,7 @@ static void session_free(struct ws_session *s)
 	free(s->cur_db);
 	free(s->wm);
 	free(s->last_read);
+	ws_replay_free(s->replay);
 	free(s);
 }
 

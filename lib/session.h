@@ -37,6 +37,7 @@
 #include "rules.h"
 
 struct ws_cluster;
+struct ws_replay;
 
 /* One recorded mysql_options / mysql_options4 / mysql_optionsv / mysql_ssl_set call. */
 enum ws_opt_kind {
@@ -129,6 +130,7 @@ struct ws_session {
 	unsigned long thread_id;          /* the primary connection's id: a change means a reconnect */
 	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */
 	bool wm_broken;                   /* lost track of them: reads needing them use the primary */
+	struct ws_replay *replay;         /* the open transaction's record (replay.c); NULL: transaction_replay off */
 
 	/* An error raised by libwescale itself (not by a server), reported by
 	 * mysql_errno/mysql_error/mysql_sqlstate until the next statement. */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
+#include "replay.h"
 #include "route.h"
 #include "topology.h"
 #include <errmsg.h>
@@ -148,6 +149,7 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 			if (ws_session_set_connect_args(s, user, passwd, db, clientflag) < 0)
 				s->state_unknown = true;
 			ws_route_on_connect(s);
+			ws_replay_attach(s);
 		}
 	}
 	ws_log(WS_LOG_DEBUG, "mysql_real_connect(%s:%u) intercepted: %s%s", host ? host : "localhost",

@@ -6,6 +6,7 @@
 
 #include "failover.h"
 #include "real.h"
+#include "replay.h"
 #include "route.h"
 #include "session.h"
 #include "wescale.h"
@@ -401,5 +402,7 @@ MYSQL_RES *WS_FN(mysql_store_result)(MYSQL *mysql)
 	ws_guard_enter();
 	res = R->mysql_store_result(mysql);
 	ws_guard_leave();
+	if (s && s->replay)
+		ws_replay_result(s, res);
 	return res;
 }

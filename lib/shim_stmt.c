@@ -14,6 +14,7 @@
 #include "failover.h"
 #include "log.h"
 #include "real.h"
+#include "replay.h"
 #include "route.h"
 #include "rules.h"
 #include "session.h"
@@ -414,9 +415,8 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 		st->last = NULL;
 		st->long_data = false;
 		st->err_code = 0;
-		if (s) {
+		if (s)
 			ws_session_use_primary(s);
-		}
 	}
 	{
 		bool in_trx = s && s->cluster && (ws_route_in_trx(s) || s->locked_tables);
@@ -430,7 +430,8 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 		}
 		if (s && s->cluster && st->primary_gen != s->primary_gen && reprepare(s, st) < 0)
 			return 1;
-
+		if (s && s->replay)
+			ws_replay_untracked(s);
 		ws_guard_enter();
 		r = R->mysql_stmt_execute(stmt);
 		e = r ? R->mysql_stmt_errno(stmt) : 0;

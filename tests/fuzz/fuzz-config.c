@@ -22,7 +22,7 @@ const char *const ws_fuzz_dictionary[] = {
 	"consistency_timeout_ms = ", "max_replica_lag_ms = ", "health_interval_ms = ",
 	"failover_timeout_ms = ", "global_cache_ms = ", "replica_idle_timeout_ms = ",
 	"max_connections_per_node = ", "read_only_transactions = ", "replica_fallback = ",
-	"transaction_replay = ", "monitor_user = ", "monitor_password = ",
+	"transaction_replay = ", "transaction_replay_max_size = ", "monitor_user = ", "monitor_password = ",
 	"priority = ", "match_kind = ", "query_regex = ", "user = ", "database = ", "action = ",
 	"error_message = ", "route = ", "max_concurrency = ", "max_queue = ", "queue_timeout_ms = ",
 	"log = ", "least_rt", "round_robin", "session", "eventual", "primary", "replica", "fail",

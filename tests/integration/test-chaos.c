@@ -28,7 +28,6 @@
 #define MAX_ACKS 100000
 
 static struct wstest_env env;
-static char topo_dir[256], topology_sh[512];
 static int stop;
 
 struct worker {
@@ -38,18 +37,6 @@ struct worker {
 	long n_acked, reads, stale, trx_aborted, other_errors;
 	char other_error[300];
 };
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 static long count_fds(void)
 {
@@ -207,9 +194,9 @@ static void test_chaos(void)
 		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
 	}
 	wstest_msleep(2000);
-	sh("%s kill %s 2", topology_sh, topo_dir); /* replica 2 dies */
+	wstest_own_topology_node("kill", 2); /* replica 2 dies */
 	wstest_msleep(2000);
-	sh("%s restart %s 2 >/dev/null", topology_sh, topo_dir);
+	wstest_own_topology_node("restart", 2);
 	wstest_msleep(2000);
 	switchover(); /* replica 1 becomes the primary */
 	wstest_msleep(5000);
@@ -271,11 +258,9 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return 1;
-	snprintf(topology_sh, sizeof(topology_sh), "%s/tests/topology.sh", argv[1]);
-	snprintf(topo_dir, sizeof(topo_dir), "/tmp/wescale-chaos.%d", (int)getpid());
-	if (!wstest_own_topology(argv[1], topo_dir, &env))
+	if (!wstest_own_topology(argv[1], "chaos", &env))
 		return 1;
-	snprintf(cfg, sizeof(cfg), "%s/chaos.conf", topo_dir);
+	snprintf(cfg, sizeof(cfg), "%s/chaos.conf", env.dir);
 	f = fopen(cfg, "w");
 	if (!f)
 		return 1;
@@ -294,6 +279,6 @@ int main(int argc, char **argv)
 	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
 	mysql_library_end();
-	sh("%s stop %s", topology_sh, topo_dir);
+	wstest_own_topology_stop();
 	return failures ? 1 : 0;
 }

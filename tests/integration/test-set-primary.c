@@ -261,9 +261,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: test-set-primary SOURCE_DIR\n");
 		return 1;
 	}
-	snprintf(topo_dir, sizeof(topo_dir), "/tmp/wescale-setprimary.%d", (int)getpid());
-	if (!wstest_own_topology(argv[1], topo_dir, &env))
+	if (!wstest_own_topology(argv[1], "setprimary", &env))
 		return 1;
+	snprintf(topo_dir, sizeof(topo_dir), "%s", env.dir);
 	p0 = env.primary_port;
 	p1 = env.replica_port[0];
 	snprintf(conf_path, sizeof(conf_path), "%s/set-primary.conf", topo_dir);
@@ -296,12 +296,6 @@ int main(int argc, char **argv)
 		mysql_close(trx);
 	CU_cleanup_registry();
 	mysql_library_end();
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof(cmd), "%s stop %s >/dev/null", getenv("WS_TEST_TOPOLOGY"), topo_dir);
-		if (system(cmd) != 0)
-			failures++;
-	}
+	wstest_own_topology_stop();
 	return failures ? 1 : 0;
 }

@@ -1,10 +1,12 @@
 /*
  * wstest.c — see wstest.h.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wstest.h"
 
@@ -156,33 +158,6 @@ bool wstest_sync_replicas(const struct wstest_env *env)
 	return ok;
 }
 
-bool wstest_own_topology(const char *srcdir, const char *dir, struct wstest_env *env)
-{
-	char cmd[1024];
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "%s/tests/topology.sh", srcdir);
-	setenv("WS_TEST_TOPOLOGY", cmd, 1);
-	snprintf(cmd, sizeof(cmd), "%s/tests/topology.sh start %s >/dev/null", srcdir, dir);
-	if (system(cmd) != 0)
-		return false;
-	/* Its variables into our environment (the shell prints them as NAME=VALUE). */
-	snprintf(cmd, sizeof(cmd), ". %s/env && env | grep ^WS_TEST_", dir);
-	f = popen(cmd, "r");
-	while (f && fgets(cmd, sizeof(cmd), f)) {
-		char *eq = strchr(cmd, '=');
-
-		cmd[strcspn(cmd, "\n")] = '\0';
-		if (eq) {
-			*eq = '\0';
-			setenv(cmd, eq + 1, 1);
-		}
-	}
-	if (f)
-		pclose(f);
-	return wstest_env_load(env);
-}
-
 double wstest_now_s(void)
 {
 	struct timespec ts;
@@ -196,4 +171,91 @@ void wstest_msleep(unsigned ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+int wstest_sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+bool wstest_own_topology(const char *srcdir, const char *name, struct wstest_env *env)
+{
+	const char *tmp = getenv("TMPDIR");
+	char sh[512], dir[256], line[1024];
+	FILE *f;
+
+	snprintf(sh, sizeof(sh), "%s/tests/topology.sh", srcdir);
+	snprintf(dir, sizeof(dir), "%s/wescale-%s.%d", tmp && *tmp ? tmp : "/tmp", name, (int)getpid());
+	if (wstest_sh("%s start %s >/dev/null", sh, dir) != 0) {
+		fprintf(stderr, "wstest: %s start %s failed\n", sh, dir);
+		return false;
+	}
+	/* Its variables, as the shell that sources its env file sees them
+	 * (WS_TEST_DIR and WS_TEST_TOPOLOGY serve the helpers below, also in
+	 * child processes). */
+	snprintf(line, sizeof(line), ". %s/env && env | grep '^WS_TEST_'", dir);
+	f = popen(line, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '=');
+
+		line[strcspn(line, "\n")] = '\0';
+		if (eq) {
+			*eq = '\0';
+			setenv(line, eq + 1, 1);
+		}
+	}
+	if (f)
+		pclose(f);
+	return wstest_env_load(env);
+}
+
+/* The script and directory of the own topology, or false. */
+static bool own(const char **sh, const char **dir)
+{
+	*sh = getenv("WS_TEST_TOPOLOGY");
+	*dir = getenv("WS_TEST_DIR");
+	if (*sh && **sh && *dir && **dir)
+		return true;
+	fprintf(stderr, "wstest: no topology of our own (WS_TEST_TOPOLOGY, WS_TEST_DIR)\n");
+	return false;
+}
+
+int wstest_own_topology_node(const char *what, unsigned node)
+{
+	const char *sh, *dir;
+
+	return own(&sh, &dir) ? wstest_sh("%s %s %s %u >/dev/null", sh, what, dir, node) : -1;
+}
+
+long wstest_own_topology_pid(unsigned node)
+{
+	const char *sh, *dir;
+	char path[512];
+	long pid = -1;
+	FILE *f;
+
+	if (!own(&sh, &dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/node%u/pid", dir, node);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return pid;
+}
+
+void wstest_own_topology_stop(void)
+{
+	const char *sh, *dir;
+
+	if (own(&sh, &dir))
+		wstest_sh("%s stop %s >/dev/null", sh, dir);
 }

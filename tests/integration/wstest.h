@@ -34,16 +34,25 @@ long wstest_server_id(MYSQL *m);
 /* Wait until every replica has applied the primary's current GTID position (via admin). */
 bool wstest_sync_replicas(const struct wstest_env *env);
 
-/* A topology of the test's own (for tests that change it for good): run
- * SOURCE_DIR/tests/topology.sh start DIR, export its env into this process and
- * WS_TEST_TOPOLOGY (the script's path, for kill/restart/stop), load *env.
- * false when it did not start. */
-bool wstest_own_topology(const char *srcdir, const char *dir, struct wstest_env *env);
-
 /* Seconds on the monotonic clock. */
 double wstest_now_s(void);
 
 /* Sleep ms milliseconds. */
 void wstest_msleep(unsigned ms);
+
+/* Run a shell command made like printf; its exit status as system() gives it. */
+int wstest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A topology of the test's own, for tests that change it (kill, promote):
+ * started with SRCDIR/tests/topology.sh in $TMPDIR (default /tmp)/wescale-NAME.PID,
+ * its WS_TEST_* variables exported into this process, env loaded from them.
+ * false (with what went wrong printed) when it could not be started. */
+bool wstest_own_topology(const char *srcdir, const char *name, struct wstest_env *env);
+/* `topology.sh WHAT DIR NODE` on it (kill, shutdown, restart); its exit status. */
+int wstest_own_topology_node(const char *what, unsigned node);
+/* The server process of node N of it (0 = the primary), or -1. */
+long wstest_own_topology_pid(unsigned node);
+/* Stop it and delete its directory. */
+void wstest_own_topology_stop(void);
 
 #endif

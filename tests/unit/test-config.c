@@ -40,6 +40,7 @@ static const char example[] =
 	"read_only_transactions = replica # replica | primary\n"
 	"replica_fallback = primary       # primary | error\n"
 	"transaction_replay = off         # on | off (also true/false/yes/no/1/0)\n"
+	"transaction_replay_max_size = 1048576\n"
 	"monitor_user     = monitor\n"
 	"monitor_password = secret\n"
 	"\n"
@@ -139,16 +140,17 @@ static void test_example(void)
 	CU_ASSERT_EQUAL(c->read_only_transactions, WS_RO_TRX_REPLICA);
 	CU_ASSERT_EQUAL(c->replica_fallback, WS_FALLBACK_PRIMARY);
 	CU_ASSERT_FALSE(c->transaction_replay);
+	CU_ASSERT_EQUAL(c->transaction_replay_max_size, 1048576);
 	CU_ASSERT_STRING_EQUAL(c->monitor_user, "monitor");
 	CU_ASSERT_STRING_EQUAL(c->monitor_password, "secret");
 	CU_ASSERT_EQUAL_FATAL(cfg->n_rules, 1);
 	r = &cfg->rules[0];
 	CU_ASSERT_STRING_EQUAL(r->name, "no_unbounded_delete");
-	CU_ASSERT_EQUAL(r->line, 25);
+	CU_ASSERT_EQUAL(r->line, 26);
 	CU_ASSERT_EQUAL(r->priority, 10);
 	CU_ASSERT_EQUAL(r->match_kind, WS_STMT_DELETE);
 	CU_ASSERT_STRING_EQUAL(r->query_regex, "^\\s*delete\\s+from\\s+[`\\w.]+\\s*;?\\s*$");
-	CU_ASSERT_EQUAL(r->query_regex_line, 28);
+	CU_ASSERT_EQUAL(r->query_regex_line, 29);
 	CU_ASSERT_STRING_EQUAL(r->user, "app");
 	CU_ASSERT_STRING_EQUAL(r->database, "shop");
 	CU_ASSERT_EQUAL(r->action, WS_RULE_FAIL);
@@ -178,6 +180,7 @@ static void test_every_value(void)
 		"read_only_transactions = primary\n"
 		"replica_fallback = error\n"
 		"transaction_replay = yes\n"
+		"transaction_replay_max_size = 0\n"
 		"monitor_password =\n"
 		"[rule lim]\n"
 		"priority = -7\n"
@@ -222,6 +225,7 @@ static void test_every_value(void)
 	CU_ASSERT_EQUAL(c->read_only_transactions, WS_RO_TRX_PRIMARY);
 	CU_ASSERT_EQUAL(c->replica_fallback, WS_FALLBACK_ERROR);
 	CU_ASSERT(c->transaction_replay);
+	CU_ASSERT_EQUAL(c->transaction_replay_max_size, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c->monitor_password);
 	CU_ASSERT_STRING_EQUAL(c->monitor_password, "");
 	CU_ASSERT_EQUAL_FATAL(cfg->n_rules, 4);
@@ -369,6 +373,8 @@ static const struct bad_value {
 	  "read_only_transactions = never: expected replica or primary" },
 	{ "cluster", "replica_fallback = replica", "replica_fallback = replica: expected primary or error" },
 	{ "cluster", "transaction_replay = maybe", "transaction_replay = maybe: expected on or off" },
+	{ "cluster", "transaction_replay_max_size = 1073741825",
+	  "transaction_replay_max_size = 1073741825: expected a whole number from 0 to 1073741824" },
 	{ "cluster", "monitor_user =", "monitor_user: missing value" },
 	{ "cluster", "monitor_password = \"abc", "monitor_password: unterminated quoted value (missing '\"')" },
 	{ "rule", "priority = high", "priority = high: expected a whole number from -2147483648 to 2147483647" },

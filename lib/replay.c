@@ -1,0 +1,485 @@
+/*
+ * replay.c — transaction_replay (DESIGN.md §6, the way MaxScale's readwritesplit
+ * does it): a transaction interrupted by a failover is run again on the new
+ * primary, and the application never hears of it, when everything it read
+ * there is the same as what it saw.
+ *
+ * Recording. While a transaction is open on the primary (the server reports
+ * SERVER_STATUS_IN_TRANS), each text statement the primary ran is kept with
+ * what the application saw: for a result set, the number of columns and a
+ * checksum over every row (lengths, bytes, NULLs), taken when the application
+ * stores the result; otherwise affected rows, insert id and warning count; or
+ * the error code. The record is dropped whenever the server says no
+ * transaction is open, and by every statement that ends one (COMMIT,
+ * ROLLBACK, BEGIN, an implicit commit, SET autocommit = 1), so a transaction
+ * that the application ended with mysql_commit() is never run again.
+ *
+ * Replaying. After the handle was reconnected (failover.c), the session state
+ * is already restored; the autocommit mode is set as it was, each recorded
+ * statement runs again and its outcome is compared with the recorded one. All
+ * equal: the interrupted statement runs again (route.c) and its result goes
+ * to the application as if nothing had happened. Anything different: ROLLBACK,
+ * and the application gets WESCALE_ER_TRX_LOST as without replay. A connection
+ * error during the replay starts it again on the next primary, a bounded
+ * number of times within failover_timeout_ms.
+ *
+ * Never a duplicated or lost write:
+ *  - a statement that commits (COMMIT, an implicit commit, BEGIN inside a
+ *    transaction, SET autocommit = 1) and was sent has an unknown outcome: it
+ *    is never replayed (MaxScale's transaction_replay_safe_commit), the
+ *    application gets WESCALE_ER_WRITE_UNKNOWN. Only one that could not be
+ *    sent at all (the server had already closed the connection) is replayed
+ *    with its transaction, then run;
+ *  - an interrupted ROLLBACK rolled the transaction back either way: it runs
+ *    again on the new primary, where it has nothing to undo;
+ *  - what the record cannot reproduce makes the transaction not replayable:
+ *    more text than transaction_replay_max_size; multi-statement texts,
+ *    mysql_send_query, mysql_use_result, prepared statements, CALL, LOAD
+ *    DATA, XA, SELECT … INTO; user variables, LAST_INSERT_ID() and other
+ *    per-connection functions (their values from before the transaction are
+ *    gone with the old connection); a session variable or database changed
+ *    inside the transaction; LOCK TABLES; SET TRANSACTION before it.
+ * Writes to non-transactional tables (MyISAM, Aria) inside a transaction are
+ * committed at once and would be made twice: do not use replay with them.
+ *
+ * All of this runs in the thread that uses the handle; nothing is shared.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <errmsg.h>
+
+#include "classify.h"
+#include "config.h"
+#include "failover.h"
+#include "log.h"
+#include "real.h"
+#include "replay.h"
+#include "route.h"
+#include "session.h"
+#include "wescale.h"
+
+/* Replays of one transaction on successive primaries. */
+#define REPLAY_ATTEMPTS 3
+
+/* Statements that end the open transaction (and may commit it). */
+#define COMMITS (WS_F_TRX_BEGIN | WS_F_TRX_END | WS_F_IMPLICIT_COMMIT | WS_F_AUTOCOMMIT_ON | WS_F_UNLOCK_TABLES)
+/* Statements whose effect a replay cannot reproduce. */
+#define UNREPLAYABLE (WS_F_MULTI | WS_F_USER_VAR | WS_F_PRIMARY_FUNC | WS_F_SELECT_INTO | WS_F_XA | \
+		      WS_F_LOCK_TABLES | WS_F_PARSE_ERROR)
+
+/* What the application saw from one statement. */
+struct outcome {
+	unsigned err;           /* 0: it succeeded */
+	unsigned fields;        /* columns of its result set; 0: none */
+	uint64_t sum;           /* checksum of the rows */
+	uint64_t affected, insert_id;
+	unsigned warnings;
+};
+
+struct entry {
+	char *text;
+	size_t len;
+	bool awaiting;          /* a result set the application has not stored yet */
+	struct outcome out;
+};
+
+struct ws_replay {
+	struct entry *e;
+	size_t n, cap;
+	size_t bytes;           /* text recorded, against transaction_replay_max_size */
+	bool replayable;
+	bool taint_next;        /* SET TRANSACTION: the next transaction is not replayable */
+	uint64_t state_gen, db_gen; /* the session state when the transaction began */
+
+	/* The statement being run (between ws_replay_before and _after). */
+	bool pending;
+	const char *q;
+	size_t len;
+	uint32_t flags;
+	enum ws_stmt_kind kind;
+	unsigned status;        /* server status before it */
+	uint64_t primary_gen;   /* the primary connection it was sent on */
+};
+
+static unsigned server_status(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	unsigned status = 0;
+
+	if (!R->mariadb_get_infov)
+		return 0;
+	ws_guard_enter();
+	if (R->mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status))
+		status = 0;
+	ws_guard_leave();
+	return status;
+}
+
+/* Forget the recorded statements: a new transaction (or none) begins. */
+static void reset(struct ws_session *s, struct ws_replay *rp)
+{
+	for (size_t i = 0; i < rp->n; i++)
+		free(rp->e[i].text);
+	rp->n = 0;
+	rp->bytes = 0;
+	rp->replayable = true;
+	rp->state_gen = s->state_gen;
+	rp->db_gen = s->db_gen;
+}
+
+void ws_replay_free(struct ws_replay *rp)
+{
+	if (!rp)
+		return;
+	for (size_t i = 0; i < rp->n; i++)
+		free(rp->e[i].text);
+	free(rp->e);
+	free(rp);
+}
+
+void ws_replay_attach(struct ws_session *s)
+{
+	if (!s->cluster || !s->cluster->transaction_replay) {
+		ws_replay_free(s->replay);
+		s->replay = NULL;
+		return;
+	}
+	if (s->replay)
+		return;
+	s->replay = calloc(1, sizeof(*s->replay));
+	if (!s->replay) {
+		ws_log(WS_LOG_WARN, "out of memory: transaction_replay is off for this connection");
+		return;
+	}
+	reset(s, s->replay);
+}
+
+/* ---- recording ---- */
+
+/* FNV-1a, 64 bits: detects a changed row, not an adversary. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* Checksum of a stored result; leaves its row cursor at the start. */
+static uint64_t result_sum(MYSQL_RES *res, unsigned fields)
+{
+	const struct ws_real *R = ws_real();
+	uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), &fields, sizeof(fields));
+	MYSQL_ROW row;
+
+	ws_guard_enter();
+	while ((row = R->mysql_fetch_row(res))) {
+		unsigned long *lens = R->mysql_fetch_lengths(res);
+
+		for (unsigned i = 0; i < fields; i++) {
+			uint64_t len = row[i] ? (uint64_t)lens[i] : UINT64_MAX; /* NULL differs from "" */
+
+			h = fnv(h, &len, sizeof(len));
+			if (row[i])
+				h = fnv(h, row[i], lens[i]);
+		}
+		h = fnv(h, "\n", 1);
+	}
+	R->mysql_data_seek(res, 0);
+	ws_guard_leave();
+	return h;
+}
+
+/* The outcome of the statement that just ran on m (r: its return value). A
+ * result set's checksum is left to the caller. */
+static void outcome_of(MYSQL *m, int r, struct outcome *o)
+{
+	const struct ws_real *R = ws_real();
+
+	memset(o, 0, sizeof(*o));
+	ws_guard_enter();
+	if (r) {
+		o->err = R->mysql_errno(m);
+	} else if (!(o->fields = R->mysql_field_count(m))) {
+		o->affected = R->mysql_affected_rows(m);
+		o->insert_id = R->mysql_insert_id(m);
+		o->warnings = R->mysql_warning_count(m);
+	}
+	ws_guard_leave();
+}
+
+static bool unreplayable(const struct ws_verdict *v)
+{
+	return (v->flags & UNREPLAYABLE) || v->kind == WS_STMT_CALL || v->kind == WS_STMT_LOAD ||
+	       v->kind == WS_STMT_HANDLER || v->kind == WS_STMT_PREPARE;
+}
+
+void ws_replay_before(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len,
+		      bool send_only)
+{
+	struct ws_replay *rp = s->replay;
+	unsigned status = server_status(s);
+
+	if (!(status & SERVER_STATUS_IN_TRANS))
+		reset(s, rp);
+	if (rp->taint_next && !(v->flags & WS_F_SET_TRANSACTION)) {
+		rp->taint_next = false;
+		rp->replayable = false;
+	}
+	if (v->flags & WS_F_SET_TRANSACTION)
+		rp->taint_next = true;
+	/* The previous result set was not stored (mysql_use_result), or this
+	 * statement is one a replay cannot reproduce. */
+	if ((rp->n && rp->e[rp->n - 1].awaiting) || send_only || s->locked_tables || unreplayable(v))
+		rp->replayable = false;
+	rp->pending = !send_only;
+	rp->q = q;
+	rp->len = len;
+	rp->flags = v->flags;
+	rp->kind = v->kind;
+	rp->status = status;
+	rp->primary_gen = s->primary_gen;
+}
+
+static void record(struct ws_session *s, struct ws_replay *rp, int r)
+{
+	struct entry *e;
+
+	if (rp->bytes + rp->len > s->cluster->transaction_replay_max_size) {
+		ws_log(WS_LOG_INFO, "transaction over transaction_replay_max_size (%u bytes): not replayable",
+		       s->cluster->transaction_replay_max_size);
+		goto fail;
+	}
+	if (rp->n == rp->cap) {
+		size_t cap = rp->cap ? rp->cap * 2 : 16;
+		struct entry *ne = realloc(rp->e, cap * sizeof(*ne));
+
+		if (!ne)
+			goto fail;
+		rp->e = ne;
+		rp->cap = cap;
+	}
+	e = &rp->e[rp->n];
+	e->text = malloc(rp->len ? rp->len : 1);
+	if (!e->text)
+		goto fail;
+	memcpy(e->text, rp->q, rp->len);
+	e->len = rp->len;
+	outcome_of(s->mysql, r, &e->out);
+	e->awaiting = e->out.fields != 0;
+	rp->n++;
+	rp->bytes += rp->len;
+	return;
+fail:
+	reset(s, rp);
+	rp->replayable = false;
+}
+
+void ws_replay_after(struct ws_session *s, int r)
+{
+	struct ws_replay *rp = s->replay;
+	const struct ws_real *R = ws_real();
+	unsigned status, e = 0;
+
+	if (!rp->pending)
+		return;
+	rp->pending = false;
+	if (r) {
+		ws_guard_enter();
+		e = R->mysql_errno(s->mysql);
+		ws_guard_leave();
+	}
+	if (e && ws_route_is_connection_error(e)) {
+		/* Lost again after a failover: this transaction is gone. */
+		rp->replayable = false;
+		return;
+	}
+	if (e == 1213 /* ER_LOCK_DEADLOCK */ || (rp->flags & COMMITS))
+		reset(s, rp); /* the transaction ended (a new one may begin with this statement) */
+	if (e == 1205 /* ER_LOCK_WAIT_TIMEOUT: the transaction may have been rolled back */)
+		rp->replayable = false;
+	status = server_status(s);
+	if (!(status & SERVER_STATUS_IN_TRANS)) {
+		reset(s, rp);
+		return;
+	}
+	if (rp->replayable)
+		record(s, rp, r);
+}
+
+void ws_replay_result(struct ws_session *s, MYSQL_RES *res)
+{
+	struct ws_replay *rp = s->replay;
+	struct entry *e = rp->n ? &rp->e[rp->n - 1] : NULL;
+
+	if (!e || !e->awaiting)
+		return;
+	e->awaiting = false;
+	if (!res) {
+		rp->replayable = false; /* the rows never arrived: nothing to compare */
+		return;
+	}
+	e->out.sum = result_sum(res, e->out.fields);
+}
+
+void ws_replay_untracked(struct ws_session *s)
+{
+	s->replay->replayable = false;
+	s->replay->pending = false;
+}
+
+bool ws_replay_check_first(const struct ws_session *s, const struct ws_verdict *v)
+{
+	return s->replay && (v->flags & COMMITS);
+}
+
+/* ---- replaying ---- */
+
+/* Run the statement of entry e again on the primary: 0 same outcome, 1
+ * different, -1 the connection failed. */
+static int rerun(struct ws_session *s, const struct entry *e, char *why, size_t why_size)
+{
+	const struct ws_real *R = ws_real();
+	struct outcome o;
+	MYSQL_RES *res = NULL;
+	int r;
+
+	ws_guard_enter();
+	r = R->mysql_real_query(s->mysql, e->text, e->len);
+	ws_guard_leave();
+	outcome_of(s->mysql, r, &o);
+	if (r && ws_route_is_connection_error(o.err))
+		return -1;
+	if (!r && o.fields) {
+		ws_guard_enter();
+		res = R->mysql_store_result(s->mysql);
+		if (!res)
+			o.err = R->mysql_errno(s->mysql);
+		ws_guard_leave();
+		if (!res && ws_route_is_connection_error(o.err))
+			return -1;
+		if (res) {
+			o.sum = result_sum(res, o.fields);
+			ws_guard_enter();
+			R->mysql_free_result(res);
+			ws_guard_leave();
+		}
+	}
+	if (o.err != e->out.err || o.fields != e->out.fields || o.sum != e->out.sum ||
+	    o.affected != e->out.affected || o.insert_id != e->out.insert_id || o.warnings != e->out.warnings) {
+		snprintf(why, why_size, "error %u/%u, columns %u/%u, rows %s, affected %llu/%llu, insert id %llu/%llu",
+			 e->out.err, o.err, e->out.fields, o.fields, e->out.sum == o.sum ? "same" : "differ",
+			 (unsigned long long)e->out.affected, (unsigned long long)o.affected,
+			 (unsigned long long)e->out.insert_id, (unsigned long long)o.insert_id);
+		return 1;
+	}
+	return 0;
+}
+
+/* Run sql on the primary, ignoring its result. 0 or the error number. */
+static unsigned run_quiet(struct ws_session *s, const char *sql)
+{
+	const struct ws_real *R = ws_real();
+	unsigned e = 0;
+
+	ws_guard_enter();
+	if (R->mysql_real_query(s->mysql, sql, strlen(sql)))
+		e = R->mysql_errno(s->mysql);
+	ws_guard_leave();
+	return e;
+}
+
+/* The transaction again, on the handle's (new) primary: 0 all the same, 1 a
+ * difference (rolled back), -1 the connection failed. */
+static int replay_once(struct ws_session *s, struct ws_replay *rp)
+{
+	char why[200];
+
+	for (size_t i = 0; i < rp->n; i++) {
+		int r = rerun(s, &rp->e[i], why, sizeof(why));
+
+		if (r < 0)
+			return -1;
+		if (r > 0) {
+			ws_log(WS_LOG_WARN, "transaction replay: statement %zu of %zu did not do the same on the new "
+			       "primary (%s): rolled back", i + 1, rp->n, why);
+			run_quiet(s, "ROLLBACK");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Give the new connection the autocommit mode the interrupted statement ran
+ * in (the reconnect restores session variables, but not this one). */
+static unsigned restore_autocommit(struct ws_session *s, const struct ws_replay *rp)
+{
+	return rp->status & SERVER_STATUS_AUTOCOMMIT ? 0 : run_quiet(s, "SET autocommit = 0");
+}
+
+int ws_replay_after_failover(struct ws_session *s, unsigned e)
+{
+	struct ws_replay *rp = s->replay;
+	uint64_t deadline = ws_now_ms() + s->cluster->failover_timeout_ms;
+	bool pending = rp->pending;
+
+	rp->pending = false;
+	/* Not a statement of ours (a prepared one), or the old connection is
+	 * still there (the transaction may be open on it): no replay. */
+	if (!pending || s->primary_gen == rp->primary_gen) {
+		reset(s, rp);
+		return 1;
+	}
+	if ((rp->flags & COMMITS) && rp->kind == WS_STMT_ROLLBACK && !(rp->flags & WS_F_MULTI)) {
+		/* Rolled back by the ROLLBACK or by the lost connection: the same.
+		 * Run it again where there is nothing to roll back. */
+		reset(s, rp);
+		restore_autocommit(s, rp);
+		rp->pending = true;
+		return 0;
+	}
+	if ((rp->flags & COMMITS) && e != CR_SERVER_GONE_ERROR) {
+		reset(s, rp);
+		restore_autocommit(s, rp);
+		ws_session_set_error(s, WESCALE_ER_WRITE_UNKNOWN, "HY000",
+				     "wescale: primary failed during a statement that commits the transaction; "
+				     "outcome unknown (error %u); it was not replayed; the connection is now on the "
+				     "new primary",
+				     e);
+		return -1;
+	}
+	if (!rp->replayable || s->state_gen != rp->state_gen || s->db_gen != rp->db_gen) {
+		ws_log(WS_LOG_INFO, "transaction replay: this transaction cannot be replayed");
+		reset(s, rp);
+		restore_autocommit(s, rp);
+		return 1;
+	}
+	for (int attempt = 1;; attempt++) {
+		uint64_t gen;
+		unsigned ae = restore_autocommit(s, rp);
+		int r = ae ? (ws_route_is_connection_error(ae) ? -1 : 1) : replay_once(s, rp);
+
+		if (r == 0) {
+			ws_log(WS_LOG_WARN, "failover: transaction of %zu statements replayed on the new primary", rp->n);
+			rp->pending = true; /* route.c runs it again and records it */
+			return 0;
+		}
+		if (r > 0)
+			break;
+		ws_log(WS_LOG_INFO, "transaction replay: the new primary failed too (attempt %d)", attempt);
+		if (attempt >= REPLAY_ATTEMPTS || ws_now_ms() >= deadline)
+			break;
+		gen = s->primary_gen;
+		if (ws_failover_reconnect(s) < 0) {
+			reset(s, rp);
+			return -1;
+		}
+		if (s->primary_gen == gen)
+			break; /* not reconnected after all */
+	}
+	reset(s, rp);
+	return 1;
+}

@@ -1,0 +1,60 @@
+/*
+ * replay.h — transaction_replay: re-run a transaction on the new primary after
+ * a failover when it reads the same data there (see replay.c).
+ *
+ * Every hook is called only when s->replay is not NULL, i.e. when the
+ * handle's cluster has transaction_replay = on: with it off, the query path
+ * pays one predictable branch per hook.
+ */
+#ifndef WS_REPLAY_H
+#define WS_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <mysql.h>
+
+struct ws_session;
+struct ws_verdict;
+struct ws_replay;
+
+/* After a connect: allocate the handle's record when its cluster has
+ * transaction_replay on (free it when off). Out of memory: the handle runs
+ * without replay (logged). */
+void ws_replay_attach(struct ws_session *s);
+
+/* Free a record; NULL is a no-op. */
+void ws_replay_free(struct ws_replay *rp);
+
+/* A text statement (verdict v) is about to be sent to the primary. q must
+ * stay valid until ws_replay_after. */
+void ws_replay_before(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len,
+		      bool send_only);
+
+/* The statement announced by ws_replay_before returned r (mysql_real_query's
+ * result): record what the application saw. */
+void ws_replay_after(struct ws_session *s, int r);
+
+/* mysql_store_result on the primary returned res (NULL: none or an error):
+ * the checksum of the last recorded statement's rows. */
+void ws_replay_result(struct ws_session *s, MYSQL_RES *res);
+
+/* The primary runs something the record cannot follow (a prepared statement):
+ * an open transaction can no longer be replayed. */
+void ws_replay_untracked(struct ws_session *s);
+
+/* Should a statement with verdict v make sure, before it is sent, that the
+ * server has not closed the connection? (A commit that was never sent can
+ * be replayed; one sent into a dead connection has an unknown outcome.) */
+bool ws_replay_check_first(const struct ws_session *s, const struct ws_verdict *v);
+
+/*
+ * The primary failed (connection error e) during the statement announced by
+ * ws_replay_before, inside a transaction, and the handle has been reconnected
+ * to the new primary. Returns 0 when the transaction was replayed there and
+ * the statement may run again; 1 when it cannot be replayed (the caller
+ * reports the lost transaction); -1 with the error set on the session
+ * (a commit whose outcome is unknown, no primary).
+ */
+int ws_replay_after_failover(struct ws_session *s, unsigned e);
+
+#endif /* WS_REPLAY_H */
