@@ -13,6 +13,11 @@
  * and runs every variant in its own process, `RUNS` times, interleaved:
  *
  *   plain           libmariadb -> replica 1
+ *   plain-mt        the same in a process with one more (idle) thread, as any
+ *                   threaded application is — and as a libwescale process is
+ *                   (its monitor thread): glibc then takes its multi-threaded
+ *                   paths (cancellation points around send/recv/poll, malloc's
+ *                   arena locking), ≈ 200–360 instructions a statement
  *   ws-passthru     libwescale, a cluster configured, handle connected straight
  *                   to replica 1 (not a cluster primary: pass-through)
  *   ws-eventual     libwescale -> cluster {primary, replica 1}, consistency=eventual:
@@ -49,6 +54,7 @@
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -218,6 +224,15 @@ static unsigned long long stat_counter(const char *name)
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
+/* plain-mt's second thread: there, doing nothing. */
+static void *idle_main(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
 /* --child PROTO ITERATIONS PORT MIX CALLGRIND: one measurement; prints
  * "RESULT qps p50_us p99_us cpu_us_per_stmt replica_share wait_share". */
 static int child_main(char **argv)
@@ -235,6 +250,13 @@ static int child_main(char **argv)
 
 	if (!lat)
 		return 2;
+	if (getenv("BENCH_IDLE_THREAD")) {
+		pthread_t idle;
+
+		if (pthread_create(&idle, NULL, idle_main, NULL) != 0)
+			return 2;
+		pthread_detach(idle);
+	}
 	if (!(m = mysql_init(NULL)))
 		return 2;
 	if (!mysql_real_connect(m, "127.0.0.1", user, pw, DB, port, NULL, 0))
@@ -341,17 +363,21 @@ struct variant {
 	const char *conf;   /* configuration file name in the temporary directory, or NULL */
 	bool mix;
 	int baseline;       /* index of the variant the ratios compare against */
+	bool idle_thread;   /* start one idle thread in the measured process */
 };
 
 static const struct variant variants[] = {
-	{ "plain", false, T_REPLICA, NULL, false, 0 },
-	{ "ws-passthru", true, T_REPLICA, "eventual1.conf", false, 0 },
-	{ "ws-eventual", true, T_PRIMARY, "eventual1.conf", false, 0 },
-	{ "ws-eventual-2r", true, T_PRIMARY, "eventual2.conf", false, 0 },
-	{ "haproxy", false, T_HAPROXY, NULL, false, 0 },
-	{ "plain-mix", false, T_PRIMARY, NULL, true, 5 },
-	{ "ws-session-mix", true, T_PRIMARY, "session1.conf", true, 5 },
+	{ "plain", false, T_REPLICA, NULL, false, 0, false },
+	{ "plain-mt", false, T_REPLICA, NULL, false, 0, true },
+	{ "ws-passthru", true, T_REPLICA, "eventual1.conf", false, 0, false },
+	{ "ws-eventual", true, T_PRIMARY, "eventual1.conf", false, 0, false },
+	{ "ws-eventual-2r", true, T_PRIMARY, "eventual2.conf", false, 0, false },
+	{ "haproxy", false, T_HAPROXY, NULL, false, 0, false },
+	{ "plain-mix", false, T_PRIMARY, NULL, true, 6, false },
+	{ "ws-session-mix", true, T_PRIMARY, "session1.conf", true, 6, false },
 };
+#define V_PLAIN_MT 1
+#define V_EVENTUAL 3
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
 struct result {
@@ -613,6 +639,10 @@ static bool run_child(const struct variant *v, bool prepared, unsigned long iter
 		close(fds[0]);
 		close(fds[1]);
 		unsetenv("WESCALE_DISABLE");
+		if (v->idle_thread)
+			setenv("BENCH_IDLE_THREAD", "1", 1);
+		else
+			unsetenv("BENCH_IDLE_THREAD");
 		if (v->conf) {
 			snprintf(conf, sizeof(conf), "%s/%s", tmpdir, v->conf);
 			setenv("WESCALE_CONFIG", conf, 1);
@@ -914,6 +944,10 @@ int main(int argc, char **argv)
 			       b->cpu > 0 ? m->cpu / b->cpu : 0, ins, insx, repl, wait);
 		}
 	printf("\nrepl%%: reads a replica served (libwescale's counters); wait%%: reads that needed a GTID wait first\n");
+	if (instr[V_PLAIN_MT][0] > 0 && instr[V_EVENTUAL][0] > 0 && instr[V_PLAIN_MT][1] > 0 && instr[V_EVENTUAL][1] > 0)
+		printf("instructions of ws-eventual against plain-mt (a threaded process, as libwescale's is): "
+		       "text %.3f, prep %.3f\n", instr[V_EVENTUAL][0] / instr[V_PLAIN_MT][0],
+		       instr[V_EVENTUAL][1] / instr[V_PLAIN_MT][1]);
 	printf("\npaired, in one process: statements in turn on a handle libwescale routes to replica 1 (eventual)\n"
 	       "and on a handle connected straight to replica 1; latency in us, medians of %d runs x %lu each\n\n",
 	       runs, iters);
