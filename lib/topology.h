@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <ck_pr.h>
+
 struct ws_cluster;
 struct ws_config;
 
@@ -146,8 +148,35 @@ const char *ws_topology_source_name(int idx);
 
 /* Balancing counters around a statement on a node; now_us: ws_now_us() at the
  * statement's start (one clock read serves the whole statement). */
-void ws_node_begin(struct ws_node_rt *n, uint64_t now_us);
-void ws_node_end(struct ws_node_rt *n, uint64_t elapsed_us, bool failed);
+static inline void ws_node_begin(struct ws_node_rt *n, uint64_t now_us)
+{
+	uint64_t sec = now_us / 1000000u, cur = ck_pr_load_64(&n->qps_second);
+
+	ck_pr_inc_64(&n->inflight);
+	ck_pr_inc_64(&n->queries);
+	/* A new second: the finished one becomes qps_prev. Racing threads may
+	 * lose a few counts at the boundary; the figure is an estimate. */
+	if (cur != sec && ck_pr_cas_64(&n->qps_second, cur, sec)) {
+		ck_pr_store_64(&n->qps_prev, cur + 1 == sec ? ck_pr_load_64(&n->qps_count) : 0);
+		ck_pr_store_64(&n->qps_count, 0);
+	}
+	ck_pr_inc_64(&n->qps_count);
+}
+
+static inline void ws_node_end(struct ws_node_rt *n, uint64_t elapsed_us, bool failed)
+{
+	uint64_t old = ck_pr_load_64(&n->ewma_rt_us), upd;
+
+	ck_pr_dec_64(&n->inflight);
+	if (failed) {
+		ck_pr_inc_64(&n->errors);
+		return;
+	}
+	do
+		upd = old == 0 ? (elapsed_us ? elapsed_us : 1) : (old * 7 + elapsed_us) / 8;
+	while (!ck_pr_cas_64_value(&n->ewma_rt_us, old, upd, &old));
+}
+
 /* Mark a node down at once (a query found it unreachable). */
 void ws_node_down(struct ws_node_rt *n);
 /* A WAIT on the node timed out after timeout_ms: it lags at least that much
