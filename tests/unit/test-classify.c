@@ -1503,6 +1503,47 @@ static void test_fast_answers(void)
 	}
 }
 
+/* The fast path reads the text in blocks of 16 bytes and windows of 64: each
+ * tail below, at every offset from the start, after a run of spaces, a long
+ * word, a long number, a long string or a long quoted name (which straddle the
+ * blocks and windows), against the full path. */
+static void test_fast_window_offsets(void)
+{
+	static const char *const tails[] = {
+		"x FROM t WHERE a = 1", " FOR UPDATE", "for", " LAST_INSERT_ID()", "last_insert_id",
+		" `row_count` ()", " `row_count`(", " `a``row_count`()", " `x` (1)", "'it''s' ", "'a\\'b'",
+		"`x'y` 'p`q'", "'a`b' `c'd`", " INTO @v", "sbtest1 WHERE id=42", " s.nextval", ")", "(",
+		" -- x", "/* x */", "; SELECT 1", "'\xc3\xa9' \xc3\xa9", "\xa0INTO", "`a\\b`", "1e5.for", "x$FOR",
+		"_FOR", "SQL_CALC_FOUND_ROWS", "", "'", "`", "''", "``",
+	};
+	static const char *const pads[] = { " ", "a", "1", "'", "`" };
+	char buf[512];
+	size_t answered;
+
+	fast_answered = fast_tried = fast_mismatches = 0;
+	for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+		for (size_t k = 0; k < sizeof(pads) / sizeof(pads[0]); k++) {
+			for (size_t n = 0; n < 140; n++) {
+				size_t len = (size_t)sprintf(buf, "SELECT %s", pads[k][0] == '\'' || pads[k][0] == '`' ? pads[k] : "");
+
+				for (size_t i = 0; i < n; i++)
+					buf[len++] = pads[k][0] == '\'' || pads[k][0] == '`' ? 'z' : pads[k][0];
+				if (pads[k][0] == '\'' || pads[k][0] == '`')
+					buf[len++] = pads[k][0];
+				buf[len++] = ' ';
+				memcpy(buf + len, tails[t], strlen(tails[t]));
+				len += strlen(tails[t]);
+				fast_vs_full(buf, len);
+				with_mutation(buf, len, len, " FOR UPDATE");
+			}
+		}
+	}
+	answered = fast_answered;
+	printf("\n  fast path answered %zu of %zu texts ", answered, fast_tried);
+	CU_ASSERT_EQUAL(fast_mismatches, 0);
+	CU_ASSERT(answered > 5000);
+}
+
 /* Deep nesting and long inputs are counted, not recursed into. */
 static void test_hostile(void)
 {
@@ -1557,7 +1598,8 @@ int main(void)
 	    !CU_add_test(suite, "kind names", test_kind_names) ||
 	    !CU_add_test(suite, "hostile inputs", test_hostile) ||
 	    !CU_add_test(suite, "fast path equals the full path", test_fast_equals_full) ||
-	    !CU_add_test(suite, "fast path answers common shapes", test_fast_answers)) {
+	    !CU_add_test(suite, "fast path answers common shapes", test_fast_answers) ||
+	    !CU_add_test(suite, "fast path at every window offset", test_fast_window_offsets)) {
 		CU_cleanup_registry();
 		return 2;
 	}
