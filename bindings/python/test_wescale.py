@@ -112,6 +112,20 @@ assert e.errno == wescale.ER_BAD_ARGUMENT, e.args
 assert server_id(direct.cursor()) == 2, 'a direct connection to a replica stays one'
 direct.close()
 
+# set_primary: naming the member that is the primary already changes nothing
+# (writes stay on server 1); None hands the decision back to discovery; an
+# unknown cluster or member is the library's own error.
+cluster = clusters[0]['name']
+wescale.set_primary(cluster, '127.0.0.1:%d' % PRIMARY)
+wescale.route_next(conn, 'primary')
+assert server_id(cur) == 1, 'set_primary(the primary): still server 1'
+wescale.set_primary(cluster, None)
+e = raises(wescale.Error, wescale.set_primary, 'no-such-cluster', '127.0.0.1:%d' % PRIMARY)
+assert e.errno == wescale.ER_BAD_ARGUMENT, e.args
+e = raises(wescale.Error, wescale.set_primary, cluster, '127.0.0.1:1')
+assert e.errno == wescale.ER_BAD_ARGUMENT, e.args
+raises(TypeError, wescale.set_primary, None, None)
+
 conn.close()
 raises(MySQLdb.Error, wescale.route_next, conn, 'primary')  # closed: MySQLdb's own error
 print('test_wescale.py: ok: libwescale %s, reads on servers %s, %d stats nodes'

@@ -40,7 +40,7 @@ import warnings
 
 __all__ = [
     'Error', 'version', 'route_next', 'set_consistency', 'last_backend', 'stats', 'reload_config',
-    'set_log_level', 'ROUTES', 'CONSISTENCY_LEVELS', 'LOG_LEVELS',
+    'set_primary', 'set_log_level', 'ROUTES', 'CONSISTENCY_LEVELS', 'LOG_LEVELS',
     'ER_CONFIG', 'ER_NO_LIBRARY', 'ER_NO_PRIMARY', 'ER_WRITE_UNKNOWN', 'ER_TRX_LOST', 'ER_RULE_FAIL',
     'ER_RULE_LIMIT', 'ER_BAD_ARGUMENT', 'ER_NO_REPLICA',
 ]
@@ -122,6 +122,8 @@ def _load():
     lib.wescale_stats_json.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
     lib.wescale_reload_config.restype = ctypes.c_int
     lib.wescale_reload_config.argtypes = []
+    lib.wescale_set_primary.restype = ctypes.c_int
+    lib.wescale_set_primary.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
     lib.wescale_set_log_level.restype = None
     lib.wescale_set_log_level.argtypes = [ctypes.c_int]
     _lib = lib
@@ -210,6 +212,18 @@ def reload_config():
     """Re-read the configuration file and apply its [rule] sections
     (wescale_reload_config(3)); wescale.Error (ER_CONFIG) on any problem."""
     _check(_load().wescale_reload_config(), 'reload_config')
+
+
+def set_primary(cluster, host_port):
+    """For an external orchestrator: the member 'host:port' (as written in the
+    configuration) of the cluster named `cluster` is its primary now; None hands
+    the decision back to the monitor's read_only discovery
+    (wescale_set_primary(3)). wescale.Error (ER_BAD_ARGUMENT) when there is no
+    such cluster or member."""
+    if not isinstance(cluster, str) or not (host_port is None or isinstance(host_port, str)):
+        raise TypeError('set_primary(cluster: str, host_port: str or None)')
+    _check(_load().wescale_set_primary(cluster.encode(), None if host_port is None else host_port.encode()),
+           'set_primary')
 
 
 def set_log_level(level):
