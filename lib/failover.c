@@ -46,6 +46,7 @@
 #include <ck_pr.h>
 #include <errmsg.h>
 
+#include "classify.h"
 #include "config.h"
 #include "consistency.h"
 #include "failover.h"
@@ -91,13 +92,41 @@ struct ws_node_rt *ws_failover_primary_node(struct ws_session *s)
 	return s->primary_reader >= 0 ? &rt->replicas[s->primary_reader] : &rt->primary;
 }
 
+/* Did the application run with autocommit off? The last server status the
+ * (now lost) connection reported says so. */
+static bool autocommit_was_off(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	unsigned int status = SERVER_STATUS_AUTOCOMMIT;
+	my_bool r = 1;
+
+	ws_guard_enter();
+	if (R->mariadb_get_infov)
+		r = R->mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status);
+	ws_guard_leave();
+	return r == 0 && !(status & SERVER_STATUS_AUTOCOMMIT);
+}
+
+static unsigned set_autocommit_off(struct ws_session *s)
+{
+	static const char sql[] = "SET autocommit = 0";
+	const struct ws_real *R = ws_real();
+	unsigned e = 0;
+
+	ws_guard_enter();
+	if (R->mysql_real_query(s->mysql, sql, sizeof(sql) - 1))
+		e = R->mysql_errno(s->mysql);
+	ws_guard_leave();
+	return e;
+}
+
 int ws_failover_reconnect(struct ws_session *s)
 {
 	const struct ws_real *R = ws_real();
 	uint64_t t0 = ws_now_ms(), deadline = t0 + s->cluster->failover_timeout_ms;
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	struct ws_node_rt *old = ws_failover_primary_node(s);
-	bool first = true;
+	bool first = true, autocommit_off = autocommit_was_off(s);
 
 	for (;;) {
 		uint64_t now = ws_now_ms();
@@ -139,6 +168,13 @@ int ws_failover_reconnect(struct ws_session *s)
 				       "this handle reads from the primary", a->host, a->port);
 				s->state_unknown = true;
 			}
+			/* autocommit is not among the replayed variables (replicas
+			 * always run in autocommit): the primary connection gets the
+			 * mode the application chose, or its next statements would
+			 * commit one by one behind its back. */
+			if (autocommit_off && set_autocommit_off(s) != 0)
+				ws_log(WS_LOG_ERROR, "failover: autocommit could not be turned off again on %s:%u",
+				       a->host, a->port);
 			ws_consistency_check_lost(s);
 			if (rt) {
 				ck_pr_inc_64(&rt->failovers);
@@ -175,8 +211,19 @@ bool ws_failover_not_executed(unsigned e)
 	       e == 1053 /* ER_SERVER_SHUTDOWN */ || e == 1927 /* ER_CONNECTION_KILLED */;
 }
 
-int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool in_trx)
+/* Does a statement with verdict v commit the open transaction when it runs?
+ * COMMIT, XA COMMIT, a statement that commits implicitly (DDL, BEGIN inside a
+ * transaction, LOCK TABLES …), SET autocommit = 1. */
+static bool commits(const struct ws_verdict *v)
 {
+	return v->kind == WS_STMT_COMMIT || v->kind == WS_STMT_XA || v->kind == WS_STMT_BEGIN ||
+	       (v->flags & (WS_F_IMPLICIT_COMMIT | WS_F_TRX_BEGIN | WS_F_AUTOCOMMIT_ON | WS_F_LOCK_TABLES));
+}
+
+int ws_failover_after_error(struct ws_session *s, unsigned e, const struct ws_verdict *v, bool in_trx)
+{
+	bool is_read = v && (v->flags & WS_F_READ);
+
 	ws_log(WS_LOG_INFO, "primary connection failed (%u) during a %s%s", e, is_read ? "read" : "write",
 	       in_trx ? " in a transaction" : "");
 	if (ws_failover_reconnect(s) < 0)
@@ -186,6 +233,19 @@ int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool
 
 		if (rp <= 0)
 			return rp; /* replayed: run it again; or the error is set */
+		/* The server rolls back what a lost connection leaves open, so a
+		 * ROLLBACK has had its effect: it runs again (on a connection with
+		 * nothing to roll back). A statement that commits, sent, may have
+		 * committed before the connection went: nobody can say. */
+		if (v && v->kind == WS_STMT_ROLLBACK)
+			return 0;
+		if (v && commits(v) && !ws_failover_not_executed(e)) {
+			ws_session_set_error(s, WESCALE_ER_WRITE_UNKNOWN, "HY000",
+					     "wescale: primary failed during a statement that commits the transaction; "
+					     "outcome unknown (error %u); the connection is now on the new primary",
+					     e);
+			return -1;
+		}
 		ws_session_set_error(s, WESCALE_ER_TRX_LOST, "HY000",
 				     "wescale: primary failed inside a transaction; it was rolled back "
 				     "(error %u); the connection is now on the new primary",

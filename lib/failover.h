@@ -26,10 +26,12 @@ struct ws_node_rt *ws_failover_primary_node(struct ws_session *s);
  * session. 0, or -1 with WESCALE_ER_NO_PRIMARY set on the session. */
 int ws_failover_reconnect(struct ws_session *s);
 
-/* A statement on the primary failed with connection error e. Reconnect; return
- * 0 when the statement may run again, -1 when the application gets the error
- * set on the session (no primary, transaction lost, write outcome unknown). */
-int ws_failover_after_error(struct ws_session *s, unsigned e, bool is_read, bool in_trx);
+/* A statement on the primary failed with connection error e (v: its verdict;
+ * NULL for a write that was never sent). Reconnect; return 0 when the
+ * statement may run again, -1 when the application gets the error set on the
+ * session (no primary, transaction lost, write or COMMIT outcome unknown). */
+struct ws_verdict;
+int ws_failover_after_error(struct ws_session *s, unsigned e, const struct ws_verdict *v, bool in_trx);
 
 /* The primary answered a write with "read-only" (a switchover in progress):
  * drop the handle's connection so that ws_failover_after_error can reconnect

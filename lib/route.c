@@ -823,7 +823,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		if (s->replay)
 			ws_replay_before(s, &v, q, len, send_only);
 		if (!(v.flags & WS_F_READ) && (!in_trx || ws_replay_check_first(s, &v)) && primary_closed_by_server(s) &&
-		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, in_trx) < 0)
+		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, NULL, in_trx) < 0)
 			return 1;
 		{
 			struct ws_node_rt *node = ws_failover_primary_node(s);
@@ -837,13 +837,13 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			/* "read-only": the primary was demoted (a switchover). The write
 			 * did not run: wait for the new primary and run it there. */
 			ws_failover_drop_primary(s);
-			if (ws_failover_after_error(s, CR_SERVER_GONE_ERROR, false, false) < 0)
+			if (ws_failover_after_error(s, CR_SERVER_GONE_ERROR, NULL, false) < 0)
 				return 1;
 			r = run_on(s->mysql, q, len, send_only);
 		} else if (r && ws_route_is_connection_error(errno_of(s->mysql))) {
 			/* The primary is gone: wait for one, reconnect this handle,
 			 * run the statement again when that is safe. */
-			if (ws_failover_after_error(s, errno_of(s->mysql), (v.flags & WS_F_READ) != 0, in_trx) < 0)
+			if (ws_failover_after_error(s, errno_of(s->mysql), &v, in_trx) < 0)
 				return 1;
 			r = run_on(s->mysql, q, len, send_only);
 		}

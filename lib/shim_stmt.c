@@ -437,7 +437,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 		e = r ? R->mysql_stmt_errno(stmt) : 0;
 		ws_guard_leave();
 		if (r && s && s->cluster && ws_route_is_connection_error(e)) {
-			if (ws_failover_after_error(s, e, (st->verdict.flags & WS_F_READ) != 0, in_trx) < 0) {
+			if (ws_failover_after_error(s, e, &st->verdict, in_trx) < 0) {
 				st->err_code = s->err_code;
 				snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
 				return 1;

@@ -125,32 +125,9 @@ static void test_changed_read_not_replayed(void)
 	mysql_close(m);
 }
 
-/* (3) transaction_replay = off (in a process of its own: the configuration is
- * read once): WESCALE_ER_TRX_LOST as always. */
-static int replay_off_child(void)
-{
-	MYSQL *m = open_trx(3);
-	unsigned e;
-
-	if (!m)
-		return 1;
-	restart_primary();
-	e = mysql_query(m, "INSERT INTO wstest.rp_t (k) VALUES (3)") ? mysql_errno(m) : 0;
-	printf("      replay off: %u %s\n", e, mysql_error(m));
-	mysql_close(m);
-	return e == WESCALE_ER_TRX_LOST && count_on(env.primary_port, 3) == 0 ? 0 : 1;
-}
-
-static void test_replay_off(void)
-{
-	printf("\n");
-	fflush(stdout);
-	CU_ASSERT_EQUAL(wstest_sh("WESCALE_CONFIG=%s %s x replay-off", conf_off, self), 0);
-}
-
-/* (4) A COMMIT in flight when the primary dies has an unknown outcome: never
- * replayed, WESCALE_ER_WRITE_UNKNOWN. The primary is stopped (SIGSTOP) so the
- * COMMIT is sent but not read, then killed and started again. */
+/* A statement in flight when the primary dies: the primary is stopped
+ * (SIGSTOP) so the statement is sent but not read, then killed and started
+ * again while the client waits for the answer. */
 static void *kill_and_restart(void *arg)
 {
 	long pid = *(long *)arg;
@@ -180,25 +157,91 @@ static bool stopped(long pid)
 	return p && p[1] == ' ' && p[2] == 'T';
 }
 
-static void test_commit_in_flight(void)
+/* Stop the primary, send sql on m, kill and restart the primary while m waits
+ * for the answer; m's errno (0: it succeeded). */
+static unsigned in_flight(MYSQL *m, const char *sql)
 {
-	MYSQL *m = open_trx(4);
 	long pid = wstest_own_topology_pid(0);
 	pthread_t th;
-	int r;
+	unsigned e;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_FATAL(pid > 0);
+	if (pid <= 0)
+		return (unsigned)-1;
 	kill((pid_t)pid, SIGSTOP);
 	for (int i = 0; i < 100 && !stopped(pid); i++)
 		wstest_msleep(10);
-	CU_ASSERT_FATAL(stopped(pid));
+	if (!stopped(pid))
+		return (unsigned)-1;
 	pthread_create(&th, NULL, kill_and_restart, &pid);
-	r = mysql_query(m, "COMMIT");
+	e = mysql_query(m, sql) ? mysql_errno(m) : 0;
 	pthread_join(th, NULL);
-	printf("\n      COMMIT in flight: %u %s", mysql_errno(m), mysql_error(m));
-	CU_ASSERT_EQUAL(r, 1);
-	CU_ASSERT_EQUAL(mysql_errno(m), WESCALE_ER_WRITE_UNKNOWN);
+	printf("      %s in flight: %u %s\n", sql, e, mysql_error(m));
+	return e;
+}
+
+/* (3) transaction_replay = off (in a process of its own: the configuration is
+ * read once): WESCALE_ER_TRX_LOST as always; a COMMIT in flight has an unknown
+ * outcome (WESCALE_ER_WRITE_UNKNOWN, not "rolled back"); a ROLLBACK in flight
+ * has had its effect (the server rolls back a lost connection's transaction):
+ * no error; autocommit = 0 holds on the new connection. */
+static int replay_off_child(void)
+{
+	MYSQL *m = open_trx(3);
+	unsigned e;
+	int bad = 0;
+
+	if (!m)
+		return 1;
+	restart_primary();
+	e = mysql_query(m, "INSERT INTO wstest.rp_t (k) VALUES (3)") ? mysql_errno(m) : 0;
+	printf("      replay off: %u %s\n", e, mysql_error(m));
+	bad |= !(e == WESCALE_ER_TRX_LOST && count_on(env.primary_port, 3) == 0);
+	mysql_close(m);
+
+	m = open_trx(31);
+	bad |= !m || in_flight(m, "COMMIT") != WESCALE_ER_WRITE_UNKNOWN;
+	bad |= count_on(env.primary_port, 31) != 0; /* the stopped server never read it */
+	bad |= !m || wstest_exec(m, "SELECT 1") != 0;
+	if (m)
+		mysql_close(m);
+
+	m = open_trx(32);
+	bad |= !m || in_flight(m, "ROLLBACK") != 0;
+	bad |= count_on(env.primary_port, 32) != 0;
+	if (m)
+		mysql_close(m);
+
+	m = wstest_connect(&env, env.primary_port, env.db);
+	bad |= !m || mysql_autocommit(m, 0) != 0 || wstest_exec(m, "INSERT INTO wstest.rp_t (k) VALUES (33)") != 0;
+	restart_primary();
+	e = m && mysql_query(m, "INSERT INTO wstest.rp_t (k) VALUES (33)") ? mysql_errno(m) : 0;
+	bad |= e != WESCALE_ER_TRX_LOST; /* autocommit = 0: always in a transaction */
+	bad |= !m || wstest_query_long(m, "/* wescale:route=primary */ SELECT @@autocommit") != 0;
+	bad |= !m || wstest_exec(m, "INSERT INTO wstest.rp_t (k) VALUES (33)") != 0 ||
+	       wstest_exec(m, "ROLLBACK") != 0;
+	bad |= count_on(env.primary_port, 33) != 0; /* nothing committed behind its back */
+	printf("      autocommit = 0 after the failover: %s\n", bad ? "checks FAILED" : "kept");
+	if (m)
+		mysql_close(m);
+	return bad ? 1 : 0;
+}
+
+static void test_replay_off(void)
+{
+	printf("\n");
+	fflush(stdout);
+	CU_ASSERT_EQUAL(wstest_sh("WESCALE_CONFIG=%s %s x replay-off", conf_off, self), 0);
+}
+
+/* (4) A COMMIT in flight when the primary dies has an unknown outcome: never
+ * replayed, WESCALE_ER_WRITE_UNKNOWN. */
+static void test_commit_in_flight(void)
+{
+	MYSQL *m = open_trx(4);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	printf("\n");
+	CU_ASSERT_EQUAL(in_flight(m, "COMMIT"), WESCALE_ER_WRITE_UNKNOWN);
 	/* The stopped server never read it; a replay would have committed it. */
 	CU_ASSERT_EQUAL(count_on(env.primary_port, 4), 0);
 	CU_ASSERT_EQUAL(run(m, "SELECT 1"), 0);
@@ -325,7 +368,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "set-up", test_setup);
 	CU_add_test(s, "primary restarts mid-transaction: replayed, committed once", test_replayed_after_restart);
 	CU_add_test(s, "a read differs on the new primary: 2904, nothing committed", test_changed_read_not_replayed);
-	CU_add_test(s, "transaction_replay = off: 2904", test_replay_off);
+	CU_add_test(s, "transaction_replay = off: 2904; COMMIT in flight 2903; ROLLBACK in flight ok; autocommit=0 kept",
+		    test_replay_off);
 	CU_add_test(s, "COMMIT in flight: 2903, never replayed", test_commit_in_flight);
 	CU_add_test(s, "COMMIT not sent (connection closed before): replayed, committed once", test_commit_not_sent);
 	CU_add_test(s, "autocommit = 0 after mysql_commit(): only the open transaction replayed", test_autocommit_off);
