@@ -314,14 +314,7 @@ static unsigned promoted_port;
 
 static long gtid_seq(unsigned port)
 {
-	MYSQL *a = wstest_connect_admin(&env, port);
-	long v = -1;
-
-	if (a) {
-		v = wstest_query_long(a, "SELECT SUBSTRING_INDEX(@@gtid_current_pos, '-', -1)");
-		mysql_close(a);
-	}
-	return v;
+	return wstest_admin_long(&env, port, "SELECT SUBSTRING_INDEX(@@gtid_current_pos, '-', -1)");
 }
 
 static void fault_kill_and_promote(void)

@@ -30,28 +30,15 @@ static char self[512], conf_off[512];
  * through libwescale, is the cluster's primary: the hint keeps the read there). */
 static long count_on(unsigned port, int key)
 {
-	MYSQL *a = wstest_connect_admin(&env, port);
 	char sql[100];
-	long n;
 
-	if (!a)
-		return -1;
 	snprintf(sql, sizeof(sql), "/* wescale:route=primary */ SELECT COUNT(*) FROM wstest.rp_t WHERE k = %d", key);
-	n = wstest_query_long(a, sql);
-	mysql_close(a);
-	return n;
+	return wstest_admin_long(&env, port, sql);
 }
 
 static long server_id_of(unsigned port)
 {
-	MYSQL *a = wstest_connect_admin(&env, port);
-	long id = -1;
-
-	if (a) {
-		id = wstest_query_long(a, "/* wescale:route=primary */ SELECT @@server_id");
-		mysql_close(a);
-	}
-	return id;
+	return wstest_admin_long(&env, port, "/* wescale:route=primary */ SELECT @@server_id");
 }
 
 /* A statement whose errno is the result (results consumed). */

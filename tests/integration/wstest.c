@@ -121,6 +121,18 @@ unsigned wstest_exec(MYSQL *m, const char *sql)
 	return 0;
 }
 
+long wstest_admin_long(const struct wstest_env *env, unsigned port, const char *sql)
+{
+	MYSQL *a = wstest_connect_admin(env, port);
+	long v = -1;
+
+	if (a) {
+		v = wstest_query_long(a, sql);
+		mysql_close(a);
+	}
+	return v;
+}
+
 long wstest_server_id(MYSQL *m)
 {
 	return wstest_query_long(m, "SELECT @@server_id");

@@ -29,6 +29,9 @@ MYSQL *wstest_connect_admin(const struct wstest_env *env, unsigned port);
 long wstest_query_long(MYSQL *m, const char *sql);
 /* Run statements; returns 0 or the error number (printing the error). Results are consumed. */
 unsigned wstest_exec(MYSQL *m, const char *sql);
+/* One number from sql on a fresh admin connection to the server at port
+ * (closed again); -1 when that fails. */
+long wstest_admin_long(const struct wstest_env *env, unsigned port, const char *sql);
 /* @@server_id of the connection that answers a plain SELECT on m. */
 long wstest_server_id(MYSQL *m);
 /* Wait until every replica has applied the primary's current GTID position (via admin). */
