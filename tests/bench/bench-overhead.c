@@ -72,6 +72,8 @@
 
 #include <mysql.h>
 
+#include "benchlib.h"
+
 #if defined(__has_include)
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -82,8 +84,8 @@
 #define CALLGRIND_TOGGLE_COLLECT do { } while (0)
 #endif
 
-#define DB "wstest_bench"
-#define ROWS 10000u
+#define DB BENCH_DB
+#define ROWS BENCH_ROWS
 #define MAX_VARIANTS 16
 #define MAX_RUNS 64
 
@@ -113,12 +115,6 @@ static unsigned next_id(void)
 	rng_state ^= rng_state >> 17;
 	rng_state ^= rng_state << 5;
 	return rng_state % ROWS + 1;
-}
-
-static void die_mysql(MYSQL *m, const char *what)
-{
-	fprintf(stderr, "bench-overhead: %s: %u %s\n", what, mysql_errno(m), mysql_error(m));
-	exit(2);
 }
 
 struct loop {
@@ -152,10 +148,10 @@ static void loop_init(struct loop *l, MYSQL *m, bool prepared, bool mix)
 	l->sel_result.length = &l->c_len;
 	if (!(l->sel = mysql_stmt_init(m)) || mysql_stmt_prepare(l->sel, sel, sizeof(sel) - 1) ||
 	    mysql_stmt_bind_param(l->sel, &l->sel_param) || mysql_stmt_bind_result(l->sel, &l->sel_result))
-		die_mysql(m, "prepare select");
+		bench_die_mysql(m, "prepare select");
 	if (mix && (!(l->upd = mysql_stmt_init(m)) || mysql_stmt_prepare(l->upd, upd, sizeof(upd) - 1) ||
 		    mysql_stmt_bind_param(l->upd, &l->upd_param)))
-		die_mysql(m, "prepare update");
+		bench_die_mysql(m, "prepare update");
 }
 
 /* Statement number i of the loop: a point select, or (mix) every 11th an UPDATE. */
@@ -171,25 +167,25 @@ static void loop_step(struct loop *l, unsigned long i)
 		int rows = 0, f;
 
 		if (mysql_stmt_execute(st))
-			die_mysql(l->m, mysql_stmt_error(st));
+			bench_die_mysql(l->m, mysql_stmt_error(st));
 		if (write)
 			return;
 		while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED)
 			rows++;
 		if (f != MYSQL_NO_DATA || rows != 1)
-			die_mysql(l->m, "fetch");
+			bench_die_mysql(l->m, "fetch");
 		mysql_stmt_free_result(st);
 		return;
 	}
 	n = snprintf(q, sizeof(q), write ? "UPDATE sbtest1 SET k=k+1 WHERE id=%u" : "SELECT c FROM sbtest1 WHERE id=%u",
 		     l->id);
 	if (mysql_real_query(l->m, q, (unsigned long)n))
-		die_mysql(l->m, q);
+		bench_die_mysql(l->m, q);
 	if (!write) {
 		MYSQL_RES *res = mysql_store_result(l->m);
 
 		if (!res || !mysql_fetch_row(res))
-			die_mysql(l->m, "store_result");
+			bench_die_mysql(l->m, "store_result");
 		mysql_free_result(res);
 	}
 }
@@ -260,7 +256,7 @@ static int child_main(char **argv)
 	if (!(m = mysql_init(NULL)))
 		return 2;
 	if (!mysql_real_connect(m, "127.0.0.1", user, pw, DB, port, NULL, 0))
-		die_mysql(m, "connect");
+		bench_die_mysql(m, "connect");
 	loop_init(&l, m, prepared, mix);
 	for (unsigned long i = 0; i < warm; i++)
 		loop_step(&l, i);
@@ -326,7 +322,7 @@ static int pair_main(char **argv)
 	for (int k = 0; k < 2; k++) {
 		if (!(m[k] = mysql_init(NULL)) ||
 		    !mysql_real_connect(m[k], "127.0.0.1", user, pw, DB, (unsigned)atoi(argv[2 + k]), NULL, 0))
-			die_mysql(m[k], "connect");
+			bench_die_mysql(m[k], "connect");
 		loop_init(&l[k], m[k], prepared, false);
 	}
 	for (unsigned long i = 0; i < 1000; i++)
@@ -427,91 +423,6 @@ static void on_signal(int sig)
 	cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-static unsigned env_port(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (!v || !*v) {
-		fprintf(stderr, "bench-overhead: %s is not set: start a topology (tests/topology.sh start DIR) "
-			"and source DIR/env\n", name);
-		exit(2);
-	}
-	return (unsigned)atoi(v);
-}
-
-static MYSQL *connect_plain(unsigned port, const char *db)
-{
-	MYSQL *m = mysql_init(NULL);
-
-	if (!m || !mysql_real_connect(m, "127.0.0.1", getenv("WS_TEST_USER"), getenv("WS_TEST_PASSWORD"), db, port,
-				      NULL, 0))
-		die_mysql(m, "connect");
-	return m;
-}
-
-static void exec_sql(MYSQL *m, const char *sql)
-{
-	if (mysql_query(m, sql))
-		die_mysql(m, sql);
-	mysql_free_result(mysql_store_result(m));
-}
-
-static char *query_text(MYSQL *m, const char *sql, char *buf, size_t size)
-{
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-
-	if (mysql_query(m, sql) || !(res = mysql_store_result(m)))
-		die_mysql(m, sql);
-	row = mysql_fetch_row(res);
-	snprintf(buf, size, "%s", row && row[0] ? row[0] : "");
-	mysql_free_result(res);
-	return buf;
-}
-
-/* wstest_bench.sbtest1 with ROWS rows, on every node. */
-static void setup_table(unsigned primary, const unsigned *replicas, unsigned n_replicas)
-{
-	MYSQL *m = connect_plain(primary, NULL);
-	char buf[256], sql[512];
-
-	exec_sql(m, "CREATE DATABASE IF NOT EXISTS " DB);
-	exec_sql(m, "CREATE TABLE IF NOT EXISTS " DB ".sbtest1 (id INT UNSIGNED NOT NULL PRIMARY KEY, "
-		    "k INT UNSIGNED NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '', "
-		    "pad CHAR(60) NOT NULL DEFAULT '', KEY k_1 (k)) ENGINE=InnoDB");
-	if (strtoul(query_text(m, "SELECT COUNT(*) FROM " DB ".sbtest1", buf, sizeof(buf)), NULL, 10) != ROWS) {
-		exec_sql(m, "TRUNCATE TABLE " DB ".sbtest1");
-		for (unsigned base = 0; base < ROWS; base += 1000) {
-			char *q = malloc(1000 * 220 + 128);
-			size_t pos;
-
-			if (!q)
-				exit(2);
-			pos = (size_t)sprintf(q, "INSERT INTO " DB ".sbtest1 (id, k, c, pad) VALUES ");
-			for (unsigned i = base + 1; i <= base + 1000; i++)
-				pos += (size_t)sprintf(q + pos, "%s(%u, %u, '%011u-%011u-%011u-%011u-%011u-%011u-%011u-%011u', "
-						      "'%011u-%011u-%011u-%011u-%011u')", i > base + 1 ? "," : "", i,
-						      i * 7919 % ROWS, i, i * 3, i * 5, i * 7, i * 11, i * 13, i * 17, i * 19,
-						      i * 23, i * 29, i * 31, i * 37, i * 41);
-			exec_sql(m, q);
-			free(q);
-		}
-	}
-	query_text(m, "SELECT @@gtid_binlog_pos", buf, sizeof(buf));
-	mysql_close(m);
-	for (unsigned r = 0; r < n_replicas; r++) {
-		char got[32];
-
-		m = connect_plain(replicas[r], NULL);
-		snprintf(sql, sizeof(sql), "SELECT MASTER_GTID_WAIT('%s', 60)", buf);
-		if (strcmp(query_text(m, sql, got, sizeof(got)), "0") != 0) {
-			fprintf(stderr, "bench-overhead: replica on port %u did not catch up\n", replicas[r]);
-			exit(2);
-		}
-		mysql_close(m);
-	}
 }
 
 static void write_file(const char *name, const char *text)
@@ -739,19 +650,6 @@ static bool run_pair(bool prepared, unsigned long iters, unsigned routed, unsign
 	return ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench-overhead [-n ITERATIONS] [-r RUNS] [-c CALLGRIND_ITERATIONS] [-H] [-q]\n");
@@ -773,6 +671,7 @@ int main(int argc, char **argv)
 	int errors = 0;
 	ssize_t n;
 
+	bench_prog = "bench-overhead";
 	if (argc == 7 && strcmp(argv[1], "--child") == 0)
 		return child_main(argv + 2);
 	if (argc == 6 && strcmp(argv[1], "--pair") == 0)
@@ -791,10 +690,10 @@ int main(int argc, char **argv)
 		usage();
 	/* This process only sets up: no routing of its own statements. */
 	setenv("WESCALE_DISABLE", "1", 1);
-	primary = env_port("WS_TEST_PRIMARY_PORT");
-	replicas[0] = env_port("WS_TEST_REPLICA1_PORT");
-	replicas[1] = env_port("WS_TEST_REPLICA2_PORT");
-	env_port("WS_TEST_USER");
+	primary = bench_env_port("WS_TEST_PRIMARY_PORT");
+	replicas[0] = bench_env_port("WS_TEST_REPLICA1_PORT");
+	replicas[1] = bench_env_port("WS_TEST_REPLICA2_PORT");
+	bench_env_port("WS_TEST_USER");
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
 		return 2;
 	self[n] = 0;
@@ -808,7 +707,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	setup_table(primary, replicas, 2);
+	bench_setup_table(primary, replicas, 2);
 	snprintf(replica_list, sizeof(replica_list), "127.0.0.1:%u", replicas[0]);
 	write_conf("eventual1.conf", primary, replica_list, "eventual");
 	write_conf("session1.conf", primary, replica_list, "session");
@@ -858,12 +757,12 @@ int main(int argc, char **argv)
 		for (int p = 0; p < 2; p++) {
 			if (skipped[v] || failed[v][p])
 				continue;
-			med[v][p].qps = median(samples[v][p][0], runs);
-			med[v][p].p50 = median(samples[v][p][1], runs);
-			med[v][p].p99 = median(samples[v][p][2], runs);
-			med[v][p].cpu = median(samples[v][p][3], runs);
-			med[v][p].repl = median(samples[v][p][4], runs);
-			med[v][p].wait = median(samples[v][p][5], runs);
+			med[v][p].qps = bench_median(samples[v][p][0], runs);
+			med[v][p].p50 = bench_median(samples[v][p][1], runs);
+			med[v][p].p99 = bench_median(samples[v][p][2], runs);
+			med[v][p].cpu = bench_median(samples[v][p][3], runs);
+			med[v][p].repl = bench_median(samples[v][p][4], runs);
+			med[v][p].wait = bench_median(samples[v][p][5], runs);
 		}
 	if (have_vg) {
 		fprintf(stderr, "  callgrind: %lu statements per variant and protocol\n", cg_iters);
@@ -906,7 +805,7 @@ int main(int argc, char **argv)
 			}
 		for (int p = 0; p < 2; p++)
 			for (int k = 0; k < 4; k++)
-				pair_med[p][k] = pair_ok[p] ? median(pair[p][k], runs) : 0;
+				pair_med[p][k] = pair_ok[p] ? bench_median(pair[p][k], runs) : 0;
 	}
 	stop_haproxy();
 

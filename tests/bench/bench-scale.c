@@ -60,8 +60,10 @@
 
 #include <mysql.h>
 
-#define DB "wstest_bench"
-#define ROWS 10000u
+#include "benchlib.h"
+
+#define DB BENCH_DB
+#define ROWS BENCH_ROWS
 #define MAX_THREADS 256
 #define MAX_COUNTS 16
 #define MAX_RUNS 32
@@ -84,22 +86,6 @@ static double cpu_us(double *user)
 	return *user + (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec;
 }
 
-static void die_mysql(MYSQL *m, const char *what)
-{
-	fprintf(stderr, "bench-scale: %s: %u %s\n", what, m ? mysql_errno(m) : 0, m ? mysql_error(m) : "out of memory");
-	exit(2);
-}
-
-static MYSQL *connect_to(unsigned port, const char *db)
-{
-	MYSQL *m = mysql_init(NULL);
-
-	if (!m || !mysql_real_connect(m, "127.0.0.1", getenv("WS_TEST_USER"), getenv("WS_TEST_PASSWORD"), db, port,
-				      NULL, 0))
-		die_mysql(m, "connect");
-	return m;
-}
-
 static void point_select(MYSQL *m, unsigned id)
 {
 	char q[64];
@@ -107,9 +93,9 @@ static void point_select(MYSQL *m, unsigned id)
 	MYSQL_RES *res;
 
 	if (mysql_real_query(m, q, (unsigned long)n))
-		die_mysql(m, q);
+		bench_die_mysql(m, q);
 	if (!(res = mysql_store_result(m)) || !mysql_fetch_row(res))
-		die_mysql(m, "store_result");
+		bench_die_mysql(m, "store_result");
 	mysql_free_result(res);
 }
 
@@ -198,7 +184,7 @@ static int child_main(char **argv)
 	if (threads < 1 || threads > MAX_THREADS || n_ports == 0)
 		return 2;
 	/* One-time start-up of the libraries, not per handle. */
-	m = connect_to(ports[0], DB);
+	m = bench_connect(ports[0], DB);
 	for (unsigned i = 1; i <= 4; i++)
 		point_select(m, i);
 	mysql_close(m);
@@ -207,7 +193,7 @@ static int child_main(char **argv)
 	for (int i = 0; i < threads; i++) {
 		w[i].n = alternate ? n_ports : 1;
 		for (unsigned h = 0; h < w[i].n; h++)
-			w[i].m[h] = connect_to(ports[alternate ? h : i % n_ports], DB);
+			w[i].m[h] = bench_connect(ports[alternate ? h : i % n_ports], DB);
 		w[i].rng = 2463534242u + (uint32_t)i * 7919u;
 		for (unsigned k = 1; k <= 4; k++)
 			point_select(w[i].m[k % w[i].n], k * 1000 + (unsigned)i);
@@ -298,81 +284,6 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static unsigned env_port(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (!v || !*v) {
-		fprintf(stderr, "bench-scale: %s is not set: start a topology (tests/topology.sh start DIR) "
-			"and source DIR/env\n", name);
-		exit(2);
-	}
-	return (unsigned)atoi(v);
-}
-
-static void exec_sql(MYSQL *m, const char *sql)
-{
-	if (mysql_query(m, sql))
-		die_mysql(m, sql);
-	mysql_free_result(mysql_store_result(m));
-}
-
-static char *query_text(MYSQL *m, const char *sql, char *buf, size_t size)
-{
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-
-	if (mysql_query(m, sql) || !(res = mysql_store_result(m)))
-		die_mysql(m, sql);
-	row = mysql_fetch_row(res);
-	snprintf(buf, size, "%s", row && row[0] ? row[0] : "");
-	mysql_free_result(res);
-	return buf;
-}
-
-/* wstest_bench.sbtest1 with ROWS rows (as bench-overhead makes it), on every node. */
-static void setup_table(unsigned primary, const unsigned *replicas, unsigned n_replicas)
-{
-	MYSQL *m = connect_to(primary, NULL);
-	char buf[256], sql[512];
-
-	exec_sql(m, "CREATE DATABASE IF NOT EXISTS " DB);
-	exec_sql(m, "CREATE TABLE IF NOT EXISTS " DB ".sbtest1 (id INT UNSIGNED NOT NULL PRIMARY KEY, "
-		    "k INT UNSIGNED NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '', "
-		    "pad CHAR(60) NOT NULL DEFAULT '', KEY k_1 (k)) ENGINE=InnoDB");
-	if (strtoul(query_text(m, "SELECT COUNT(*) FROM " DB ".sbtest1", buf, sizeof(buf)), NULL, 10) != ROWS) {
-		exec_sql(m, "TRUNCATE TABLE " DB ".sbtest1");
-		for (unsigned base = 0; base < ROWS; base += 1000) {
-			char *q = malloc(1000 * 220 + 128);
-			size_t pos;
-
-			if (!q)
-				exit(2);
-			pos = (size_t)sprintf(q, "INSERT INTO " DB ".sbtest1 (id, k, c, pad) VALUES ");
-			for (unsigned i = base + 1; i <= base + 1000; i++)
-				pos += (size_t)sprintf(q + pos, "%s(%u, %u, '%011u-%011u-%011u-%011u-%011u-%011u-%011u-%011u', "
-						      "'%011u-%011u-%011u-%011u-%011u')", i > base + 1 ? "," : "", i,
-						      i * 7919 % ROWS, i, i * 3, i * 5, i * 7, i * 11, i * 13, i * 17, i * 19,
-						      i * 23, i * 29, i * 31, i * 37, i * 41);
-			exec_sql(m, q);
-			free(q);
-		}
-	}
-	query_text(m, "SELECT @@gtid_binlog_pos", buf, sizeof(buf));
-	mysql_close(m);
-	for (unsigned r = 0; r < n_replicas; r++) {
-		char got[32];
-
-		m = connect_to(replicas[r], NULL);
-		snprintf(sql, sizeof(sql), "SELECT MASTER_GTID_WAIT('%s', 60)", buf);
-		if (strcmp(query_text(m, sql, got, sizeof(got)), "0") != 0) {
-			fprintf(stderr, "bench-scale: replica on port %u did not catch up\n", replicas[r]);
-			exit(2);
-		}
-		mysql_close(m);
-	}
-}
-
 static void write_conf(const char *name, unsigned primary, const char *replicas, const char *policy)
 {
 	char p[PATH_MAX];
@@ -430,19 +341,6 @@ static bool run_child(const struct variant *v, int threads, double seconds, cons
 	return ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench-scale [-t 1,4,16,64,256] [-d SECONDS] [-r RUNS] [-q]\n");
@@ -460,6 +358,7 @@ int main(int argc, char **argv)
 	static bool failed[N_VARIANTS][MAX_COUNTS];
 	ssize_t n;
 
+	bench_prog = "bench-scale";
 	if (argc == 6 && strcmp(argv[1], "--child") == 0)
 		return child_main(argv + 2);
 	while ((opt = getopt(argc, argv, "t:d:r:q")) != -1) {
@@ -491,10 +390,10 @@ int main(int argc, char **argv)
 	if (seconds <= 0 || runs < 1 || runs > MAX_RUNS || n_counts < 1)
 		usage();
 	setenv("WESCALE_DISABLE", "1", 1); /* the driver's own set-up is not routed */
-	primary = env_port("WS_TEST_PRIMARY_PORT");
-	replicas[0] = env_port("WS_TEST_REPLICA1_PORT");
-	replicas[1] = env_port("WS_TEST_REPLICA2_PORT");
-	env_port("WS_TEST_USER");
+	primary = bench_env_port("WS_TEST_PRIMARY_PORT");
+	replicas[0] = bench_env_port("WS_TEST_REPLICA1_PORT");
+	replicas[1] = bench_env_port("WS_TEST_REPLICA2_PORT");
+	bench_env_port("WS_TEST_USER");
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
 		return 2;
 	self[n] = 0;
@@ -508,7 +407,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 
-	setup_table(primary, replicas, 2);
+	bench_setup_table(primary, replicas, 2);
 	snprintf(list, sizeof(list), "127.0.0.1:%u", replicas[0]);
 	write_conf("ws-1r.conf", primary, list, "round_robin");
 	snprintf(list, sizeof(list), "127.0.0.1:%u, 127.0.0.1:%u", replicas[0], replicas[1]);
@@ -546,12 +445,12 @@ int main(int argc, char **argv)
 		for (int c = 0; c < n_counts; c++) {
 			if (failed[v][c])
 				continue;
-			med[v][c].qps = median(samples[v][c][0], runs);
-			med[v][c].cpu = median(samples[v][c][1], runs);
-			med[v][c].user = median(samples[v][c][2], runs);
-			med[v][c].rss = median(samples[v][c][3], runs);
-			med[v][c].heap = median(samples[v][c][4], runs);
-			med[v][c].conns = median(samples[v][c][5], runs);
+			med[v][c].qps = bench_median(samples[v][c][0], runs);
+			med[v][c].cpu = bench_median(samples[v][c][1], runs);
+			med[v][c].user = bench_median(samples[v][c][2], runs);
+			med[v][c].rss = bench_median(samples[v][c][3], runs);
+			med[v][c].heap = bench_median(samples[v][c][4], runs);
+			med[v][c].conns = bench_median(samples[v][c][5], runs);
 		}
 
 	printf("\nbench-scale: T threads, one handle each, point selects for %g s; medians of %d runs\n", seconds, runs);
