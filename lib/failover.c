@@ -239,7 +239,7 @@ int ws_failover_after_error(struct ws_session *s, unsigned e, const struct ws_ve
 		 * committed before the connection went: nobody can say. */
 		if (v && v->kind == WS_STMT_ROLLBACK)
 			return 0;
-		if (v && commits(v) && !ws_failover_not_executed(e)) {
+		if (v && commits(v) && e != CR_SERVER_GONE_ERROR) { /* (only "not sent" proves it did not) */
 			ws_session_set_error(s, WESCALE_ER_WRITE_UNKNOWN, "HY000",
 					     "wescale: primary failed during a statement that commits the transaction; "
 					     "outcome unknown (error %u); the connection is now on the new primary",
