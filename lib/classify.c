@@ -327,21 +327,18 @@ static void temp_table(struct cls *c, uint32_t flag)
 		if (t && kwof(t) == K_EXISTS)
 			t = next(c);
 	}
-	if (!t || !(t->type == T_WORD || t->type == T_QIDENT || t->type == T_STRING)) {
-		junk(c);
-		return;
-	}
-	c->temp_off = t->off;
-	c->temp_len = t->n;
-	for (peek(c, &pk); is_punct(&pk, '.'); peek(c, &pk)) { /* db.name: keep the last part */
-		next(c);
-		t = next(c);
+	for (;;) { /* name, or db.name: keep the last part */
 		if (!t || !(t->type == T_WORD || t->type == T_QIDENT || t->type == T_STRING)) {
 			junk(c);
 			return;
 		}
 		c->temp_off = t->off;
 		c->temp_len = t->n;
+		peek(c, &pk);
+		if (!is_punct(&pk, '.'))
+			break;
+		next(c); /* the '.' */
+		t = next(c);
 	}
 	c->has_temp = true;
 	c->flags |= flag;
