@@ -418,13 +418,6 @@ static void cleanup(void)
 	}
 }
 
-static void on_signal(int sig)
-{
-	cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 static void write_file(const char *name, const char *text)
 {
 	char p[PATH_MAX];
@@ -662,14 +655,13 @@ int main(int argc, char **argv)
 	int runs = 11, opt;
 	bool no_haproxy = false, have_haproxy, have_vg;
 	unsigned primary, replicas[2];
-	char replica_list[128], self[PATH_MAX], vg[PATH_MAX];
+	char replica_list[128], vg[PATH_MAX];
 	static double samples[N_VARIANTS][2][6][MAX_RUNS];
 	static struct result med[N_VARIANTS][2];
 	static double instr[N_VARIANTS][2];
 	static bool failed[N_VARIANTS][2], skipped[N_VARIANTS];
 	static double pair_med[2][4];
 	int errors = 0;
-	ssize_t n;
 
 	bench_prog = "bench-overhead";
 	if (argc == 7 && strcmp(argv[1], "--child") == 0)
@@ -688,25 +680,11 @@ int main(int argc, char **argv)
 	}
 	if (iters < 100 || runs < 1 || runs > MAX_RUNS)
 		usage();
-	/* This process only sets up: no routing of its own statements. */
-	setenv("WESCALE_DISABLE", "1", 1);
-	primary = bench_env_port("WS_TEST_PRIMARY_PORT");
-	replicas[0] = bench_env_port("WS_TEST_REPLICA1_PORT");
-	replicas[1] = bench_env_port("WS_TEST_REPLICA2_PORT");
-	bench_env_port("WS_TEST_USER");
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
-		return 2;
-	self[n] = 0;
-	snprintf(bin_dir, sizeof(bin_dir), "%s", self);
-	*strrchr(bin_dir, '/') = 0;
-
+	bench_driver_start(&primary, replicas, bin_dir, sizeof(bin_dir));
 	if (!mkdtemp(tmpdir))
 		return 2;
 	have_tmpdir = true;
-	atexit(cleanup);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	bench_on_exit(cleanup);
 	bench_setup_table(primary, replicas, 2);
 	snprintf(replica_list, sizeof(replica_list), "127.0.0.1:%u", replicas[0]);
 	write_conf("eventual1.conf", primary, replica_list, "eventual");

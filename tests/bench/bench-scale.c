@@ -277,13 +277,6 @@ static void cleanup(void)
 	have_tmpdir = false;
 }
 
-static void on_signal(int sig)
-{
-	cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 static void write_conf(const char *name, unsigned primary, const char *replicas, const char *policy)
 {
 	char p[PATH_MAX];
@@ -352,11 +345,10 @@ int main(int argc, char **argv)
 	int counts[MAX_COUNTS] = { 1, 4, 16, 64, 256 }, n_counts = 5, runs = 3, opt, errors = 0;
 	double seconds = 3;
 	unsigned primary, replicas[2];
-	char list[128], self[PATH_MAX], ports[4][32];
+	char list[128], ports[4][32];
 	static double samples[N_VARIANTS][MAX_COUNTS][N_FIELDS][MAX_RUNS];
 	static struct result med[N_VARIANTS][MAX_COUNTS];
 	static bool failed[N_VARIANTS][MAX_COUNTS];
-	ssize_t n;
 
 	bench_prog = "bench-scale";
 	if (argc == 6 && strcmp(argv[1], "--child") == 0)
@@ -389,23 +381,11 @@ int main(int argc, char **argv)
 	}
 	if (seconds <= 0 || runs < 1 || runs > MAX_RUNS || n_counts < 1)
 		usage();
-	setenv("WESCALE_DISABLE", "1", 1); /* the driver's own set-up is not routed */
-	primary = bench_env_port("WS_TEST_PRIMARY_PORT");
-	replicas[0] = bench_env_port("WS_TEST_REPLICA1_PORT");
-	replicas[1] = bench_env_port("WS_TEST_REPLICA2_PORT");
-	bench_env_port("WS_TEST_USER");
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0)
-		return 2;
-	self[n] = 0;
-	snprintf(bin_dir, sizeof(bin_dir), "%s", self);
-	*strrchr(bin_dir, '/') = 0;
+	bench_driver_start(&primary, replicas, bin_dir, sizeof(bin_dir));
 	if (!mkdtemp(tmpdir))
 		return 2;
 	have_tmpdir = true;
-	atexit(cleanup);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	bench_on_exit(cleanup);
 
 	bench_setup_table(primary, replicas, 2);
 	snprintf(list, sizeof(list), "127.0.0.1:%u", replicas[0]);

@@ -3,10 +3,13 @@
  * ports from the environment, plain connections, the sysbench-shaped table.
  * Benchmarks, not library code: a failure prints and exits.
  */
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "benchlib.h"
 
@@ -29,6 +32,43 @@ unsigned bench_env_port(const char *name)
 		exit(2);
 	}
 	return (unsigned)atoi(v);
+}
+
+void bench_driver_start(unsigned *primary, unsigned replicas[2], char *bin_dir, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	setenv("WESCALE_DISABLE", "1", 1);
+	*primary = bench_env_port("WS_TEST_PRIMARY_PORT");
+	replicas[0] = bench_env_port("WS_TEST_REPLICA1_PORT");
+	replicas[1] = bench_env_port("WS_TEST_REPLICA2_PORT");
+	bench_env_port("WS_TEST_USER");
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0) {
+		perror("readlink /proc/self/exe");
+		exit(2);
+	}
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	snprintf(bin_dir, size, "%s", self);
+}
+
+static void (*on_exit_cleanup)(void);
+
+static void on_signal(int sig)
+{
+	on_exit_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void bench_on_exit(void (*cleanup)(void))
+{
+	on_exit_cleanup = cleanup;
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 }
 
 MYSQL *bench_connect(unsigned port, const char *db)

@@ -13,6 +13,13 @@
 /* The program's name in messages (set by main). */
 extern const char *bench_prog;
 
+/* The driver's start: its own statements are not routed (WESCALE_DISABLE),
+ * the topology's ports, and the directory this binary (and its -plain twin)
+ * is in, into bin_dir. Exits when there is no topology in the environment. */
+void bench_driver_start(unsigned *primary, unsigned replicas[2], char *bin_dir, size_t size);
+/* Run cleanup at exit and on SIGINT, SIGTERM, SIGHUP (then die of the signal). */
+void bench_on_exit(void (*cleanup)(void));
+
 /* Print what failed on m (NULL: out of memory) and exit(2). */
 void bench_die_mysql(MYSQL *m, const char *what) __attribute__((noreturn));
 /* A port from the topology's environment (tests/topology.sh DIR/env), or exit. */
