@@ -78,14 +78,12 @@ static size_t weighted(struct ws_cluster_rt *rt, const unsigned *cand, size_t n,
 	return n - 1;
 }
 
-size_t ws_balance_choose(enum ws_balance policy, struct ws_cluster_rt *rt, const unsigned *cand, size_t n,
-			 uint64_t rr)
+size_t ws_balance_choose_among(enum ws_balance policy, struct ws_cluster_rt *rt, const unsigned *cand,
+			       size_t n, uint64_t rr)
 {
 	uint64_t total = 0, best_score = UINT64_MAX, sec;
 	size_t best = 0;
 
-	if (n <= 1)
-		return 0;
 	if (policy == WS_BALANCE_RANDOM || policy == WS_BALANCE_ROUND_ROBIN) {
 		for (size_t i = 0; i < n; i++)
 			total += rt->replicas[cand[i]].weight ? rt->replicas[cand[i]].weight : 1;

@@ -17,8 +17,14 @@
  * cluster's round-robin cursor: it rotates ties so equal nodes share the load.
  * Pure reads of atomic counters; no locks.
  */
-size_t ws_balance_choose(enum ws_balance policy, struct ws_cluster_rt *rt, const unsigned *cand, size_t n,
-			 uint64_t rr);
+size_t ws_balance_choose_among(enum ws_balance policy, struct ws_cluster_rt *rt, const unsigned *cand,
+			       size_t n, uint64_t rr);
+static inline size_t ws_balance_choose(enum ws_balance policy, struct ws_cluster_rt *rt, const unsigned *cand,
+				       size_t n, uint64_t rr)
+{
+	/* One candidate (one replica: the common case) needs no call. */
+	return n > 1 ? ws_balance_choose_among(policy, rt, cand, n, rr) : 0;
+}
 
 /* The score a policy gives a node (lower is better), for stats and tests. */
 uint64_t ws_balance_score(enum ws_balance policy, struct ws_node_rt *node);

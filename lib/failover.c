@@ -92,41 +92,15 @@ struct ws_node_rt *ws_failover_primary_node(struct ws_session *s)
 	return s->primary_reader >= 0 ? &rt->replicas[s->primary_reader] : &rt->primary;
 }
 
-/* Did the application run with autocommit off? The last server status the
- * (now lost) connection reported says so. */
-static bool autocommit_was_off(struct ws_session *s)
-{
-	const struct ws_real *R = ws_real();
-	unsigned int status = SERVER_STATUS_AUTOCOMMIT;
-	my_bool r = 1;
-
-	ws_guard_enter();
-	if (R->mariadb_get_infov)
-		r = R->mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status);
-	ws_guard_leave();
-	return r == 0 && !(status & SERVER_STATUS_AUTOCOMMIT);
-}
-
-static unsigned set_autocommit_off(struct ws_session *s)
-{
-	static const char sql[] = "SET autocommit = 0";
-	const struct ws_real *R = ws_real();
-	unsigned e = 0;
-
-	ws_guard_enter();
-	if (R->mysql_real_query(s->mysql, sql, sizeof(sql) - 1))
-		e = R->mysql_errno(s->mysql);
-	ws_guard_leave();
-	return e;
-}
-
 int ws_failover_reconnect(struct ws_session *s)
 {
 	const struct ws_real *R = ws_real();
 	uint64_t t0 = ws_now_ms(), deadline = t0 + s->cluster->failover_timeout_ms;
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	struct ws_node_rt *old = ws_failover_primary_node(s);
-	bool first = true, autocommit_off = autocommit_was_off(s);
+	bool first = true;
+	/* The mode the application chose, as the lost connection last reported it. */
+	bool autocommit_off = !(ws_route_server_status(s) & SERVER_STATUS_AUTOCOMMIT);
 
 	for (;;) {
 		uint64_t now = ws_now_ms();
@@ -172,7 +146,7 @@ int ws_failover_reconnect(struct ws_session *s)
 			 * always run in autocommit): the primary connection gets the
 			 * mode the application chose, or its next statements would
 			 * commit one by one behind its back. */
-			if (autocommit_off && set_autocommit_off(s) != 0)
+			if (autocommit_off && ws_route_primary_exec(s, "SET autocommit = 0") != 0)
 				ws_log(WS_LOG_ERROR, "failover: autocommit could not be turned off again on %s:%u",
 				       a->host, a->port);
 			ws_consistency_check_lost(s);

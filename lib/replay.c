@@ -103,20 +103,6 @@ struct ws_replay {
 	uint64_t primary_gen;   /* the primary connection it was sent on */
 };
 
-static unsigned server_status(struct ws_session *s)
-{
-	const struct ws_real *R = ws_real();
-	unsigned status = 0;
-
-	if (!R->mariadb_get_infov)
-		return 0;
-	ws_guard_enter();
-	if (R->mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status))
-		status = 0;
-	ws_guard_leave();
-	return status;
-}
-
 /* Forget the recorded statements: a new transaction (or none) begins. */
 static void reset(struct ws_session *s, struct ws_replay *rp)
 {
@@ -221,7 +207,7 @@ void ws_replay_before(struct ws_session *s, const struct ws_verdict *v, const ch
 		      bool send_only)
 {
 	struct ws_replay *rp = s->replay;
-	unsigned status = server_status(s);
+	unsigned status = ws_route_server_status(s);
 
 	if (!(status & SERVER_STATUS_IN_TRANS))
 		reset(s, rp);
@@ -301,7 +287,7 @@ void ws_replay_after(struct ws_session *s, int r)
 		reset(s, rp); /* the transaction ended (a new one may begin with this statement) */
 	if (e == 1205 /* ER_LOCK_WAIT_TIMEOUT: the transaction may have been rolled back */)
 		rp->replayable = false;
-	status = server_status(s);
+	status = ws_route_server_status(s);
 	if (!(status & SERVER_STATUS_IN_TRANS)) {
 		reset(s, rp);
 		return;
@@ -380,18 +366,6 @@ static int rerun(struct ws_session *s, const struct entry *e, char *why, size_t 
 }
 
 /* Run sql on the primary, ignoring its result. 0 or the error number. */
-static unsigned run_quiet(struct ws_session *s, const char *sql)
-{
-	const struct ws_real *R = ws_real();
-	unsigned e = 0;
-
-	ws_guard_enter();
-	if (R->mysql_real_query(s->mysql, sql, strlen(sql)))
-		e = R->mysql_errno(s->mysql);
-	ws_guard_leave();
-	return e;
-}
-
 /* The transaction again, on the handle's (new) primary: 0 all the same, 1 a
  * difference (rolled back), -1 the connection failed. */
 static int replay_once(struct ws_session *s, struct ws_replay *rp)
@@ -406,7 +380,7 @@ static int replay_once(struct ws_session *s, struct ws_replay *rp)
 		if (r > 0) {
 			ws_log(WS_LOG_WARN, "transaction replay: statement %zu of %zu did not do the same on the new "
 			       "primary (%s): rolled back", i + 1, rp->n, why);
-			run_quiet(s, "ROLLBACK");
+			ws_route_primary_exec(s, "ROLLBACK");
 			return 1;
 		}
 	}
@@ -417,7 +391,7 @@ static int replay_once(struct ws_session *s, struct ws_replay *rp)
  * in (the reconnect restores session variables, but not this one). */
 static unsigned restore_autocommit(struct ws_session *s, const struct ws_replay *rp)
 {
-	return rp->status & SERVER_STATUS_AUTOCOMMIT ? 0 : run_quiet(s, "SET autocommit = 0");
+	return rp->status & SERVER_STATUS_AUTOCOMMIT ? 0 : ws_route_primary_exec(s, "SET autocommit = 0");
 }
 
 int ws_replay_after_failover(struct ws_session *s, unsigned e)

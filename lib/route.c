@@ -50,20 +50,37 @@ void ws_route_reset_last(MYSQL *mysql)
 	}
 }
 
-bool ws_route_in_trx(struct ws_session *s)
+unsigned ws_route_server_status(struct ws_session *s)
 {
 	const struct ws_real *R = ws_real();
-	unsigned int status = 0;
-	my_bool r;
+	unsigned int status = SERVER_STATUS_AUTOCOMMIT;
 
 	if (!R->mariadb_get_infov)
-		return false;
+		return status;
 	ws_guard_enter();
-	r = R->mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status);
+	if (R->mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status))
+		status = SERVER_STATUS_AUTOCOMMIT;
 	ws_guard_leave();
-	if (r)
-		return false;
+	return status;
+}
+
+bool ws_route_in_trx(struct ws_session *s)
+{
+	unsigned status = ws_route_server_status(s);
+
 	return (status & SERVER_STATUS_IN_TRANS) || !(status & SERVER_STATUS_AUTOCOMMIT);
+}
+
+unsigned ws_route_primary_exec(struct ws_session *s, const char *sql)
+{
+	const struct ws_real *R = ws_real();
+	unsigned e = 0;
+
+	ws_guard_enter();
+	if (R->mysql_real_query(s->mysql, sql, strlen(sql)))
+		e = R->mysql_errno(s->mysql);
+	ws_guard_leave();
+	return e;
 }
 
 /* ws_route_in_trx for routing a read: the status can only change when the
@@ -284,7 +301,7 @@ WS_HOT int pick_replica(struct ws_session *s, struct ws_cluster_rt *rt, const st
 		uint64_t rr = rotation(rt, n_cover);
 
 		do {
-			size_t k = n_cover > 1 ? ws_balance_choose(s->cluster->load_balance, rt, cover, n_cover, rr) : 0;
+			size_t k = ws_balance_choose(s->cluster->load_balance, rt, cover, n_cover, rr);
 			unsigned idx = cover[k];
 
 			if (ws_session_replica(s, idx, now))
@@ -826,11 +843,13 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, NULL, in_trx) < 0)
 			return 1;
 		{
+			/* Its own clock: a failover above may have taken seconds. */
 			struct ws_node_rt *node = ws_failover_primary_node(s);
+			uint64_t t0 = ws_now_us();
 
-			ws_node_begin(node, now_us);
+			ws_node_begin(node, t0);
 			r = run_on(s->mysql, q, len, send_only);
-			ws_node_end(node, ws_now_us() - now_us, r != 0);
+			ws_node_end(node, ws_now_us() - t0, r != 0);
 		}
 		if (r && !in_trx && !(v.flags & WS_F_READ) && errno_of(s->mysql) == 1290 /* ER_OPTION_PREVENTS_STATEMENT */ &&
 		    s->cluster->failover_timeout_ms) {

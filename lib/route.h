@@ -52,8 +52,16 @@ MYSQL_RES *ws_route_store_result(struct ws_session *s);
  * server reported (session variables, schema, GTID). */
 void ws_route_after_primary(struct ws_session *s);
 
+/* The server status the primary connection last reported (SERVER_STATUS_*);
+ * SERVER_STATUS_AUTOCOMMIT alone when the client library cannot say. */
+unsigned ws_route_server_status(struct ws_session *s);
+
 /* Is the handle inside a transaction (server status, or statements seen)? */
 bool ws_route_in_trx(struct ws_session *s);
+
+/* Run a statement that returns no rows (SET, ROLLBACK) on the application's
+ * own connection, for libwescale itself: 0, or the error number. */
+unsigned ws_route_primary_exec(struct ws_session *s, const char *sql);
 
 /* The application finished a READ ONLY transaction held on a replica with
  * mysql_commit / mysql_rollback: run it there. Returns -1 when none is held,
