@@ -41,8 +41,10 @@
  *
  * Last, the paired measurement: one process with two handles used in turn, one
  * routed by libwescale to replica 1, one connected straight to replica 1; both
- * see the machine in the same state, so their latency ratio is far steadier on
- * a shared machine than the ratio of two processes' throughputs.
+ * see the machine in the same state. Then its control: the same with two
+ * handles both connected straight to replica 1, which shows how far apart two
+ * identical handles come out (each connection has its own server thread, and
+ * where the scheduler puts it sets that connection's round trip).
  *
  * Defaults: -n 4000 statements per timed run, -r 11 runs, -c 2000 (0: no
  * callgrind), -H: no haproxy variant, -q: quick (-n 1000 -r 3 -c 500).
@@ -660,7 +662,7 @@ int main(int argc, char **argv)
 	static struct result med[N_VARIANTS][2];
 	static double instr[N_VARIANTS][2];
 	static bool failed[N_VARIANTS][2], skipped[N_VARIANTS];
-	static double pair_med[2][4];
+	static double pair_med[2][2][4]; /* [routed, control][text, prep][4] */
 	int errors = 0;
 
 	bench_prog = "bench-overhead";
@@ -760,30 +762,37 @@ int main(int argc, char **argv)
 				}
 			}
 	}
-	/* Paired: both handles in one process, in turn. */
+	/* Paired: both handles in one process, in turn; then the control, two
+	 * handles both connected straight to replica 1, measured the same way: how
+	 * far apart two identical handles come out (each connection has its own
+	 * server thread, scheduled on its own). */
 	{
-		static double pair[2][4][MAX_RUNS];
-		bool pair_ok[2] = { true, true };
+		static double pair[2][2][4][MAX_RUNS];
+		bool pair_ok[2][2] = { { true, true }, { true, true } };
 
-		fprintf(stderr, "  paired: %d run(s) x %lu statements per handle\n", runs, iters);
+		fprintf(stderr, "  paired: %d run(s) x %lu statements per handle, then the direct/direct control\n", runs,
+			iters);
 		for (int r = 0; r < runs; r++)
-			for (int p = 0; p < 2; p++) {
-				double out[4];
+			for (int c = 0; c < 2; c++)
+				for (int p = 0; p < 2; p++) {
+					double out[4];
 
-				if (!pair_ok[p])
-					continue;
-				if (!run_pair(p, iters, primary, replicas[0], out)) {
-					fprintf(stderr, "bench-overhead: paired %s failed\n", p ? "prep" : "text");
-					pair_ok[p] = false;
-					errors++;
-					continue;
+					if (!pair_ok[c][p])
+						continue;
+					if (!run_pair(p, iters, c ? replicas[0] : primary, replicas[0], out)) {
+						fprintf(stderr, "bench-overhead: paired %s%s failed\n", p ? "prep" : "text",
+							c ? " (control)" : "");
+						pair_ok[c][p] = false;
+						errors++;
+						continue;
+					}
+					for (int k = 0; k < 4; k++)
+						pair[c][p][k][r] = out[k];
 				}
+		for (int c = 0; c < 2; c++)
+			for (int p = 0; p < 2; p++)
 				for (int k = 0; k < 4; k++)
-					pair[p][k][r] = out[k];
-			}
-		for (int p = 0; p < 2; p++)
-			for (int k = 0; k < 4; k++)
-				pair_med[p][k] = pair_ok[p] ? bench_median(pair[p][k], runs) : 0;
+					pair_med[c][p][k] = pair_ok[c][p] ? bench_median(pair[c][p][k], runs) : 0;
 	}
 	stop_haproxy();
 
@@ -826,20 +835,25 @@ int main(int argc, char **argv)
 		       "text %.3f, prep %.3f\n", instr[V_EVENTUAL][0] / instr[V_PLAIN_MT][0],
 		       instr[V_EVENTUAL][1] / instr[V_PLAIN_MT][1]);
 	printf("\npaired, in one process: statements in turn on a handle libwescale routes to replica 1 (eventual)\n"
-	       "and on a handle connected straight to replica 1; latency in us, medians of %d runs x %lu each\n\n",
+	       "and on a handle connected straight to replica 1; latency in us, medians of %d runs x %lu each.\n"
+	       "control: the same with two handles both connected straight to replica 1 (\"routed\" = the first):\n"
+	       "how far apart two identical handles come out on this machine\n\n",
 	       runs, iters);
-	printf("%-5s %10s %10s %7s %11s %11s %7s\n", "proto", "direct p50", "routed p50", "x", "direct mean",
+	printf("%-13s %10s %10s %7s %11s %11s %7s\n", "proto", "direct p50", "routed p50", "x", "direct mean",
 	       "routed mean", "x");
-	for (int p = 0; p < 2; p++) {
-		const double *q = pair_med[p];
+	for (int c = 0; c < 2; c++)
+		for (int p = 0; p < 2; p++) {
+			const double *q = pair_med[c][p];
+			char name[32];
 
-		if (q[0] <= 0) {
-			printf("%-5s  FAILED (see above)\n", p ? "prep" : "text");
-			continue;
+			snprintf(name, sizeof(name), "%s%s", p ? "prep" : "text", c ? " control" : "");
+			if (q[0] <= 0 || q[2] <= 0 || q[3] <= 0) {
+				printf("%-13s  FAILED (see above)\n", name);
+				continue;
+			}
+			printf("%-13s %10.1f %10.1f %7.3f %11.1f %11.1f %7.3f\n", name, q[2], q[0], q[0] / q[2], q[3], q[1],
+			       q[1] / q[3]);
 		}
-		printf("%-5s %10.1f %10.1f %7.3f %11.1f %11.1f %7.3f\n", p ? "prep" : "text", q[2], q[0], q[0] / q[2], q[3],
-		       q[1], q[1] / q[3]);
-	}
 	cleanup();
 	return errors ? 1 : 0;
 }
