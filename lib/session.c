@@ -14,6 +14,7 @@
 #include "log.h"
 #include "real.h"
 #include "replay.h"
+#include "safety.h"
 #include "session.h"
 #include "topology.h"
 #include "global.h"
@@ -392,6 +393,11 @@ int ws_session_copy_options(struct ws_session *dst, const struct ws_session *src
 
 int ws_session_apply_options(const struct ws_session *s, MYSQL *target)
 {
+	return ws_session_apply_options_except(s, target, -1);
+}
+
+int ws_session_apply_options_except(const struct ws_session *s, MYSQL *target, int skip)
+{
 	const struct ws_real *R = ws_real();
 	int bad = 0;
 
@@ -401,6 +407,8 @@ int ws_session_apply_options(const struct ws_session *s, MYSQL *target)
 		const void *val = NULL;
 		int r = 0;
 
+		if (o->option == skip && o->kind != WS_OPT_SSL_SET)
+			continue;
 		switch (o->kind) {
 		case WS_OPT_NONE:
 			break;
@@ -833,12 +841,12 @@ MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms
 			R->mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
 			ws_guard_leave();
 		}
-		ws_session_apply_options(s, m);
+		/* A read-only session with the application's capabilities, no
+		 * more (safety.c). */
+		ws_safety_replica_options(s, m);
 		ws_guard_enter();
-		/* Multi-statements: the consistency wait rides in front of a read. */
 		m = R->mysql_real_connect(m, a->is_socket ? NULL : a->host, s->user, s->password, s->db,
-					  a->port, a->is_socket ? a->host : NULL,
-					  s->client_flag | CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS);
+					  a->port, a->is_socket ? a->host : NULL, ws_safety_replica_flags(s));
 		ws_guard_leave();
 		if (!m) {
 			ws_log(WS_LOG_INFO, "replica %s:%u refused the connection: %s; no reads for %u ms",
@@ -853,6 +861,10 @@ MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms
 		c->applied_gen = 0;
 		c->conn_gen++;
 		ws_session_set_cloexec(m);
+		if (ws_safety_replica_init(s, m) < 0) {
+			ws_session_replica_failed(s, idx);
+			return NULL;
+		}
 		ws_log(WS_LOG_DEBUG, "replica %s:%u connected", a->host, a->port);
 	}
 	if (c->applied_gen < s->state_gen && apply_state(s, c) < 0) {

@@ -259,6 +259,8 @@ void ws_session_free_options(struct ws_session *s);
 /* Apply the application's recorded options to a fresh handle (also used for
  * reconnects). Returns 0, or -1 when an option was refused. */
 int ws_session_apply_options(const struct ws_session *s, MYSQL *target);
+/* The same, leaving out every recorded call of option `skip`. */
+int ws_session_apply_options_except(const struct ws_session *s, MYSQL *target, int skip);
 
 uint64_t ws_now_ms(void);
 
