@@ -822,12 +822,26 @@ static void test_config_files(void)
 		run_conf_case(&c);
 	}
 	{
-		/* World-readable with monitor_password: a warning; the cluster is used. */
+		/* World-readable with monitor_password: refused (an error naming
+		 * the file), the library runs as a pass-through. */
 		n = (size_t)snprintf(text, sizeof(text), "%s\nmonitor_user = monitor\nmonitor_password = monitor-pw\n",
 				     base);
 		struct conf_case c = { "world-readable.conf", text, n, 0644,
-				       "%s: contains passwords and is readable by other users (chmod 600)", NULL, true,
-				       NULL };
+				       "%s: contains passwords and is readable by other users (mode 644): chmod 600 it, "
+				       "or set allow_readable_password = yes in [global]", NULL, false, NULL };
+		run_conf_case(&c);
+	}
+	{
+		/* The same with the explicit override: a warning; the cluster is used. */
+		const char *g = strstr(base, "[global]\n");
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+		n = (size_t)snprintf(text, sizeof(text), "%.*s[global]\nallow_readable_password = yes\n%s\n"
+				     "monitor_user = monitor\nmonitor_password = monitor-pw\n", (int)(g - base), base,
+				     g + strlen("[global]\n"));
+		struct conf_case c = { "world-readable-ok.conf", text, n, 0644,
+				       "%s: contains passwords and is readable by other users "
+				       "(allow_readable_password = yes)", NULL, true, NULL };
 		run_conf_case(&c);
 	}
 	free(big);

@@ -959,25 +959,55 @@ static void test_file_sizes(void)
 static void test_file_password_warning(void)
 {
 	static const char text[] = "[cluster c]\nprimary = h\nmonitor_user = m\nmonitor_password = s\n";
+	static const char allowed[] = "[global]\nallow_readable_password = yes\n[cluster c]\nprimary = h\n"
+				      "monitor_user = m\nmonitor_password = s\n";
+	static const char other_key[] = "[cluster c]\nprimary = h\nreplica_password = s\n";
 	struct ws_config *cfg = NULL;
-	char *path = temp_file(text, strlen(text), 0644), want[128];
+	char *path = temp_file(text, strlen(text), 0644), want[256];
 
+	/* Readable by others: refused, with a file: error (the library then
+	 * runs as a pass-through). */
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(cfg->n_errors, 0);
-	CU_ASSERT_EQUAL_FATAL(cfg->n_warnings, 1);
-	snprintf(want, sizeof(want), "%s: contains passwords and is readable by other users (chmod 600)", path);
-	CU_ASSERT_STRING_EQUAL(cfg->warnings[0], want);
+	CU_ASSERT_EQUAL(cfg->n_warnings, 0);
+	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 1);
+	snprintf(want, sizeof(want), "%s: contains passwords and is readable by other users (mode 644): chmod 600 "
+		 "it, or set allow_readable_password = yes in [global]", path);
+	CU_ASSERT_STRING_EQUAL(cfg->errors[0], want);
 	ws_config_free(cfg);
 
 	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
 	CU_ASSERT_EQUAL(cfg->n_warnings, 0);
+	CU_ASSERT_EQUAL(cfg->n_errors, 0);
 	ws_config_free(cfg);
-	/* Group-readable is not world-readable. */
+	/* Group-readable: refused too. */
 	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
-	CU_ASSERT_EQUAL(cfg->n_warnings, 0);
+	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 1);
+	snprintf(want, sizeof(want), "%s: contains passwords and is readable by its group (mode 640): chmod 600 "
+		 "it, or set allow_readable_password = yes in [global]", path);
+	CU_ASSERT_STRING_EQUAL(cfg->errors[0], want);
+	ws_config_free(cfg);
+	remove_temp(path);
+
+	/* The explicit override: a warning, no error. */
+	path = temp_file(allowed, strlen(allowed), 0644);
+	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
+	CU_ASSERT_EQUAL(cfg->n_errors, 0);
+	CU_ASSERT_EQUAL_FATAL(cfg->n_warnings, 1);
+	snprintf(want, sizeof(want), "%s: contains passwords and is readable by other users "
+		 "(allow_readable_password = yes)", path);
+	CU_ASSERT_STRING_EQUAL(cfg->warnings[0], want);
+	ws_config_free(cfg);
+	remove_temp(path);
+
+	/* Any key naming a password counts, known or not. */
+	path = temp_file(other_key, strlen(other_key), 0604);
+	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 2); /* the unknown key, the permissions */
+	CU_ASSERT_PTR_NOT_NULL(strstr(cfg->errors[0], "contains passwords and is readable by other users"));
+	CU_ASSERT_PTR_NULL(strstr(cfg->errors[0], "= s"));
 	ws_config_free(cfg);
 	remove_temp(path);
 
