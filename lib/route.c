@@ -764,6 +764,11 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			MYSQL *m = s->replicas[s->ro_trx].mysql;
 
 			r = run_on(m, q, len, send_only);
+			/* SET SESSION TRANSACTION READ WRITE (or tx_read_only = 0) may
+			 * have run there: read-only again before its next read. */
+			if (!(v.flags & WS_F_READ) &&
+			    ((v.flags & WS_F_MULTI) || (v.kind != WS_STMT_COMMIT && v.kind != WS_STMT_ROLLBACK)))
+				s->replicas[s->ro_trx].ro_unsure = true;
 			s->last = m;
 			s->last_node = s->ro_trx;
 			if ((v.flags & WS_F_TRX_END) || (r && ws_route_is_connection_error(errno_of(m))))

@@ -147,7 +147,12 @@ int ws_safety_replica_init(const struct ws_session *s, MYSQL *m)
 		}
 	}
 	/* An init command may have been SET SESSION TRANSACTION READ WRITE. */
-	return ran && exec_all(m, ws_safety_read_only_sql) ? -1 : 0;
+	return ran ? ws_safety_read_only(m) : 0;
+}
+
+int ws_safety_read_only(MYSQL *m)
+{
+	return exec_all(m, ws_safety_read_only_sql) ? -1 : 0;
 }
 
 static int warned_misrouted;

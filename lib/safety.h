@@ -54,6 +54,10 @@ int ws_safety_replica_options(const struct ws_session *s, MYSQL *m);
  * and ignored. 0, or -1 when the connection cannot be used. */
 int ws_safety_replica_init(const struct ws_session *s, MYSQL *m);
 
+/* Make replica connection m's session read-only again (after something that
+ * may have changed it: see ws_conn.ro_unsure). 0 or -1. */
+int ws_safety_read_only(MYSQL *m);
+
 /* A statement failed with error e on a replica: was it refused as a write by
  * the read-only session? Then it is counted (`misrouted`), logged once per
  * process, and the caller runs it on the primary. */

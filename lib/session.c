@@ -109,6 +109,7 @@ static void close_conn(struct ws_session *s, struct ws_conn *c)
 	ws_guard_leave();
 	c->mysql = NULL;
 	c->applied_gen = 0;
+	c->ro_unsure = false;
 	if (s->cluster && (rt = ws_topology_cluster(s->cluster)))
 		ck_pr_dec_64(&rt->replicas[c->node].connections);
 }
@@ -866,6 +867,13 @@ MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms
 			return NULL;
 		}
 		ws_log(WS_LOG_DEBUG, "replica %s:%u connected", a->host, a->port);
+	}
+	if (c->ro_unsure) {
+		if (ws_safety_read_only(c->mysql) < 0) {
+			ws_session_replica_failed(s, idx);
+			return NULL;
+		}
+		c->ro_unsure = false;
 	}
 	if (c->applied_gen < s->state_gen && apply_state(s, c) < 0) {
 		ws_session_replica_failed(s, idx);

@@ -226,6 +226,20 @@ static void test_replica_session_read_only(void)
 	mysql_free_result(res);
 }
 
+/* A READ ONLY transaction runs on a replica, statements and all: one that
+ * turns the session read-write must not leave it so. */
+static void test_read_only_after_ro_transaction(void)
+{
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(wstest_exec(admin, "START TRANSACTION READ ONLY"), 0);
+		CU_ASSERT_EQUAL(wstest_exec(admin, "SET SESSION TRANSACTION READ WRITE"), 0);
+		CU_ASSERT_EQUAL(wstest_exec(admin, "SET SESSION tx_read_only = 0"), 0);
+		CU_ASSERT_EQUAL(wstest_exec(admin, "COMMIT"), 0);
+		CU_ASSERT_EQUAL(wstest_query_long(admin, "SELECT @@session.tx_read_only /* pin_guard */"), 1);
+		CU_ASSERT_EQUAL(wstest_query_long(admin, "SELECT @@session.tx_read_only"), 1);
+	}
+}
+
 static void test_forced_writes_never_run_on_a_replica(void)
 {
 	static const char *const writes[] = {
@@ -385,7 +399,8 @@ static int write_config(void)
 		return -1;
 	fprintf(f, "[global]\nlog_level = error\n\n"
 		"[cluster guard]\nprimary = 127.0.0.1:%u\nreplicas = 127.0.0.1:%u, 127.0.0.1:%u\n"
-		"load_balance = round_robin\nconsistency = eventual\nhealth_interval_ms = 200\n\n"
+		"load_balance = round_robin\nconsistency = eventual\nhealth_interval_ms = 200\n"
+		"read_only_transactions = replica\n\n"
 		"[rule pin_guard]\nquery_regex = pin_guard\naction = route\nroute = 127.0.0.1:%u\n\n",
 		env.primary_port, env.replica_port[0], env.replica_port[1], env.replica_port[1]);
 	fprintf(f, "[cluster fake_shape]\nprimary = 127.0.0.1:%u\nreplicas = 127.0.0.1:%u, 127.0.0.1:%u, "
@@ -430,6 +445,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "MYSQL_INIT_COMMAND: a write runs once, on the primary; a failing one keeps replicas",
 		    test_init_command);
 	CU_add_test(s, "replica connections are read-only sessions", test_replica_session_read_only);
+	CU_add_test(s, "still read-only after a READ ONLY transaction that set READ WRITE",
+		    test_read_only_after_ro_transaction);
 	CU_add_test(s, "writes forced onto a replica (SUPER user) run on the primary, counted as misrouted",
 		    test_forced_writes_never_run_on_a_replica);
 	CU_add_test(s, "no multi-statements on replicas for a handle without them",
