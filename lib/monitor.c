@@ -80,8 +80,11 @@ static void creds_free(struct ws_session *c)
 /*
  * Of the application's recorded options, the monitor takes those that say who
  * it is and how the connection is protected (TLS, authentication, transport)
- * — never MYSQL_INIT_COMMAND (it would run on every node, every reconnect),
- * option files (which can hold init commands) or session settings.
+ * — never MYSQL_INIT_COMMAND (it would run on every node, every reconnect) or
+ * session settings. Option files stay: they may hold the TLS settings, and a
+ * monitor weaker than the application's connection would send credentials
+ * in clear (an init-command inside one is read by the client library itself:
+ * wescale(7), LIMITATIONS).
  */
 static bool monitor_keeps(const struct ws_optrec *o)
 {
@@ -94,6 +97,7 @@ static bool monitor_keeps(const struct ws_optrec *o)
 	case MARIADB_OPT_TLS_PEER_FP_LIST: case MYSQL_DEFAULT_AUTH: case MYSQL_PLUGIN_DIR:
 	case MYSQL_SERVER_PUBLIC_KEY: case MYSQL_ENABLE_CLEARTEXT_PLUGIN: case MYSQL_SECURE_AUTH:
 	case MARIADB_OPT_RESTRICTED_AUTH: case MYSQL_OPT_PROTOCOL: case MYSQL_OPT_BIND:
+	case MYSQL_READ_DEFAULT_FILE: case MYSQL_READ_DEFAULT_GROUP:
 		return true;
 	default:
 		return o->kind == WS_OPT_SSL_SET;

@@ -744,11 +744,14 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	if (pin >= 0) {
 		MYSQL *m = ws_session_replica(s, (size_t)pin, now_us / 1000u);
 
-		/* (A statement the node refuses as a write runs on the primary.) */
-		if (m && !((r = run_on(m, q, len, send_only)) && ws_safety_misrouted(rt, errno_of(m)))) {
-			s->last = m;
-			s->last_node = pin;
-			return r;
+		if (m) {
+			r = run_on(m, q, len, send_only);
+			if (!(r && ws_safety_misrouted(rt, errno_of(m)))) {
+				s->last = m;
+				s->last_node = pin;
+				return r;
+			}
+			forced = WESCALE_ROUTE_PRIMARY; /* refused there as a write */
 		}
 	}
 
@@ -928,7 +931,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		return -1;
 	m = s->replicas[idx].mysql;
 	t0 = ws_now_us();
-	ok = run_on(m, sql, strlen(sql), false) == 0 && (w = ws_safety_wait_reply(m)) > 0;
+	ok = (w = ws_safety_wait_alone(m, sql, strlen(sql))) > 0;
 	ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
 	if (!ok) {
 		unsigned e;
@@ -936,7 +939,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		ws_guard_enter();
 		e = R->mysql_errno(m);
 		ws_guard_leave();
-		if (ws_route_is_connection_error(e) || w < 0)
+		if (ws_route_is_connection_error(e) || w == -1)
 			ws_session_replica_failed(s, (size_t)idx);
 		else
 			ws_node_lagging(&rt->replicas[s->replicas[idx].node], s->cluster->consistency_timeout_ms);

@@ -64,9 +64,7 @@ int ws_safety_replica_options(const struct ws_session *s, MYSQL *m)
 	return r;
 }
 
-/* May the application's init command `sql` run on a replica: a read, or
- * session state (SET of session variables, USE), every part of it? */
-static bool init_command_allowed(const char *sql, size_t len)
+bool ws_safety_init_command_allowed(const char *sql, size_t len)
 {
 	const uint32_t never = WS_F_PARSE_ERROR | WS_F_SET_GLOBAL | WS_F_PRIMARY_FUNC | WS_F_LOCKING_READ |
 			       WS_F_SELECT_INTO | WS_F_EXECUTES | WS_F_TRX_BEGIN | WS_F_LOCK_TABLES | WS_F_TEMP_CREATE;
@@ -129,7 +127,7 @@ int ws_safety_replica_init(const struct ws_session *s, MYSQL *m)
 
 		if (o->option != MYSQL_INIT_COMMAND || o->kind != WS_OPT_STR || !o->s[0] || !*o->s[0])
 			continue;
-		if (!init_command_allowed(o->s[0], strlen(o->s[0]))) {
+		if (!ws_safety_init_command_allowed(o->s[0], strlen(o->s[0]))) {
 			if (ck_pr_cas_int(&warned_skip, 0, 1))
 				ws_log(WS_LOG_WARN, "MYSQL_INIT_COMMAND \"%.200s\" is neither a read nor session state: "
 				       "not run on replica connections (logged once)", o->s[0]);
@@ -227,50 +225,62 @@ static unsigned send_text(MYSQL *m, const char *q, size_t len)
 	return e;
 }
 
+int ws_safety_wait_alone(MYSQL *m, const char *sql, size_t len)
+{
+	unsigned e = send_text(m, sql, len);
+	int ok;
+
+	if (e)
+		return ws_route_is_connection_error(e) ? -1 : -2;
+	ok = ws_safety_wait_reply(m);
+	/* Sent alone: nothing may follow its result. */
+	return ok >= 0 && more_results(m) ? -1 : ok;
+}
+
 enum ws_wait_outcome ws_safety_wait_read(struct ws_session *s, MYSQL *m, const struct ws_wm *need, const char *q,
 					 size_t len, int *r)
 {
 	const struct ws_real *R = ws_real();
-	bool multi = ws_safety_multi_statements(s);
 	char stack[1024], *buf = stack;
 	size_t n = ws_consistency_wait_sql(s, need, stack, sizeof(stack));
-	size_t total = multi ? n + 2 + len : n;
 	unsigned e;
 	int ok;
 
-	if (total >= sizeof(stack)) {
-		if (!(buf = malloc(total + 1)))
+	if (!ws_safety_multi_statements(s)) {
+		/* A round trip of its own, then the read. */
+		if (n >= sizeof(stack))
+			return WS_WAIT_REFUSED;
+		ok = ws_safety_wait_alone(m, stack, n);
+		if (ok <= 0)
+			return ok == 0 ? WS_WAIT_LATE : ok == -1 ? WS_WAIT_BROKEN : WS_WAIT_REFUSED;
+		*r = send_text(m, q, len) ? 1 : 0;
+		return WS_WAIT_READ;
+	}
+	/* One round trip: the wait rides in front of the read. */
+	if (n + 2 + len >= sizeof(stack)) {
+		if (!(buf = malloc(n + 2 + len + 1)))
 			return WS_WAIT_REFUSED;
 		ws_consistency_wait_sql(s, need, buf, n + 1);
 	}
-	if (multi) {
-		/* One round trip: the wait rides in front of the read. */
-		buf[n] = ';';
-		buf[n + 1] = '\n';
-		memcpy(buf + n + 2, q, len);
-	}
-	e = send_text(m, buf, total);
+	buf[n] = ';';
+	buf[n + 1] = '\n';
+	memcpy(buf + n + 2, q, len);
+	e = send_text(m, buf, n + 2 + len);
 	if (buf != stack)
 		free(buf);
 	if (e)
 		return ws_route_is_connection_error(e) ? WS_WAIT_BROKEN : WS_WAIT_REFUSED;
 	ok = ws_safety_wait_reply(m);
-	/* Exactly the results asked for: after the wait, the read's result when
-	 * it was sent with it, none when it was not. */
-	if (ok < 0 || more_results(m) != multi)
+	/* Exactly the results sent for: the wait's, then the read's. */
+	if (ok < 0 || !more_results(m))
 		return WS_WAIT_BROKEN;
 	if (!ok) {
-		if (multi)
-			drain(m);
+		drain(m);
 		return WS_WAIT_LATE;
 	}
-	if (multi) {
-		ws_guard_enter();
-		*r = R->mysql_next_result(m) > 0 ? 1 : 0;
-		ws_guard_leave();
-	} else {
-		*r = send_text(m, q, len) ? 1 : 0;
-	}
+	ws_guard_enter();
+	*r = R->mysql_next_result(m) > 0 ? 1 : 0;
+	ws_guard_leave();
 	return WS_WAIT_READ;
 }
 

@@ -48,6 +48,10 @@ unsigned long ws_safety_replica_flags(const struct ws_session *s);
  * when an option was refused. */
 int ws_safety_replica_options(const struct ws_session *s, MYSQL *m);
 
+/* May the application's init command `sql` run on a replica: a read, or
+ * session state (SET of session variables, USE), every part of it? */
+bool ws_safety_init_command_allowed(const char *sql, size_t len);
+
 /* After it connected: run the application's init commands that may run on a
  * replica (reads, session state; the others are skipped with one warning), then
  * make sure the session is read-only again. A failing init command is logged
@@ -80,9 +84,15 @@ enum ws_wait_outcome {
 enum ws_wait_outcome ws_safety_wait_read(struct ws_session *s, MYSQL *m, const struct ws_wm *need, const char *q,
 					 size_t len, int *r);
 
-/* Read the reply to a wait sent alone on m (the result is consumed): 1 caught
- * up, 0 not, -1 a reply of the wrong shape or a lost connection. */
+/* Read the reply to a wait on m (its result is consumed): 1 caught up, 0 not,
+ * -1 a reply of the wrong shape or a lost connection. */
 int ws_safety_wait_reply(MYSQL *m);
+
+/* Send the wait `sql` alone on m and read its reply: 1 caught up, 0 not, -1
+ * the connection is lost or the reply has the wrong shape (more results than
+ * one included): a replica failure; -2 the wait itself failed (no GTID
+ * support …). */
+int ws_safety_wait_alone(MYSQL *m, const char *sql, size_t len);
 
 /* After a replica's result of the read q was stored: does m announce more
  * results although q is a single statement? (Then the replica is broken.) */

@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <mysqld_error.h>
+
 #include "config.h"
 #include "log.h"
 #include "real.h"
@@ -854,7 +856,7 @@ MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms
 			       a->host, a->port, R->mysql_error(c->mysql), REPLICA_RETRY_MS);
 			/* Unreachable for this handle: for every handle, until the
 			 * monitor sees it pass its checks again. */
-			if (R->mysql_errno(c->mysql) != 1040 /* ER_CON_COUNT_ERROR */)
+			if (R->mysql_errno(c->mysql) != ER_CON_COUNT_ERROR)
 				ws_node_down(&ws_topology_cluster(s->cluster)->replicas[c->node]);
 			ws_session_replica_failed(s, idx);
 			return NULL;
