@@ -79,6 +79,14 @@ static bool errant(unsigned port, long sid)
 	return strstr(state, needle) != NULL;
 }
 
+/* sql (a count) answers `want` on the primary and on every replica. */
+static void count_everywhere(const char *sql, long want)
+{
+	CU_ASSERT_EQUAL(direct_long(env.primary_port, sql), want);
+	for (unsigned i = 0; i < env.n_replicas; i++)
+		CU_ASSERT_EQUAL(direct_long(env.replica_port[i], sql), want);
+}
+
 static void assert_no_errant(void)
 {
 	for (unsigned i = 0; i < env.n_replicas; i++) {
@@ -162,10 +170,8 @@ static void test_init_command(void)
 	wstest_msleep(700); /* a few monitor rounds */
 	CU_ASSERT_FATAL(wstest_sync_replicas(&env));
 	/* Once per application connection, on the primary only. */
-	CU_ASSERT_EQUAL(direct_long(env.primary_port, "SELECT COUNT(*) FROM wstest.guard_init"), 3);
-	CU_ASSERT_EQUAL(direct_long(env.primary_port, "SELECT COUNT(*) FROM wstest.guard_init WHERE sid <> 1"), 0);
-	for (unsigned i = 0; i < env.n_replicas; i++)
-		CU_ASSERT_EQUAL(direct_long(env.replica_port[i], "SELECT COUNT(*) FROM wstest.guard_init"), 3);
+	count_everywhere("SELECT COUNT(*) FROM wstest.guard_init", 3);
+	count_everywhere("SELECT COUNT(*) FROM wstest.guard_init WHERE sid <> 1", 0);
 	assert_no_errant();
 
 	/* One that fails on the replicas (a table only the primary has). */
@@ -264,10 +270,8 @@ static void test_forced_writes_never_run_on_a_replica(void)
 	CU_ASSERT_FATAL(wstest_sync_replicas(&env));
 	/* Nothing ran on a replica: no row of theirs, no GTID of their own, the
 	 * sequence moved once per NEXTVAL. */
-	CU_ASSERT_EQUAL(direct_long(env.primary_port, "SELECT COUNT(*) FROM wstest.guard_t WHERE sid <> 1"), 0);
-	CU_ASSERT_EQUAL(direct_long(env.primary_port, "SELECT COUNT(*) FROM wstest.guard_t"), 3);
-	for (unsigned i = 0; i < env.n_replicas; i++)
-		CU_ASSERT_EQUAL(direct_long(env.replica_port[i], "SELECT COUNT(*) FROM wstest.guard_t WHERE sid <> 1"), 0);
+	count_everywhere("SELECT COUNT(*) FROM wstest.guard_t WHERE sid <> 1", 0);
+	count_everywhere("SELECT COUNT(*) FROM wstest.guard_t", 3);
 	assert_no_errant();
 	nextval = direct_long(env.primary_port, "SELECT NEXTVAL(wstest.guard_seq)");
 	CU_ASSERT_EQUAL(nextval, 2);
@@ -292,9 +296,7 @@ static void test_no_multi_statements_on_replicas(void)
 		CU_ASSERT_EQUAL(mysql_errno(h), ER_PARSE_ERROR);
 	}
 	CU_ASSERT_FATAL(wstest_sync_replicas(&env));
-	CU_ASSERT_EQUAL(direct_long(env.primary_port, "SELECT COUNT(*) FROM wstest.guard_t"), rows);
-	for (unsigned i = 0; i < env.n_replicas; i++)
-		CU_ASSERT_EQUAL(direct_long(env.replica_port[i], "SELECT COUNT(*) FROM wstest.guard_t"), rows);
+	count_everywhere("SELECT COUNT(*) FROM wstest.guard_t", rows);
 	/* The consistency wait still works there, as a round trip of its own. */
 	for (int i = 0; i < 4; i++) {
 		CU_ASSERT_EQUAL(wstest_exec(h, "INSERT INTO wstest.guard_t (sid) VALUES (1)"), 0);

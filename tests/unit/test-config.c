@@ -956,6 +956,22 @@ static void test_file_sizes(void)
 	free(data);
 }
 
+/* Load path: exactly one message about its permissions, an error or a
+ * warning, "PATH: contains passwords and is readable by " + tail. */
+static void expect_password_message(const char *path, bool error, const char *tail)
+{
+	struct ws_config *cfg = NULL;
+	char want[256];
+
+	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(error ? cfg->n_errors : cfg->n_warnings, 1);
+	CU_ASSERT_EQUAL(error ? cfg->n_warnings : cfg->n_errors, 0);
+	snprintf(want, sizeof(want), "%s: contains passwords and is readable by %s", path, tail);
+	CU_ASSERT_STRING_EQUAL(error ? cfg->errors[0] : cfg->warnings[0], want);
+	ws_config_free(cfg);
+}
+
 static void test_file_password_warning(void)
 {
 	static const char text[] = "[cluster c]\nprimary = h\nmonitor_user = m\nmonitor_password = s\n";
@@ -965,41 +981,23 @@ static void test_file_password_warning(void)
 	struct ws_config *cfg = NULL;
 	char *path = temp_file(text, strlen(text), 0644), want[256];
 
-	/* Readable by others: refused, with a file: error (the library then
-	 * runs as a pass-through). */
-	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(cfg->n_warnings, 0);
-	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 1);
-	snprintf(want, sizeof(want), "%s: contains passwords and is readable by other users (mode 644): chmod 600 "
-		 "it, or set allow_readable_password = yes in [global]", path);
-	CU_ASSERT_STRING_EQUAL(cfg->errors[0], want);
-	ws_config_free(cfg);
-
+	/* Readable by others, or by the group: refused, with a file: error
+	 * (the library then runs as a pass-through). */
+	expect_password_message(path, true, "other users (mode 644): chmod 600 it, or set allow_readable_password "
+				"= yes in [global]");
+	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
+	expect_password_message(path, true, "its group (mode 640): chmod 600 it, or set allow_readable_password "
+				"= yes in [global]");
 	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
 	CU_ASSERT_EQUAL(cfg->n_warnings, 0);
 	CU_ASSERT_EQUAL(cfg->n_errors, 0);
 	ws_config_free(cfg);
-	/* Group-readable: refused too. */
-	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
-	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
-	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 1);
-	snprintf(want, sizeof(want), "%s: contains passwords and is readable by its group (mode 640): chmod 600 "
-		 "it, or set allow_readable_password = yes in [global]", path);
-	CU_ASSERT_STRING_EQUAL(cfg->errors[0], want);
-	ws_config_free(cfg);
 	remove_temp(path);
 
 	/* The explicit override: a warning, no error. */
 	path = temp_file(allowed, strlen(allowed), 0644);
-	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
-	CU_ASSERT_EQUAL(cfg->n_errors, 0);
-	CU_ASSERT_EQUAL_FATAL(cfg->n_warnings, 1);
-	snprintf(want, sizeof(want), "%s: contains passwords and is readable by other users "
-		 "(allow_readable_password = yes)", path);
-	CU_ASSERT_STRING_EQUAL(cfg->warnings[0], want);
-	ws_config_free(cfg);
+	expect_password_message(path, false, "other users (allow_readable_password = yes)");
 	remove_temp(path);
 
 	/* Any key naming a password counts, known or not. */
