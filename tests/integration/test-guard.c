@@ -246,6 +246,44 @@ static void test_read_only_after_ro_transaction(void)
 	}
 }
 
+/* mysql_reset_connection and mysql_change_user reset server sessions: the
+ * replica connections used afterwards are read-only all the same. */
+static void test_read_only_after_reset_and_change_user(void)
+{
+	CU_ASSERT_EQUAL(wstest_query_long(admin, "SELECT @@session.tx_read_only /* pin_guard */"), 1);
+	CU_ASSERT_EQUAL(mysql_reset_connection(admin), 0);
+	CU_ASSERT_EQUAL(wstest_query_long(admin, "SELECT @@session.tx_read_only /* pin_guard */"), 1);
+	CU_ASSERT_EQUAL(mysql_change_user(admin, env.admin_user, env.admin_password, env.db), 0);
+	CU_ASSERT_EQUAL(wstest_query_long(admin, "SELECT @@session.tx_read_only /* pin_guard */"), 1);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(wstest_query_long(admin, "SELECT @@session.tx_read_only"), 1);
+}
+
+/* The client library's own reconnect (MYSQL_OPT_RECONNECT) of a replica
+ * connection the server killed: read-only again (the init command). */
+static void test_read_only_after_reconnect(void)
+{
+	MYSQL *h = mysql_init(NULL);
+	my_bool yes = 1;
+	char sql[64];
+	long id;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	mysql_options(h, MYSQL_OPT_RECONNECT, &yes);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mysql_real_connect(h, "127.0.0.1", env.admin_user, env.admin_password, env.db,
+							env.primary_port, NULL, 0));
+	id = wstest_query_long(h, "SELECT CONNECTION_ID() /* pin_guard */");
+	CU_ASSERT_FATAL(id > 0);
+	snprintf(sql, sizeof(sql), "KILL %ld; SELECT 0", id);
+	CU_ASSERT_EQUAL(direct_long(env.replica_port[1], sql), 0);
+	wstest_msleep(100);
+	/* The first statement may see the connection lost; then it is back. */
+	if (wstest_query_long(h, "SELECT @@session.tx_read_only /* pin_guard */") != 1)
+		CU_ASSERT_EQUAL(wstest_query_long(h, "SELECT @@session.tx_read_only /* pin_guard */"), 1);
+	CU_ASSERT_NOT_EQUAL(wstest_query_long(h, "SELECT CONNECTION_ID() /* pin_guard */"), id);
+	mysql_close(h);
+}
+
 static void test_forced_writes_never_run_on_a_replica(void)
 {
 	static const char *const writes[] = {
@@ -449,6 +487,9 @@ int main(int argc, char **argv)
 	CU_add_test(s, "replica connections are read-only sessions", test_replica_session_read_only);
 	CU_add_test(s, "still read-only after a READ ONLY transaction that set READ WRITE",
 		    test_read_only_after_ro_transaction);
+	CU_add_test(s, "still read-only after mysql_reset_connection and mysql_change_user",
+		    test_read_only_after_reset_and_change_user);
+	CU_add_test(s, "still read-only after the client library reconnects by itself", test_read_only_after_reconnect);
 	CU_add_test(s, "writes forced onto a replica (SUPER user) run on the primary, counted as misrouted",
 		    test_forced_writes_never_run_on_a_replica);
 	CU_add_test(s, "no multi-statements on replicas for a handle without them",
