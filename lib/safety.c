@@ -87,31 +87,60 @@ bool ws_safety_init_command_allowed(const char *sql, size_t len)
 	return true;
 }
 
-/* Run sql on m and consume every result. 0 or the error number. */
-static unsigned exec_all(MYSQL *m, const char *sql)
+static unsigned send_text(MYSQL *m, const char *q, size_t len)
+{
+	const struct ws_real *R = ws_real();
+	unsigned e = 0;
+
+	ws_guard_enter();
+	if (R->mysql_real_query(m, q, len))
+		e = R->mysql_errno(m);
+	ws_guard_leave();
+	return e;
+}
+
+static bool more_results(MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+	bool more;
+
+	ws_guard_enter();
+	more = R->mysql_more_results(m);
+	ws_guard_leave();
+	return more;
+}
+
+/* Consume every pending result of m (also: after a timed-out wait, the read
+ * ran on a stale replica: its results must not reach the application). The
+ * first error number, or 0. */
+static unsigned consume_all(MYSQL *m)
 {
 	const struct ws_real *R = ws_real();
 	unsigned e = 0;
 	int more;
 
 	ws_guard_enter();
-	if (R->mysql_real_query(m, sql, strlen(sql))) {
-		e = R->mysql_errno(m);
-	} else {
-		do {
-			MYSQL_RES *res = R->mysql_store_result(m);
+	do {
+		MYSQL_RES *res = R->mysql_store_result(m);
 
-			if (res)
-				R->mysql_free_result(res);
-			else if (R->mysql_field_count(m))
-				e = R->mysql_errno(m);
-			more = R->mysql_next_result(m);
-			if (more > 0)
-				e = R->mysql_errno(m);
-		} while (more == 0);
-	}
+		if (res)
+			R->mysql_free_result(res);
+		else if (!e && R->mysql_field_count(m))
+			e = R->mysql_errno(m);
+		more = R->mysql_next_result(m);
+		if (more > 0 && !e)
+			e = R->mysql_errno(m);
+	} while (more == 0);
 	ws_guard_leave();
 	return e;
+}
+
+/* Run sql on m and consume every result. 0 or the error number. */
+static unsigned exec_all(MYSQL *m, const char *sql)
+{
+	unsigned e = send_text(m, sql, strlen(sql));
+
+	return e ? e : consume_all(m);
 }
 
 static int warned_skip, warned_failed;
@@ -167,22 +196,6 @@ bool ws_safety_misrouted(struct ws_cluster_rt *rt, unsigned e)
 	return true;
 }
 
-/* Drain every pending result of m (after a timed-out wait, the read ran on a
- * stale replica: its results must not reach the application). */
-static void drain(MYSQL *m)
-{
-	const struct ws_real *R = ws_real();
-
-	ws_guard_enter();
-	do {
-		MYSQL_RES *res = R->mysql_store_result(m);
-
-		if (res)
-			R->mysql_free_result(res);
-	} while (R->mysql_next_result(m) == 0);
-	ws_guard_leave();
-}
-
 int ws_safety_wait_reply(MYSQL *m)
 {
 	const struct ws_real *R = ws_real();
@@ -200,29 +213,6 @@ int ws_safety_wait_reply(MYSQL *m)
 		R->mysql_free_result(res);
 	ws_guard_leave();
 	return ok;
-}
-
-static bool more_results(MYSQL *m)
-{
-	const struct ws_real *R = ws_real();
-	bool more;
-
-	ws_guard_enter();
-	more = R->mysql_more_results(m);
-	ws_guard_leave();
-	return more;
-}
-
-static unsigned send_text(MYSQL *m, const char *q, size_t len)
-{
-	const struct ws_real *R = ws_real();
-	unsigned e = 0;
-
-	ws_guard_enter();
-	if (R->mysql_real_query(m, q, len))
-		e = R->mysql_errno(m);
-	ws_guard_leave();
-	return e;
 }
 
 int ws_safety_wait_alone(MYSQL *m, const char *sql, size_t len)
@@ -275,7 +265,7 @@ enum ws_wait_outcome ws_safety_wait_read(struct ws_session *s, MYSQL *m, const s
 	if (ok < 0 || !more_results(m))
 		return WS_WAIT_BROKEN;
 	if (!ok) {
-		drain(m);
+		consume_all(m);
 		return WS_WAIT_LATE;
 	}
 	ws_guard_enter();
