@@ -91,7 +91,7 @@ enum vtype { T_STR, T_STR_EMPTY_OK, T_CHOICE, T_NUM, T_ADDR, T_ADDRS, T_ROUTE };
 
 /* The index of a key is its bit in parser.seen. */
 enum key_id {
-	K_LOG_LEVEL, K_LOG_FILE, K_STATS_SOCKET,
+	K_LOG_LEVEL, K_LOG_FILE, K_STATS_SOCKET, K_ALLOW_READABLE_PASSWORD,
 	K_PRIMARY, K_REPLICAS, K_NODES, K_LOAD_BALANCE, K_CONSISTENCY, K_CONSISTENCY_TIMEOUT,
 	K_MAX_REPLICA_LAG, K_HEALTH_INTERVAL, K_FAILOVER_TIMEOUT, K_GLOBAL_CACHE,
 	K_REPLICA_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS, K_RO_TRX, K_FALLBACK, K_TRX_REPLAY,
@@ -115,6 +115,7 @@ static const struct keydef keydefs[K_COUNT] = {
 	[K_LOG_LEVEL] = { "log_level", S_GLOBAL, T_CHOICE, 0, 0, log_level_choices },
 	[K_LOG_FILE] = { "log_file", S_GLOBAL, T_STR, 0, 0, NULL },
 	[K_STATS_SOCKET] = { "stats_socket", S_GLOBAL, T_STR, 0, 0, NULL },
+	[K_ALLOW_READABLE_PASSWORD] = { "allow_readable_password", S_GLOBAL, T_CHOICE, 0, 0, bool_choices },
 	[K_PRIMARY] = { "primary", S_CLUSTER, T_ADDR, 0, 0, NULL },
 	[K_REPLICAS] = { "replicas", S_CLUSTER, T_ADDRS, 0, 0, NULL },
 	[K_NODES] = { "nodes", S_CLUSTER, T_ADDRS, 0, 0, NULL },
@@ -173,7 +174,8 @@ struct parser {
 	const char *name;
 	unsigned line;
 	bool oom;
-	bool has_password;             /* a monitor_password was given */
+	bool has_password;             /* a key naming a password was given */
+	bool allow_readable_password;  /* [global] allow_readable_password = yes */
 	struct msgs errs, warns;
 	struct smap sections;          /* "c:NAME", "r:NAME", "g:" → header line */
 	struct smap addrs;             /* node identity → cluster index */
@@ -719,6 +721,7 @@ static void apply_int(struct parser *p, enum key_id id, long long v)
 
 	switch (id) {
 	case K_LOG_LEVEL: p->cfg->log_level = (enum ws_log_level)v; break;
+	case K_ALLOW_READABLE_PASSWORD: p->allow_readable_password = v != 0; break;
 	case K_LOAD_BALANCE: c->load_balance = (enum ws_balance)v; break;
 	case K_CONSISTENCY: c->consistency = (int)v; break;
 	case K_CONSISTENCY_TIMEOUT: c->consistency_timeout_ms = (unsigned)v; break;
@@ -752,7 +755,7 @@ static char **str_field(struct parser *p, enum key_id id)
 	case K_LOG_FILE: return &p->cfg->log_file;
 	case K_STATS_SOCKET: return &p->cfg->stats_socket;
 	case K_MONITOR_USER: return &p->cl.monitor_user;
-	case K_MONITOR_PASSWORD: p->has_password = true; return &p->cl.monitor_password;
+	case K_MONITOR_PASSWORD: return &p->cl.monitor_password;
 	case K_QUERY_REGEX: p->rule.query_regex_line = p->line; return &p->rule.query_regex;
 	case K_USER: return &p->rule.user;
 	case K_DATABASE: return &p->rule.database;
@@ -809,6 +812,10 @@ static void handle_key(struct parser *p, struct span key, struct span raw)
 		    echo(key, ke));
 		return;
 	}
+	/* Any key that names a password (known or not) makes the file secret. */
+	for (size_t i = 0; i + 8 <= key.n && !p->has_password; i++)
+		if (strncasecmp(key.p + i, "password", 8) == 0)
+			p->has_password = true;
 	k = -1;
 	for (int i = 0; i < K_COUNT && k < 0; i++)
 		if (keydefs[i].sect == p->sect && span_ieq(key, keydefs[i].name))
@@ -1211,8 +1218,17 @@ static int parse(const char *name, const char *text, size_t len, const struct st
 			handle_line(&p, line);
 	}
 	finish_section(&p);
-	if (st && p.has_password && (st->st_mode & S_IROTH))
-		warn(&p, 0, "contains passwords and is readable by other users (chmod 600)");
+	/* A password others can read is a password others have: refuse the file
+	 * (the library then runs as a pass-through) unless told otherwise. */
+	if (st && p.has_password && (st->st_mode & (S_IRGRP | S_IROTH))) {
+		if (p.allow_readable_password)
+			warn(&p, 0, "contains passwords and is readable by %s (allow_readable_password = yes)",
+			     st->st_mode & S_IROTH ? "other users" : "its group");
+		else
+			err(&p, 0, "contains passwords and is readable by %s (mode %03o): chmod 600 it, or set "
+			    "allow_readable_password = yes in [global]", st->st_mode & S_IROTH ? "other users" : "its group",
+			    (unsigned)(st->st_mode & 0777));
+	}
 	if (st && !(cfg->path = strdup(name)))
 		p.oom = true;
 	if (cfg->n_rules > 1)

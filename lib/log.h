@@ -28,6 +28,13 @@ void ws_log_write(enum ws_log_level level, const char *fmt, ...) __attribute__((
  * file cannot be opened (the destination then stays stderr). */
 int ws_log_configure(enum ws_log_level level, const char *file);
 
+/* Copy the NUL-terminated text `in` into out (cap bytes, always
+ * NUL-terminated) with the values of secrets — IDENTIFIED BY '…',
+ * PASSWORD('…'), IDENTIFIED VIA … USING '…', MASTER_PASSWORD='…', any
+ * quoting — replaced by ***. Every log line goes through it. Returns the
+ * length written. */
+size_t ws_log_redact(const char *in, char *out, size_t cap);
+
 /* Parse "error|warn|info|debug" (case-insensitive). -EINVAL otherwise. */
 int ws_log_level_from_string(const char *s, enum ws_log_level *out);
 

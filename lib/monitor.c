@@ -14,8 +14,9 @@
  * takes reads again after WS_MONITOR_GOOD_CHECKS good checks in a row.
  *
  * The monitor connects with monitor_user/monitor_password when configured,
- * else with the credentials and options (TLS included) of the first managed
- * handle, so it is never weaker than the application's own connections.
+ * else with the credentials of the first managed handle; it takes that
+ * handle's TLS and authentication options (so it is never weaker than the
+ * application's own connections) and no other: not its MYSQL_INIT_COMMAND.
  * Threads and fork: after fork() the child has no monitor thread; the next
  * managed connect starts one. mysql_library_end() and unloading stop it.
  */
@@ -76,6 +77,48 @@ static void creds_free(struct ws_session *c)
 	free(c);
 }
 
+/*
+ * Of the application's recorded options, the monitor takes those that say who
+ * it is and how the connection is protected (TLS, authentication, transport)
+ * — never MYSQL_INIT_COMMAND (it would run on every node, every reconnect) or
+ * session settings. Option files stay: they may hold the TLS settings, and a
+ * monitor weaker than the application's connection would send credentials
+ * in clear (an init-command inside one is read by the client library itself:
+ * wescale(7), LIMITATIONS).
+ */
+static bool monitor_keeps(const struct ws_optrec *o)
+{
+	switch (o->option) {
+	case MYSQL_OPT_SSL_KEY: case MYSQL_OPT_SSL_CERT: case MYSQL_OPT_SSL_CA: case MYSQL_OPT_SSL_CAPATH:
+	case MYSQL_OPT_SSL_CIPHER: case MYSQL_OPT_SSL_CRL: case MYSQL_OPT_SSL_CRLPATH:
+	case MYSQL_OPT_SSL_VERIFY_SERVER_CERT: case MYSQL_OPT_SSL_ENFORCE: case MYSQL_OPT_TLS_VERSION:
+	case MARIADB_OPT_TLS_VERSION: case MARIADB_OPT_TLS_PASSPHRASE: case MARIADB_OPT_TLS_CIPHER_STRENGTH:
+	case MARIADB_OPT_SSL_FP: case MARIADB_OPT_SSL_FP_LIST: case MARIADB_OPT_TLS_PEER_FP:
+	case MARIADB_OPT_TLS_PEER_FP_LIST: case MYSQL_DEFAULT_AUTH: case MYSQL_PLUGIN_DIR:
+	case MYSQL_SERVER_PUBLIC_KEY: case MYSQL_ENABLE_CLEARTEXT_PLUGIN: case MYSQL_SECURE_AUTH:
+	case MARIADB_OPT_RESTRICTED_AUTH: case MYSQL_OPT_PROTOCOL: case MYSQL_OPT_BIND:
+	case MYSQL_READ_DEFAULT_FILE: case MYSQL_READ_DEFAULT_GROUP:
+		return true;
+	default:
+		return o->kind == WS_OPT_SSL_SET;
+	}
+}
+
+static void keep_credential_options(struct ws_session *c)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->n_opts; i++) {
+		if (monitor_keeps(&c->opts[i])) {
+			c->opts[k++] = c->opts[i];
+		} else {
+			for (unsigned j = 0; j < 5; j++)
+				free(c->opts[i].s[j]);
+		}
+	}
+	c->n_opts = k;
+}
+
 static MYSQL *node_connect(const struct mon_node *n, unsigned interval_ms)
 {
 	const struct ws_real *R = ws_real();
@@ -98,17 +141,30 @@ static MYSQL *node_connect(const struct mon_node *n, unsigned interval_ms)
 	return m;
 }
 
-/* Run a query returning one row; fills up to n values (NULL for SQL NULL).
- * The strings live in *res until the caller frees it. 0 or -1. */
-static int one_row(MYSQL *m, const char *sql, MYSQL_RES **res, MYSQL_ROW *row)
+/* Run a query that returns one row of `fields` values, none of them NULL,
+ * and check the reply has that shape before anything reads it: a node that
+ * answers otherwise (an old or hostile server, a proxy in the way) is a node
+ * failure, not a row to read past. The strings live in *res until the caller
+ * frees it. 0 or -1 (then *res is NULL). */
+static int one_row(MYSQL *m, const char *sql, unsigned fields, MYSQL_RES **res, MYSQL_ROW *row)
 {
 	const struct ws_real *R = ws_real();
 
 	*res = NULL;
 	if (R->mysql_query(m, sql) || !(*res = R->mysql_store_result(m)))
 		return -1;
-	*row = R->mysql_fetch_row(*res);
+	if (R->mysql_num_fields(*res) != fields || R->mysql_num_rows(*res) != 1 || !(*row = R->mysql_fetch_row(*res)) ||
+	    !R->mysql_fetch_lengths(*res))
+		goto bad;
+	for (unsigned i = 0; i < fields; i++)
+		if (!(*row)[i])
+			goto bad;
 	return 0;
+bad:
+	ws_log(WS_LOG_INFO, "monitor: unexpected reply shape to \"%s\"", sql);
+	R->mysql_free_result(*res);
+	*res = NULL;
+	return -1;
 }
 
 /* Sum over the sources of a watermark, for progress and distance. */
@@ -214,19 +270,17 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 		sql = "SELECT @@read_only, @@GLOBAL.gtid_executed";
 	else
 		sql = "SELECT @@read_only, @@GLOBAL.gtid_current_pos";
-	if (one_row(n->mysql, sql, &res, &row) < 0 || !row) {
-		if (res)
-			R->mysql_free_result(res);
+	if (one_row(n->mysql, sql, 2, &res, &row) < 0) {
 		check_failed(n);
 		return;
 	}
 	len = R->mysql_fetch_lengths(res);
-	ck_pr_store_int(&n->rt->read_only, row[0] && strcmp(row[0], "1") == 0);
+	ck_pr_store_int(&n->rt->read_only, strcmp(row[0], "1") == 0);
 	/* Only this thread counts rounds: mon_checks is the rounds completed
 	 * before this one began. */
 	if (ck_pr_load_int(&n->rt->read_only) == 1)
 		ws_failover_seen_read_only(rt, n->rt, ck_pr_load_64(&mon_checks));
-	learn_position(n->rt, flavor, row[1] ? row[1] : "", row[1] ? len[1] : 0);
+	learn_position(n->rt, flavor, row[1], len[1]);
 	R->mysql_free_result(res);
 
 	if (ck_pr_load_int(&n->rt->read_only) == 0) {
@@ -243,9 +297,9 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 			unsigned nf = R->mysql_num_fields(res);
 			MYSQL_FIELD *f = R->mysql_fetch_fields(res);
 
-			if ((row = R->mysql_fetch_row(res)))
+			if (f && (row = R->mysql_fetch_row(res)))
 				for (unsigned i = 0; i < nf; i++)
-					if (strcmp(f[i].name, "Seconds_Behind_Master") == 0 && row[i])
+					if (f[i].name && strcmp(f[i].name, "Seconds_Behind_Master") == 0 && row[i])
 						lag = strtoull(row[i], NULL, 10) * 1000u;
 			R->mysql_free_result(res);
 		}
@@ -371,6 +425,7 @@ void ws_monitor_start(const struct ws_session *s)
 		pthread_mutex_unlock(&mon_lock);
 		return;
 	}
+	keep_credential_options(c);
 	c->user = strdup(cl->monitor_user ? cl->monitor_user : s->user ? s->user : "");
 	c->password = strdup(cl->monitor_user ? (cl->monitor_password ? cl->monitor_password : "")
 					      : s->password ? s->password : "");

@@ -33,6 +33,7 @@
 #include "monitor.h"
 #include "replay.h"
 #include "rules.h"
+#include "safety.h"
 #include "topology.h"
 #include "log.h"
 #include "real.h"
@@ -412,54 +413,18 @@ static unsigned errno_of(MYSQL *m)
 	return e;
 }
 
-/* Drain every pending result of m (after a timed-out wait, the read ran on a
- * stale replica: its results must not reach the application). */
-static void drain(MYSQL *m)
-{
-	const struct ws_real *R = ws_real();
-
-	ws_guard_enter();
-	do {
-		MYSQL_RES *res = R->mysql_store_result(m);
-
-		if (res)
-			R->mysql_free_result(res);
-	} while (R->mysql_next_result(m) == 0);
-	ws_guard_leave();
-}
-
-/* Read the single value of the wait's result set on m and say whether it
- * succeeded; the result is consumed. */
-static bool consume_wait_result(MYSQL *m)
-{
-	const struct ws_real *R = ws_real();
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	bool ok = false;
-
-	ws_guard_enter();
-	res = R->mysql_store_result(m);
-	if (res) {
-		row = R->mysql_fetch_row(res);
-		ok = row && ws_consistency_wait_ok(row[0]);
-		R->mysql_free_result(res);
-	}
-	ws_guard_leave();
-	return ok;
-}
-
 /*
  * Run a read on a replica that covers `need`, or on one after a WAIT sent in
  * the same round trip ("wait; read" as one multi-statement text; the wait's
  * result is consumed here, the application sees only the read's). On a
  * connection-level failure the replica is marked and the next one tried.
- * Returns 1 when a replica ran it (status in *r), 0 when the primary must.
+ * Returns 1 when a replica ran it (status in *r), 0 when the primary must,
+ * -1 when a replica refused it as a write: the primary must, whatever
+ * replica_fallback says.
  */
 WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const struct ws_wm *need,
 			  const char *q, unsigned long len, bool send_only, int *r, uint64_t started)
 {
-	const struct ws_real *R = ws_real();
-
 	for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
 		struct ws_node_rt *node;
 		bool wait;
@@ -477,52 +442,46 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 		if (!wait) {
 			*r = run_on(m, q, len, send_only);
 		} else {
-			char stack[1024], *buf = stack;
-			size_t n = ws_consistency_wait_sql(s, need, stack, sizeof(stack));
 			uint64_t t0 = ws_now_us();
-			bool ok;
+			enum ws_wait_outcome w;
 
-			if (send_only || (n + 2 + len >= sizeof(stack) && !(buf = malloc(n + 2 + len + 1)))) {
+			if (send_only) {
 				/* send_query: the wait's result cannot be hidden behind
 				 * send/read; the primary runs it. */
 				ws_node_end(node, 0, false);
 				return 0;
 			}
-			if (buf != stack) {
-				ws_consistency_wait_sql(s, need, buf, n + 1);
-			}
-			buf[n] = ';';
-			buf[n + 1] = '\n';
-			memcpy(buf + n + 2, q, len);
-			*r = run_on(m, buf, n + 2 + len, false);
-			if (buf != stack)
-				free(buf);
-			if (*r) {
+			w = ws_safety_wait_read(s, m, need, q, len, r);
+			ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
+			if (w == WS_WAIT_BROKEN) {
+				/* Lost, or answered with a shape that was not asked for. */
+				ws_log(WS_LOG_INFO, "replica %u failed the consistency wait; retrying elsewhere",
+				       s->replicas[idx].node);
 				ws_node_end(node, 0, true);
-				if (ws_route_is_connection_error(errno_of(m))) {
-					ws_node_down(node);
-					ws_session_replica_failed(s, (size_t)idx);
-					continue;
-				}
+				ws_node_down(node);
+				ws_session_replica_failed(s, (size_t)idx);
+				continue;
+			}
+			if (w == WS_WAIT_REFUSED) {
+				ws_node_end(node, 0, true);
 				return 0; /* the wait itself failed (e.g. no GTID support): primary */
 			}
-			ok = consume_wait_result(m);
-			ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
-			if (!ok) {
+			if (w == WS_WAIT_LATE) {
 				ws_log(WS_LOG_DEBUG, "replica %u did not catch up within %u ms: read goes to the primary",
 				       s->replicas[idx].node, s->cluster->consistency_timeout_ms);
-				drain(m);
 				ws_node_lagging(node, s->cluster->consistency_timeout_ms);
 				ws_node_end(node, ws_now_us() - started, false);
 				ck_pr_inc_64(&rt->stats.primary_after_timeout);
 				return 0;
 			}
 			ws_consistency_learned(s, (size_t)idx, need);
-			/* Move on to the read's own result. */
-			ws_guard_enter();
-			*r = R->mysql_next_result(m) > 0 ? 1 : 0;
-			ws_guard_leave();
 			ck_pr_inc_64(&rt->stats.replica_after_wait);
+		}
+		/* Refused by the replica's read-only session: not a read after all;
+		 * nothing ran, no row reached the application: the primary runs it. */
+		if (*r && ws_safety_misrouted(rt, errno_of(m))) {
+			ws_node_end(node, ws_now_us() - started, false);
+			return -1;
 		}
 		if (*r && ws_route_is_connection_error(errno_of(m))) {
 			ws_log(WS_LOG_INFO, "replica %s:%u failed a read (%u); retrying elsewhere",
@@ -573,9 +532,20 @@ MYSQL_RES *ws_route_store_result(struct ws_session *s)
 	res = R->mysql_store_result(m);
 	e = res ? 0 : R->mysql_errno(m);
 	ws_guard_leave();
-	if (res || !ws_route_is_connection_error(e) || idx < 0 || s->ro_trx >= 0 || !s->last_read_len)
+	if (idx < 0 || s->ro_trx >= 0 || !s->last_read_len)
 		return res;
-	/* The replica died with no row delivered: run the read again elsewhere. */
+	/* A single read answered with more than one result: a broken replica;
+	 * the application has seen nothing of it yet. */
+	if (res && ws_safety_extra_results(m, s->last_read, s->last_read_len)) {
+		ws_guard_enter();
+		R->mysql_free_result(res);
+		ws_guard_leave();
+		res = NULL;
+		e = CR_SERVER_LOST;
+	}
+	if (res || !ws_route_is_connection_error(e))
+		return res;
+	/* The replica died (or broke) with no row delivered: run the read again elsewhere. */
 	ws_log(WS_LOG_INFO, "replica %u lost during a read (%u); reading again elsewhere", s->replicas[idx].node, e);
 	ws_node_down(&ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node]);
 	ws_session_replica_failed(s, (size_t)idx);
@@ -776,9 +746,12 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 
 		if (m) {
 			r = run_on(m, q, len, send_only);
-			s->last = m;
-			s->last_node = pin;
-			return r;
+			if (!(r && ws_safety_misrouted(rt, errno_of(m)))) {
+				s->last = m;
+				s->last_node = pin;
+				return r;
+			}
+			forced = WESCALE_ROUTE_PRIMARY; /* refused there as a write */
 		}
 	}
 
@@ -794,6 +767,11 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			MYSQL *m = s->replicas[s->ro_trx].mysql;
 
 			r = run_on(m, q, len, send_only);
+			/* SET SESSION TRANSACTION READ WRITE (or tx_read_only = 0) may
+			 * have run there: read-only again before its next read. */
+			if (!(v.flags & WS_F_READ) &&
+			    ((v.flags & WS_F_MULTI) || (v.kind != WS_STMT_COMMIT && v.kind != WS_STMT_ROLLBACK)))
+				s->replicas[s->ro_trx].ro_unsure = true;
 			s->last = m;
 			s->last_node = s->ro_trx;
 			if ((v.flags & WS_F_TRX_END) || (r && ws_route_is_connection_error(errno_of(m))))
@@ -806,7 +784,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	    v.hint_route != WS_HINT_PRIMARY && !(v.flags & WS_F_MULTI) && !s->state_unknown && !s->locked_tables &&
 	    effective_consistency(s, &v) != WESCALE_CONSISTENCY_PRIMARY && !in_trx_for_read(s) &&
 	    ws_consistency_need(s, effective_consistency(s, &v), &buf, &need) == 0) {
-		if (run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) {
+		if (run_on_replica(s, rt, need, q, len, send_only, &r, now_us) > 0) {
 			if (r == 0)
 				s->ro_trx = s->last_node;
 			return r;
@@ -814,14 +792,16 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	}
 
 	if (replica_allowed(s, &v, forced, q, len)) {
+		int ran = 0;
+
 		if (ws_consistency_need(s, effective_consistency(s, &v), &buf, &need) == 0 &&
-		    run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) {
+		    (ran = run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) > 0) {
 			remember_read(s, q, len);
 			return r;
 		}
 		/* replica_fallback = error: a read the replicas should have served
 		 * fails instead of loading the primary. */
-		if (s->cluster->replica_fallback == WS_FALLBACK_ERROR) {
+		if (s->cluster->replica_fallback == WS_FALLBACK_ERROR && ran == 0) {
 			ws_session_set_error(s, WESCALE_ER_NO_REPLICA, "HY000",
 					     "wescale: no replica of cluster '%s' could serve this read "
 					     "(replica_fallback = error)", s->cluster->name);
@@ -927,6 +907,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	const struct ws_wm *need;
 	char sql[1024];
 	bool wait, ok;
+	int w = 0;
 	uint64_t t0;
 	MYSQL *m;
 	int idx;
@@ -950,7 +931,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		return -1;
 	m = s->replicas[idx].mysql;
 	t0 = ws_now_us();
-	ok = run_on(m, sql, strlen(sql), false) == 0 && consume_wait_result(m);
+	ok = (w = ws_safety_wait_alone(m, sql, strlen(sql))) > 0;
 	ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
 	if (!ok) {
 		unsigned e;
@@ -958,7 +939,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		ws_guard_enter();
 		e = R->mysql_errno(m);
 		ws_guard_leave();
-		if (ws_route_is_connection_error(e))
+		if (ws_route_is_connection_error(e) || w == -1)
 			ws_session_replica_failed(s, (size_t)idx);
 		else
 			ws_node_lagging(&rt->replicas[s->replicas[idx].node], s->cluster->consistency_timeout_ms);

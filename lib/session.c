@@ -10,10 +10,13 @@
 #include <strings.h>
 #include <time.h>
 
+#include <mysqld_error.h>
+
 #include "config.h"
 #include "log.h"
 #include "real.h"
 #include "replay.h"
+#include "safety.h"
 #include "session.h"
 #include "topology.h"
 #include "global.h"
@@ -108,6 +111,7 @@ static void close_conn(struct ws_session *s, struct ws_conn *c)
 	ws_guard_leave();
 	c->mysql = NULL;
 	c->applied_gen = 0;
+	c->ro_unsure = false;
 	if (s->cluster && (rt = ws_topology_cluster(s->cluster)))
 		ck_pr_dec_64(&rt->replicas[c->node].connections);
 }
@@ -392,6 +396,11 @@ int ws_session_copy_options(struct ws_session *dst, const struct ws_session *src
 
 int ws_session_apply_options(const struct ws_session *s, MYSQL *target)
 {
+	return ws_session_apply_options_except(s, target, -1);
+}
+
+int ws_session_apply_options_except(const struct ws_session *s, MYSQL *target, int skip)
+{
 	const struct ws_real *R = ws_real();
 	int bad = 0;
 
@@ -401,6 +410,8 @@ int ws_session_apply_options(const struct ws_session *s, MYSQL *target)
 		const void *val = NULL;
 		int r = 0;
 
+		if (o->option == skip && o->kind != WS_OPT_SSL_SET)
+			continue;
 		switch (o->kind) {
 		case WS_OPT_NONE:
 			break;
@@ -833,19 +844,19 @@ MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms
 			R->mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
 			ws_guard_leave();
 		}
-		ws_session_apply_options(s, m);
+		/* A read-only session with the application's capabilities, no
+		 * more (safety.c). */
+		ws_safety_replica_options(s, m);
 		ws_guard_enter();
-		/* Multi-statements: the consistency wait rides in front of a read. */
 		m = R->mysql_real_connect(m, a->is_socket ? NULL : a->host, s->user, s->password, s->db,
-					  a->port, a->is_socket ? a->host : NULL,
-					  s->client_flag | CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS);
+					  a->port, a->is_socket ? a->host : NULL, ws_safety_replica_flags(s));
 		ws_guard_leave();
 		if (!m) {
 			ws_log(WS_LOG_INFO, "replica %s:%u refused the connection: %s; no reads for %u ms",
 			       a->host, a->port, R->mysql_error(c->mysql), REPLICA_RETRY_MS);
 			/* Unreachable for this handle: for every handle, until the
 			 * monitor sees it pass its checks again. */
-			if (R->mysql_errno(c->mysql) != 1040 /* ER_CON_COUNT_ERROR */)
+			if (R->mysql_errno(c->mysql) != ER_CON_COUNT_ERROR)
 				ws_node_down(&ws_topology_cluster(s->cluster)->replicas[c->node]);
 			ws_session_replica_failed(s, idx);
 			return NULL;
@@ -853,7 +864,18 @@ MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms
 		c->applied_gen = 0;
 		c->conn_gen++;
 		ws_session_set_cloexec(m);
+		if (ws_safety_replica_init(s, m) < 0) {
+			ws_session_replica_failed(s, idx);
+			return NULL;
+		}
 		ws_log(WS_LOG_DEBUG, "replica %s:%u connected", a->host, a->port);
+	}
+	if (c->ro_unsure) {
+		if (ws_safety_read_only(c->mysql) < 0) {
+			ws_session_replica_failed(s, idx);
+			return NULL;
+		}
+		c->ro_unsure = false;
 	}
 	if (c->applied_gen < s->state_gen && apply_state(s, c) < 0) {
 		ws_session_replica_failed(s, idx);

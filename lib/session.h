@@ -82,6 +82,9 @@ struct ws_conn {
 	uint64_t conn_gen;      /* bumped on every (re)connect: statements prepared on an
 				   older connection must be prepared again */
 	uint64_t last_used_ms;  /* for replica_idle_timeout_ms */
+	bool ro_unsure;         /* a statement run there may have left its read-only session
+				   (SET … in a READ ONLY transaction, a reset): made read-only
+				   again before its next use (safety.c) */
 };
 
 struct ws_session {
@@ -228,7 +231,7 @@ static inline MYSQL *ws_session_replica(struct ws_session *s, size_t idx, uint64
 	struct ws_conn *c = &s->replicas[idx];
 
 	/* The common case, inline: connected, healthy, up to date. */
-	if (c->mysql && !c->failed && c->applied_gen >= s->state_gen) {
+	if (c->mysql && !c->failed && c->applied_gen >= s->state_gen && !c->ro_unsure) {
 		c->last_used_ms = now_ms;
 		return c->mysql;
 	}
@@ -259,6 +262,8 @@ void ws_session_free_options(struct ws_session *s);
 /* Apply the application's recorded options to a fresh handle (also used for
  * reconnects). Returns 0, or -1 when an option was refused. */
 int ws_session_apply_options(const struct ws_session *s, MYSQL *target);
+/* The same, leaving out every recorded call of option `skip`. */
+int ws_session_apply_options_except(const struct ws_session *s, MYSQL *target, int skip);
 
 uint64_t ws_now_ms(void);
 

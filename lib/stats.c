@@ -259,6 +259,7 @@ static void jw_cluster(struct jw *w, const struct ws_cluster *c)
 	jw_u64(w, &first, "failovers", rt ? ck_pr_load_64(&rt->failovers) : 0);
 	jw_u64(w, &first, "failover_stall_ms", rt ? ck_pr_load_64(&rt->failover_stall_ms) : 0);
 	jw_u64(w, &first, "lost_write_detections", rt ? ck_pr_load_64(&rt->lost_writes) : 0);
+	jw_u64(w, &first, "misrouted", rt ? ck_pr_load_64(&rt->misrouted) : 0);
 	jw_lit(w, "}");
 }
 

@@ -81,6 +81,8 @@ struct ws_cluster_rt {
 	struct ws_consistency_stats stats;
 	uint64_t failovers;              /* handles reconnected to a new primary */
 	uint64_t failover_stall_ms;      /* total time statements waited for it */
+	uint64_t misrouted;              /* statements a replica refused as writes (read-only session):
+					    re-run on the primary; should stay 0 */
 	uint64_t lost_writes;            /* switches where the new primary lacked GTIDs seen committed */
 	/* wescale_set_primary(): the member an external orchestrator named as the
 	 * primary (-1 the configured primary, i >= 0 reader i), or

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 const char *const ws_fuzz_dictionary[] = {
 	"[global]\n", "[cluster main]\n", "[rule r]\n", "[cluster ", "[rule ", "]\n",
-	"log_level = ", "log_file = ", "stats_socket = ",
+	"log_level = ", "log_file = ", "stats_socket = ", "allow_readable_password = ",
 	"primary = ", "replicas = ", "nodes = ", "load_balance = ", "consistency = ",
 	"consistency_timeout_ms = ", "max_replica_lag_ms = ", "health_interval_ms = ",
 	"failover_timeout_ms = ", "global_cache_ms = ", "replica_idle_timeout_ms = ",

@@ -37,9 +37,18 @@ Modes (the session-tracking data in every OK packet that answers a COM_QUERY):
                   writes) default_master_connection = a value with a quote
                   and SQL after it
 
+Hostile reply shapes (for test-guard.c):
+  --monitor-reply one-column|no-row|null-read-only
+                  the monitor's "SELECT @@read_only, @@GLOBAL.gtid_…" gets one
+                  column, no row, or a NULL @@read_only
+  --wait-reply fewer|more
+                  a text holding a GTID wait gets only the wait's result (the
+                  read's result never comes), or one more result set than sent
+
   fake_server.py [--port N] [--flavor mariadb|mysql] [--mode MODE]
                  [--read-only 0|1] [--gtid-pos TEXT|@huge] [--server-id N]
                  [--vanish-after-rows N] [--log FILE]
+                 [--monitor-reply SHAPE] [--wait-reply SHAPE]
 
 Prints "PORT <n>" on stdout once listening (port 0 = the kernel chooses), then
 serves until killed (SIGTERM) or its parent process exits. Listens on
@@ -296,7 +305,14 @@ class Conn:
             pos = a.gtid_pos
             if pos == "@huge":
                 pos = "0-1-" + "9" * (4 << 20)
-            self.resultset(["@@read_only", "gtid"], [[str(a.read_only), pos]], more)
+            if a.monitor_reply == "one-column":
+                self.resultset(["@@read_only"], [[str(a.read_only)]], more)
+            elif a.monitor_reply == "no-row":
+                self.resultset(["@@read_only", "gtid"], [], more)
+            elif a.monitor_reply == "null-read-only":
+                self.resultset(["@@read_only", "gtid"], [[None, pos]], more)
+            else:
+                self.resultset(["@@read_only", "gtid"], [[str(a.read_only), pos]], more)
         elif lq.startswith("show slave status"):
             self.resultset(["Seconds_Behind_Master"], [["0"]] if a.read_only else [], more)
         elif lq.startswith("select @@server_id"):
@@ -313,6 +329,7 @@ class Conn:
                     self.track_data())
 
     def serve(self):
+        a = self.srv.args
         self.handshake()
         while True:
             p = self.read_packet()
@@ -325,10 +342,22 @@ class Conn:
                 q = body.decode("utf-8", "replace")
                 self.log(q)
                 lq = q.lower()
-                if ("master_gtid_wait" in lq or "wait_for_executed_gtid_set" in lq) and ";" in q:
+                waits = "master_gtid_wait" in lq or "wait_for_executed_gtid_set" in lq
+                if waits and a.wait_reply == "fewer":
+                    # Only the wait's result, whatever else the text holds.
+                    self.resultset(["w"], [["0"]])
+                    continue
+                extra = waits and a.wait_reply == "more"
+                if waits and ";" in q:
                     self.resultset(["w"], [["0"]], more=True)
                     q = q[q.index(";") + 1:]
-                self.answer_query(q)
+                    self.answer_query(q, more=extra)
+                elif waits:
+                    self.resultset(["w"], [["0"]], more=extra)
+                else:
+                    self.answer_query(q)
+                if extra:
+                    self.resultset(["extra"], [["extra"]])
             elif cmd == 0x02:                 # COM_INIT_DB
                 self.log("USE " + body.decode("utf-8", "replace"))
                 self.ok()
@@ -379,6 +408,9 @@ def main():
     ap.add_argument("--server-id", type=int, default=101)
     ap.add_argument("--vanish-after-rows", type=int, default=None)
     ap.add_argument("--log", default=None)
+    ap.add_argument("--monitor-reply", choices=("normal", "one-column", "no-row", "null-read-only"),
+                    default="normal")
+    ap.add_argument("--wait-reply", choices=("normal", "fewer", "more"), default="normal")
     args = ap.parse_args()
     srv = Server(args)
     # A test that dies leaves no server behind: exit when the parent is gone.

@@ -94,9 +94,9 @@ has monitor "checked as              $WS_TEST_ADMIN_USER (from monitor_user)"
 grep -q "warning:" "$tmp/monitor.out" && { show monitor; fail "warning for a 0600 file"; }
 monitor_conf "$tmp/monitor644.conf" 644
 run monitor644 check-config "$tmp/monitor644.conf"
-expect_rc monitor644 0
-has monitor644 "warning: $tmp/monitor644.conf: contains passwords and is readable by other users"
-pass "check-config: monitor_user/monitor_password from the file; world-readable file warned about, exit 0"
+expect_rc monitor644 1
+has monitor644 "$tmp/monitor644.conf: contains passwords and is readable by other users (mode 644)"
+pass "check-config: monitor_user/monitor_password from the file; world-readable file refused, exit 1"
 
 # A typo: file:line: and the suggestion, exit 1, and the nodes are still checked.
 { cat "$WS_TEST_CONFIG"; echo "consistancy = eventual"; } >"$tmp/typo.conf"

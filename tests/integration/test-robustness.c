@@ -209,60 +209,15 @@ static unsigned log_count(const char *needle)
 
 /* ---- fake servers ---- */
 
-struct fake {
-	pid_t pid;
-	unsigned port;
-};
-
-#define MAX_FAKES 64
-static struct fake fakes[MAX_FAKES];
-static size_t n_fakes;
-
 /* Start fake_server.py with these arguments (NULL-terminated); its port. */
 static unsigned fake_start(const char *const *args)
 {
-	const char *argv[32];
-	int fd[2];
-	size_t n = 0;
-	char line[64] = "";
-	FILE *f;
-	pid_t pid;
-
-	if (n_fakes == MAX_FAKES || pipe(fd) < 0)
-		return 0;
-	argv[n++] = python;
-	argv[n++] = fake_py;
-	while (*args && n < 30)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execv(python, (char *const *)argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	f = fdopen(fd[0], "r");
-	if (!f || !fgets(line, sizeof(line), f)) {
-		if (f)
-			fclose(f);
-		return 0;
-	}
-	fclose(f);
-	fakes[n_fakes].pid = pid;
-	fakes[n_fakes].port = (unsigned)atoi(line + 5); /* "PORT n" */
-	return fakes[n_fakes++].port;
+	return wstest_fake_start(python, fake_py, args);
 }
 
 static void fakes_stop(void)
 {
-	for (size_t i = 0; i < n_fakes; i++) {
-		kill(fakes[i].pid, SIGTERM);
-		waitpid(fakes[i].pid, NULL, 0);
-	}
-	n_fakes = 0;
+	wstest_fakes_stop();
 }
 
 /* One cluster of this process's configuration: a fake primary sending the
@@ -867,12 +822,26 @@ static void test_config_files(void)
 		run_conf_case(&c);
 	}
 	{
-		/* World-readable with monitor_password: a warning; the cluster is used. */
+		/* World-readable with monitor_password: refused (an error naming
+		 * the file), the library runs as a pass-through. */
 		n = (size_t)snprintf(text, sizeof(text), "%s\nmonitor_user = monitor\nmonitor_password = monitor-pw\n",
 				     base);
 		struct conf_case c = { "world-readable.conf", text, n, 0644,
-				       "%s: contains passwords and is readable by other users (chmod 600)", NULL, true,
-				       NULL };
+				       "%s: contains passwords and is readable by other users (mode 644): chmod 600 it, "
+				       "or set allow_readable_password = yes in [global]", NULL, false, NULL };
+		run_conf_case(&c);
+	}
+	{
+		/* The same with the explicit override: a warning; the cluster is used. */
+		const char *g = strstr(base, "[global]\n");
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+		n = (size_t)snprintf(text, sizeof(text), "%.*s[global]\nallow_readable_password = yes\n%s\n"
+				     "monitor_user = monitor\nmonitor_password = monitor-pw\n", (int)(g - base), base,
+				     g + strlen("[global]\n"));
+		struct conf_case c = { "world-readable-ok.conf", text, n, 0644,
+				       "%s: contains passwords and is readable by other users "
+				       "(allow_readable_password = yes)", NULL, true, NULL };
 		run_conf_case(&c);
 	}
 	free(big);
@@ -1110,9 +1079,7 @@ static void test_injection(void)
 		}
 		free(out);
 		free(err);
-		kill(fakes[n_fakes - 1].pid, SIGTERM);
-		waitpid(fakes[n_fakes - 1].pid, NULL, 0);
-		n_fakes--;
+		wstest_fake_stop_last();
 	}
 }
 
@@ -1184,9 +1151,7 @@ static void test_gtid_source_registry(void)
 	free(out);
 	free(err);
 	free(base);
-	kill(fakes[n_fakes - 1].pid, SIGTERM);
-	waitpid(fakes[n_fakes - 1].pid, NULL, 0);
-	n_fakes--;
+	wstest_fake_stop_last();
 }
 
 /* ================= a replica with a different schema ================= */

@@ -1,12 +1,14 @@
 /*
  * wstest.c — see wstest.h.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "wstest.h"
 
@@ -270,4 +272,70 @@ void wstest_own_topology_stop(void)
 
 	if (own(&sh, &dir))
 		wstest_sh("%s stop %s >/dev/null", sh, dir);
+}
+
+/* ---- fake servers ---- */
+
+struct fake {
+	pid_t pid;
+	unsigned port;
+};
+
+#define MAX_FAKES 64
+static struct fake fakes[MAX_FAKES];
+static size_t n_fakes;
+
+unsigned wstest_fake_start(const char *python, const char *script, const char *const *args)
+{
+	const char *argv[32];
+	int fd[2];
+	size_t n = 0;
+	char line[64] = "";
+	FILE *f;
+	pid_t pid;
+
+	if (n_fakes == MAX_FAKES || pipe(fd) < 0)
+		return 0;
+	argv[n++] = python;
+	argv[n++] = script;
+	while (*args && n < 30)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execv(python, (char *const *)argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	f = fdopen(fd[0], "r");
+	if (!f || !fgets(line, sizeof(line), f)) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	fakes[n_fakes].pid = pid;
+	fakes[n_fakes].port = (unsigned)atoi(line + 5); /* "PORT n" */
+	return fakes[n_fakes++].port;
+}
+
+void wstest_fake_stop_last(void)
+{
+	if (n_fakes) {
+		n_fakes--;
+		kill(fakes[n_fakes].pid, SIGTERM);
+		waitpid(fakes[n_fakes].pid, NULL, 0);
+	}
+}
+
+void wstest_fakes_stop(void)
+{
+	for (size_t i = 0; i < n_fakes; i++) {
+		kill(fakes[i].pid, SIGTERM);
+		waitpid(fakes[i].pid, NULL, 0);
+	}
+	n_fakes = 0;
 }

@@ -58,4 +58,12 @@ long wstest_own_topology_pid(unsigned node);
 /* Stop it and delete its directory. */
 void wstest_own_topology_stop(void);
 
+/* Start fake_server.py (script, run by python) with these arguments
+ * (NULL-terminated): the port it listens on, 0 when it did not start. */
+unsigned wstest_fake_start(const char *python, const char *script, const char *const *args);
+/* Stop the fake server started last. */
+void wstest_fake_stop_last(void);
+/* Stop every fake server started so far. */
+void wstest_fakes_stop(void);
+
 #endif

@@ -956,28 +956,56 @@ static void test_file_sizes(void)
 	free(data);
 }
 
-static void test_file_password_warning(void)
+/* Load path: exactly one message about its permissions, an error or a
+ * warning, "PATH: contains passwords and is readable by " + tail. */
+static void expect_password_message(const char *path, bool error, const char *tail)
 {
-	static const char text[] = "[cluster c]\nprimary = h\nmonitor_user = m\nmonitor_password = s\n";
 	struct ws_config *cfg = NULL;
-	char *path = temp_file(text, strlen(text), 0644), want[128];
+	char want[256];
 
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(cfg->n_errors, 0);
-	CU_ASSERT_EQUAL_FATAL(cfg->n_warnings, 1);
-	snprintf(want, sizeof(want), "%s: contains passwords and is readable by other users (chmod 600)", path);
-	CU_ASSERT_STRING_EQUAL(cfg->warnings[0], want);
+	CU_ASSERT_EQUAL_FATAL(error ? cfg->n_errors : cfg->n_warnings, 1);
+	CU_ASSERT_EQUAL(error ? cfg->n_warnings : cfg->n_errors, 0);
+	snprintf(want, sizeof(want), "%s: contains passwords and is readable by %s", path, tail);
+	CU_ASSERT_STRING_EQUAL(error ? cfg->errors[0] : cfg->warnings[0], want);
 	ws_config_free(cfg);
+}
 
+static void test_file_password_warning(void)
+{
+	static const char text[] = "[cluster c]\nprimary = h\nmonitor_user = m\nmonitor_password = s\n";
+	static const char allowed[] = "[global]\nallow_readable_password = yes\n[cluster c]\nprimary = h\n"
+				      "monitor_user = m\nmonitor_password = s\n";
+	static const char other_key[] = "[cluster c]\nprimary = h\nreplica_password = s\n";
+	struct ws_config *cfg = NULL;
+	char *path = temp_file(text, strlen(text), 0644), want[256];
+
+	/* Readable by others, or by the group: refused, with a file: error
+	 * (the library then runs as a pass-through). */
+	expect_password_message(path, true, "other users (mode 644): chmod 600 it, or set allow_readable_password "
+				"= yes in [global]");
+	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
+	expect_password_message(path, true, "its group (mode 640): chmod 600 it, or set allow_readable_password "
+				"= yes in [global]");
 	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
 	CU_ASSERT_EQUAL(cfg->n_warnings, 0);
+	CU_ASSERT_EQUAL(cfg->n_errors, 0);
 	ws_config_free(cfg);
-	/* Group-readable is not world-readable. */
-	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
+	remove_temp(path);
+
+	/* The explicit override: a warning, no error. */
+	path = temp_file(allowed, strlen(allowed), 0644);
+	expect_password_message(path, false, "other users (allow_readable_password = yes)");
+	remove_temp(path);
+
+	/* Any key naming a password counts, known or not. */
+	path = temp_file(other_key, strlen(other_key), 0604);
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
-	CU_ASSERT_EQUAL(cfg->n_warnings, 0);
+	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 2); /* the unknown key, the permissions */
+	CU_ASSERT_PTR_NOT_NULL(strstr(cfg->errors[0], "contains passwords and is readable by other users"));
+	CU_ASSERT_PTR_NULL(strstr(cfg->errors[0], "= s"));
 	ws_config_free(cfg);
 	remove_temp(path);
 

@@ -326,18 +326,18 @@ static void test_files(void)
 	CU_ASSERT_EQUAL(cfg->n_clusters, 0);
 	ws_config_free(cfg);
 
-	/* World-readable with monitor_password: a warning naming the file. */
+	/* World-readable with monitor_password: an error naming the file. */
 	static const char pw[] = "[cluster a]\nprimary = h:1\nmonitor_user = m\nmonitor_password = secret\n";
 	path = write_file("pw.conf", pw, sizeof(pw) - 1, 0644);
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);
-	CU_ASSERT_EQUAL_FATAL(cfg->n_warnings, 1);
-	snprintf(want, sizeof(want), "%s: contains passwords and is readable by other users (chmod 600)", path);
-	CU_ASSERT_STRING_EQUAL(cfg->warnings[0], want);
-	CU_ASSERT_EQUAL(cfg->n_errors, 0);
-	CU_ASSERT_EQUAL(cfg->n_clusters, 1);
-	/* The password is kept, never echoed in a message. */
-	for (size_t i = 0; i < cfg->n_warnings; i++)
-		CU_ASSERT_PTR_NULL(strstr(cfg->warnings[i], "secret"));
+	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 1);
+	snprintf(want, sizeof(want), "%s: contains passwords and is readable by other users (mode 644): chmod 600 "
+		 "it, or set allow_readable_password = yes in [global]", path);
+	CU_ASSERT_STRING_EQUAL(cfg->errors[0], want);
+	CU_ASSERT_EQUAL(cfg->n_warnings, 0);
+	/* The password is never echoed in a message. */
+	for (size_t i = 0; i < cfg->n_errors; i++)
+		CU_ASSERT_PTR_NULL(strstr(cfg->errors[i], "secret"));
 	ws_config_free(cfg);
 	path = write_file("pw.conf", pw, sizeof(pw) - 1, 0600);
 	CU_ASSERT_EQUAL(ws_config_load_file(path, &cfg), 0);

@@ -816,6 +816,28 @@ static void test_log_on(void)
 	CU_ASSERT_EQUAL(captured.n, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(captured.last, "rule logged (continue) matched: SELECT * FROM secret_table"));
 	ws_rules_free(r);
+
+	/* Secrets in the statement are not logged (log.c redacts every line). */
+	r = compile("[rule users]\nquery_regex = (?i)identified|password\naction = continue\nlog = on\n");
+	captured.n = 0;
+	wescale_set_log_callback(capture, NULL);
+	{
+		static const char *const stmts[] = {
+			"CREATE USER u IDENTIFIED BY 'hunter2'",
+			"ALTER USER u IDENTIFIED VIA ed25519 USING PASSWORD(\"hunter2\")",
+			"CHANGE MASTER TO MASTER_PASSWORD = 'hunter2'",
+			"SET PASSWORD FOR u = PASSWORD('hunter2')",
+		};
+
+		for (size_t i = 0; i < 4; i++) {
+			ws_rules_match(r, stmts[i], strlen(stmts[i]), NULL, NULL, NULL, &res);
+			CU_ASSERT_PTR_NULL(strstr(captured.last, "hunter2"));
+			CU_ASSERT_PTR_NOT_NULL(strstr(captured.last, "***"));
+		}
+	}
+	wescale_set_log_callback(NULL, NULL);
+	CU_ASSERT_EQUAL(captured.n, 4);
+	ws_rules_free(r);
 }
 
 /* ---- stats JSON --------------------------------------------------------- */
@@ -1014,7 +1036,7 @@ static void test_stats_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"inflight\":1,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"consistency_outcomes\":{\"replica_no_wait\":0,\"replica_after_wait\":1,"
 					   "\"primary_after_timeout\":0,\"wait_us\":0},\"failovers\":2,"
-					   "\"failover_stall_ms\":1500,\"lost_write_detections\":1}"));
+					   "\"failover_stall_ms\":1500,\"lost_write_detections\":1,\"misrouted\":0}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"main\",\"flavor\":\"unknown\""));
 	ws_node_end(&rt->replicas[1], 10, false);
 	/* MySQL flavour: uuid:1-N. */
