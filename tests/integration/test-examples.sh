@@ -76,11 +76,18 @@ fi
 # link-basic.c and demo.c.
 example link-basic
 has link-basic "^value hello read from server [23]$"
+has link-basic "^the write ran on 127\.0\.0\.1:$P$"
+has link-basic "^the read ran on 127\.0\.0\.1:($R1|$R2)$"
 has link-basic "^wrote and read back$"
 pass "link-basic: the row read back on a replica"
 example demo
 has demo "stale reads \(row written just before not found\): 0 of [0-9]+"
-pass "demo: 0 stale reads"
+# The demo's own statements per node, with replication and catch-up waits apart.
+has demo "^  primary +127\.0\.0\.1:$P +300 +0 +0 +0$"
+has demo "^  replica 1 +127\.0\.0\.1:$R1 +0 +[0-9]+ +300 +[0-9]+$"
+has demo "^  replica 2 +127\.0\.0\.1:$R2 +0 +[0-9]+ +300 +[0-9]+$"
+has demo "reads answered: 900 by replicas, 0 by the primary"
+pass "demo: 0 stale reads; 300 INSERTs on the primary, none on the replicas (300 rows replicated), 900 reads on replicas"
 
 # read-your-writes.c: session reads see their write on the replicas; primary reads on the primary.
 example read-your-writes
