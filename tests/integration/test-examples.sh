@@ -161,6 +161,31 @@ expect_ok python-library
 has python-library "^test_wescale.py: ok: "
 pass "python binding: test_wescale.py under LD_PRELOAD and with WESCALE_LIBRARY"
 
+# The binding installed as the README says for Debian 12, where pip may not
+# install into the system's python3 (externally-managed-environment): on
+# PYTHONPATH, and into a venv made with --system-site-packages (which keeps
+# Debian's MySQLdb), from a copy of the source so the tree stays clean.
+probe='import os, MySQLdb, wescale
+c = MySQLdb.connect(host="127.0.0.1", port=int(os.environ["WS_TEST_PRIMARY_PORT"]), user=os.environ["WS_TEST_USER"],
+                    passwd=os.environ["WS_TEST_PASSWORD"], db=os.environ["WS_TEST_DB"], autocommit=True)
+c.cursor().execute("SELECT 1")
+print("module", wescale.__file__)
+print("backend", wescale.last_backend(c))'
+run python-path "${with_preload[@]}" PYTHONPATH="$src/bindings/python" "$py" -B -c "$probe"
+expect_ok python-path
+has python-path "^module $src/bindings/python/wescale/__init__.py$"
+has python-path "^backend 127\.0\.0\.1:($R1|$R2)$"
+cp -r "$src/bindings/python" "$tmp/pysrc"
+"$py" -m venv --system-site-packages "$tmp/venv" >"$tmp/venv.out" 2>&1 ||
+	{ cat "$tmp/venv.out"; fail "python3 -m venv failed (apt-get install python3-venv)"; }
+run pip "$tmp/venv/bin/pip" install --no-build-isolation --no-index "$tmp/pysrc"
+expect_ok pip
+run python-venv "${with_preload[@]}" "$tmp/venv/bin/python" -B -c "$probe"
+expect_ok python-venv
+has python-venv "^module $tmp/venv/lib/python3[.0-9]*/site-packages/wescale/__init__.py$"
+has python-venv "^backend 127\.0\.0\.1:($R1|$R2)$"
+pass "python binding: installed on PYTHONPATH, and by pip into a venv with --system-site-packages"
+
 # preload-sysbench.sh: sysbench, unmodified, under the preload; the replicas serve the reads.
 # WESCALE_CONFIG empty: the walk-through writes its own configuration, as for a new user.
 # Not under ASan: sysbench hangs at exit when the ASan runtime is preloaded
