@@ -52,9 +52,12 @@ eval {
 		print 'prepared ', 100 + $i, ' ', defined $n ? $n : '(no row)', "\n";
 	}
 
+	# The values live in an array, as an application's data would (each
+	# execute binds a different, still valid, buffer).
+	my @keys = map { "w$_" } 1 .. 10;
 	my $byv = $dbh->prepare("SELECT id, n FROM $table WHERE v = ?");
 	for my $i (1 .. 10) {
-		$byv->execute("w$i");
+		$byv->execute($keys[$i - 1]);
 		my @row = $byv->fetchrow_array;
 		$byv->finish;
 		print "prepared-read w$i ", @row ? join('|', @row) : '(no row)', "\n";
