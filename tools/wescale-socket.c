@@ -125,6 +125,16 @@ static void skip_ws(struct prom *j)
 		j->p++;
 }
 
+/* Past the blanks and the comma after a value, if any. */
+static void skip_comma(struct prom *j)
+{
+	skip_ws(j);
+	if (*j->p == ',') {
+		j->p++;
+		skip_ws(j);
+	}
+}
+
 /* A JSON string into out (escapes kept simple: our output has none but \" \\). */
 static void read_string(struct prom *j, char *out, size_t size)
 {
@@ -182,11 +192,7 @@ static void prom_object(struct prom *j)
 			prom_value(j, key);
 			memcpy(j->metric, saved_metric, sizeof(saved_metric));
 		}
-		skip_ws(j);
-		if (*j->p == ',') {
-			j->p++;
-			skip_ws(j);
-		}
+		skip_comma(j);
 	}
 	if (*j->p == '}')
 		j->p++;
@@ -215,11 +221,7 @@ static void prom_value(struct prom *j, const char *key)
 				prom_object(j);
 			else
 				prom_value(j, "value");
-			skip_ws(j);
-			if (*j->p == ',') {
-				j->p++;
-				skip_ws(j);
-			}
+			skip_comma(j);
 		}
 		if (*j->p == ']')
 			j->p++;
