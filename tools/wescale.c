@@ -45,6 +45,7 @@ struct options {
 	enum command cmd;
 	const char *file;
 	const char *user, *password;         /* --user/--password, else the environment */
+	char *password_copy;                 /* --password's value, taken out of argv (owned) */
 	const char *user_from;               /* where `user` came from, for the report */
 	const char *socket;                  /* status --socket PATH */
 	bool json;
@@ -682,9 +683,9 @@ static void print_json(const struct report *r)
 /*
  * --password's value, copied, then overwritten in argv (as `mysql -p` does) so
  * that `ps` and /proc/PID/cmdline no longer show it once options are read.
- * The copy lives as long as the process (NULL when out of memory: no password).
+ * The copy is the caller's (NULL when out of memory: no password).
  */
-static const char *scrub(char *arg)
+static char *scrub(char *arg)
 {
 	char *copy = strdup(arg);
 
@@ -711,7 +712,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); return EX_OK;
 		case 'V': printf("wescale %s (client library %s)\n", WS_VERSION, mysql_get_client_info()); return EX_OK;
 		case 'u': o->user = optarg; o->user_from = "--user"; break;
-		case 'p': o->password = scrub(optarg); break;
+		case 'p':
+			free(o->password_copy);
+			o->password = o->password_copy = scrub(optarg);
+			break;
 		case 'j': o->json = true; break;
 		case 's': o->socket = optarg; break;
 		case 'P': o->prometheus = true; break;
@@ -749,16 +753,17 @@ usage_error:
 	return EX_USAGE;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv, struct options *opts)
 {
 	static const struct source probe_source = { "probe", probe_collect };
-	struct options o = { 0 };
+	struct options o;
 	struct report r = { 0 };
 	const struct source *src;
 	int ret, status;
 
-	if ((ret = parse_options(argc, argv, &o)) >= 0)
+	if ((ret = parse_options(argc, argv, opts)) >= 0)
 		return ret;
+	o = *opts;
 	if (o.socket)
 		return ws_cli_socket_status(o.socket, o.json ? WS_CLI_JSON : o.prometheus ? WS_CLI_PROMETHEUS
 											 : WS_CLI_TABLE);
@@ -786,5 +791,14 @@ int main(int argc, char **argv)
 	mysql_library_end();
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return fprintf(stderr, "wescale: cannot write the output\n"), EX_IOERR;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	int status = run(argc, argv, &o);
+
+	free(o.password_copy);
 	return status;
 }
