@@ -351,6 +351,10 @@ def main():
             raise SystemExit('FAIL: %s is not set: no topology in the environment '
                              '(tests/clients/matrix.sh starts one)' % v)
     all_clients = clients(a.build)
+    for prog in ('client-linked', 'client-plain', 'client-nonblock'):
+        if not os.access(os.path.join(a.build, 'tests', 'clients', prog), os.X_OK):
+            raise SystemExit('matrix: %s/tests/clients/%s is not built (a build with -Dtests=true is needed)'
+                             % (a.build, prog))
     names = a.client or list(all_clients)
     for n in names:
         if n not in all_clients:
