@@ -206,7 +206,7 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 			ws_replay_attach(s);
 		}
 	}
-	if (r && !(s && s->cluster))
+	if (r && (s ? !s->cluster : !cfg)) /* (no session with a config: out of memory, logged) */
 		log_unmanaged(cfg, host, port, unix_socket);
 	ws_log(WS_LOG_DEBUG, "mysql_real_connect(%s:%u) intercepted: %s%s", host ? host : "localhost",
 	       port, !r ? "failed" : s && s->cluster ? "cluster " : "pass-through",
