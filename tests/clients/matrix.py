@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The client matrix: which real clients libwescale works with, measured.
 
-    matrix.py --build BUILD_DIR --so LIBWESCALE_SO [--check] [CLIENT...]
+    matrix.py --build BUILD_DIR --so LIBWESCALE_SO [--check] [--details] [--update-readme README] [CLIENT...]
 
 Run by tests/clients/matrix.sh (which builds and starts a topology when there
 is none) and, one client per test, by `meson test` (suite `clients`). Needs a
@@ -344,12 +344,15 @@ def main():
     ap.add_argument('--so', required=True)
     ap.add_argument('--check', action='store_true')
     ap.add_argument('--details', action='store_true', help='per-node counts and diffs on stderr')
+    ap.add_argument('--update-readme', metavar='README', help='replace the table in README with this run\'s')
     ap.add_argument('client', nargs='*')
     a = ap.parse_args()
     for v in ('WS_TEST_PORTS', 'WS_TEST_CONFIG', 'WS_TEST_MYSQL', 'WS_TEST_USER', 'WS_TEST_DB'):
         if not os.environ.get(v):
             raise SystemExit('FAIL: %s is not set: no topology in the environment '
                              '(tests/clients/matrix.sh starts one)' % v)
+    if a.update_readme and a.client:
+        raise SystemExit('matrix: --update-readme takes the whole matrix (no CLIENT names)')
     all_clients = clients(a.build)
     for prog in ('client-linked', 'client-plain', 'client-nonblock'):
         if not os.access(os.path.join(a.build, 'tests', 'clients', prog), os.X_OK):
@@ -381,7 +384,15 @@ def main():
                     print('  ' + e, file=sys.stderr)
                 for d in row.get('diff', []):
                     print('  ' + d, file=sys.stderr)
-    print(markdown(rows))
+    table = markdown(rows)
+    print(table)
+    if a.update_readme:
+        with open(a.update_readme) as f:
+            text = f.read()
+        start = text.index(table.split('\n')[0])
+        end = text.index('\n\n', start)
+        with open(a.update_readme, 'w') as f:
+            f.write(text[:start] + table + text[end:])
     if a.check and not all(r['ok'] for r in rows):
         sys.exit(1)
 

@@ -5,6 +5,7 @@
 # writes on the primary, errors, stale or wrong rows. See matrix.py.
 #
 #   tests/clients/matrix.sh [--details] [CLIENT...]
+#   tests/clients/matrix.sh --update-readme README.md   # the README's table, from this run
 #
 # Builds in build/ (or $WESCALE_BUILD), and starts a throwaway topology when the
 # environment has none (stopped at the end). Takes about a minute; exits 1 if
