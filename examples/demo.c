@@ -5,8 +5,11 @@
  * Ordinary MySQL C API code: write a row, read it straight back, a few reads
  * more; libwescale sends the writes to the primary and the reads to the
  * replicas, and no read misses the row written just before it (consistency
- * `session`). The table at the end counts, from each server's own status
- * counters, which node ran what.
+ * `session`). The table at the end shows which node ran the demo's own
+ * statements — INSERTs from each server's per-user statistics, SELECTs from the
+ * @@server_id each read returned — and, in columns of their own, what else the
+ * replicas did meanwhile: apply the primary's writes (replication) and wait to
+ * catch up before a read (MASTER_GTID_WAIT, sent by libwescale).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,9 @@
 #define ROUNDS 300
 
 struct counters {
-	long select, insert;
+	long insert;        /* Com_insert: every INSERT the node ran, replication's too */
+	long waits;         /* Master_gtid_wait_count */
+	long own_inserts;   /* rows inserted by the demo's user (USER_STATISTICS) */
 };
 
 static const char *env(const char *name, const char *def)
@@ -33,32 +38,50 @@ static void die(MYSQL *m, const char *what)
 	exit(1);
 }
 
+static long one_number(MYSQL *m, const char *sql)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	long v = 0;
+
+	if (mysql_query(m, sql) || !(res = mysql_store_result(m)))
+		die(m, "read counters");
+	if ((row = mysql_fetch_row(res)) && row[0])
+		v = atol(row[0]);
+	mysql_free_result(res);
+	return v;
+}
+
 /* The server's own counters, read on a direct connection to that node. */
 static struct counters node_counters(unsigned port, int is_primary)
 {
-	struct counters c = { 0, 0 };
+	struct counters c;
+	char sql[256];
 	MYSQL *m = mysql_init(NULL);
-	MYSQL_RES *res;
-	MYSQL_ROW row;
 
 	if (!mysql_real_connect(m, "127.0.0.1", env("WS_TEST_ADMIN_USER", "root"), env("WS_TEST_ADMIN_PASSWORD", ""),
 				NULL, port, NULL, 0))
 		die(m, "connect to read counters");
-	/* The primary's address is the cluster's entry point: this one statement
-	 * must run there, not on a replica. */
+	/* The primary's address is the cluster's entry point: these statements
+	 * must run there, not on a replica. Per-user statistics are off by
+	 * default; this throwaway server may have them on (not replicated). */
 	if (is_primary)
 		wescale_route_next(m, WESCALE_ROUTE_PRIMARY);
-	if (mysql_query(m, "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-			   "WHERE VARIABLE_NAME IN ('COM_SELECT', 'COM_INSERT')") ||
-	    !(res = mysql_store_result(m)))
-		die(m, "read counters");
-	while ((row = mysql_fetch_row(res))) {
-		if (strcmp(row[0], "COM_SELECT") == 0)
-			c.select = atol(row[1]);
-		else
-			c.insert = atol(row[1]);
-	}
-	mysql_free_result(res);
+	if (mysql_query(m, "SET GLOBAL userstat = 1"))
+		die(m, "turn on per-user statistics");
+	if (is_primary)
+		wescale_route_next(m, WESCALE_ROUTE_PRIMARY);
+	c.insert = one_number(m, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+				 "WHERE VARIABLE_NAME = 'COM_INSERT'");
+	if (is_primary)
+		wescale_route_next(m, WESCALE_ROUTE_PRIMARY);
+	c.waits = one_number(m, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+				"WHERE VARIABLE_NAME = 'MASTER_GTID_WAIT_COUNT'");
+	snprintf(sql, sizeof(sql), "SELECT ROWS_INSERTED FROM information_schema.USER_STATISTICS WHERE USER = '%s'",
+		 env("WS_TEST_USER", "root"));
+	if (is_primary)
+		wescale_route_next(m, WESCALE_ROUTE_PRIMARY);
+	c.own_inserts = one_number(m, sql);
 	mysql_close(m);
 	return c;
 }
@@ -72,6 +95,24 @@ static long stat_counter(const char *json, const char *key)
 	snprintf(pat, sizeof(pat), "\"%s\":", key);
 	p = strstr(json, pat);
 	return p ? atol(p + strlen(pat)) : -1;
+}
+
+/* A string from the statistics JSON (first occurrence) into buf; "?" when absent. */
+static const char *stat_string(const char *json, const char *key, char *buf, size_t size)
+{
+	char pat[64];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = json ? strstr(json, pat) : NULL;
+	if (p)
+		p += strspn(p + strlen(pat), " ") + strlen(pat);
+	e = p && *p == '"' ? strchr(++p, '"') : NULL;
+	if (!e)
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%.*s", (int)(e - p), p);
+	return buf;
 }
 
 static double now_ms(void)
@@ -92,17 +133,21 @@ int main(void)
 	long served_by[4] = { 0 }, stale = 0, reads = 0;
 	char sql[256];
 	double t0, elapsed;
-	MYSQL *m = mysql_init(NULL);
+	char *json;
+	size_t json_len;
+	MYSQL *m;
 
+	/* Before the demo's connection exists, so that its statements are all counted. */
+	for (int i = 0; i < 3; i++)
+		before[i] = node_counters(ports[i], i == 0);
 	/* Connect to the primary's address, exactly as without libwescale. */
+	m = mysql_init(NULL);
 	if (!mysql_real_connect(m, "127.0.0.1", env("WS_TEST_USER", "root"), env("WS_TEST_PASSWORD", ""),
 				env("WS_TEST_DB", "test"), ports[0], NULL, 0))
 		die(m, "connect");
 	if (mysql_query(m, "CREATE TABLE IF NOT EXISTS demo (id INT PRIMARY KEY, note VARCHAR(40))") ||
 	    mysql_query(m, "TRUNCATE TABLE demo"))
 		die(m, "create table");
-	for (int i = 0; i < 3; i++)
-		before[i] = node_counters(ports[i], i == 0);
 
 	t0 = now_ms();
 	for (int i = 1; i <= ROUNDS; i++) {
@@ -127,40 +172,51 @@ int main(void)
 		}
 	}
 	elapsed = now_ms() - t0;
+	/* libwescale's own view (wescale_stats_json): the policy, and how reads
+	 * met the consistency level. */
+	json_len = wescale_stats_json(NULL, 0);
+	json = malloc(json_len + 1);
+	if (!json || wescale_stats_json(json, json_len + 1) != json_len) {
+		free(json);
+		json = NULL;
+	}
+	mysql_query(m, "DROP TABLE demo");
+	mysql_close(m);
+	/* The per-user statistics of a connection are complete once it is closed. */
 	for (int i = 0; i < 3; i++)
 		after[i] = node_counters(ports[i], i == 0);
 
-	printf("\nlibwescale %s demo: %d inserts, each read back at once, plus %d other reads\n\n", wescale_version(),
+	printf("\nlibwescale %s demo: %d inserts, each read back at once, plus %d other reads\n", wescale_version(),
 	       ROUNDS, 2 * ROUNDS);
-	printf("  %-10s  %-16s  %8s  %8s\n", "node", "address", "INSERTs", "SELECTs");
-	printf("  %-10s  %-16s  %8s  %8s\n", "----------", "----------------", "-------", "-------");
+	stat_string(json, "load_balance", sql, sizeof(sql));
+	printf("load_balance = %s%s\n\n", sql,
+	       strcmp(sql, "least_rt") == 0 ? " (the default): the replica answering fastest gets the next read" : "");
+	printf("  %-10s  %-16s  %-18s  %s\n", "", "", "the demo's own", "the replicas' own work, meanwhile");
+	printf("  %-10s  %-16s  %8s  %8s  %16s  %14s\n", "node", "address", "INSERTs", "SELECTs", "rows replicated",
+	       "catch-up waits");
+	printf("  %-10s  %-16s  %8s  %8s  %16s  %14s\n", "----------", "----------------", "-------", "-------",
+	       "---------------", "--------------");
 	for (int i = 0; i < 3; i++) {
 		char addr[32];
+		long own = after[i].own_inserts - before[i].own_inserts;
 
 		snprintf(addr, sizeof(addr), "127.0.0.1:%u", ports[i]);
-		/* The primary's counters include the 1 SELECT this program used to read them. */
-		printf("  %-10s  %-16s  %8ld  %8ld\n", names[i], addr, after[i].insert - before[i].insert,
-		       after[i].select - before[i].select - (i == 0 ? 1 : 0));
+		/* SELECTs: the reads whose @@server_id is this node's (server ids
+		 * 1, 2, 3 in tests/topology.sh). */
+		printf("  %-10s  %-16s  %8ld  %8ld  %16ld  %14ld\n", names[i], addr, own, served_by[i + 1],
+		       after[i].insert - before[i].insert - own, after[i].waits - before[i].waits);
 	}
 	printf("\n  reads answered: %ld by replicas, %ld by the primary\n", served_by[2] + served_by[3], served_by[1]);
 	printf("  stale reads (row written just before not found): %ld of %ld\n", stale, reads);
-	{
-		/* libwescale's own view: how reads met the consistency level. */
-		size_t n = wescale_stats_json(NULL, 0);
-		char *json = malloc(n + 1);
-
-		if (json && wescale_stats_json(json, n + 1) == n)
-			printf("  consistency: %ld reads on a replica known to be caught up, %ld after a wait "
-			       "(%.2f ms on average), %ld sent to the primary after a timeout\n",
-			       stat_counter(json, "replica_no_wait"), stat_counter(json, "replica_after_wait"),
-			       stat_counter(json, "replica_after_wait") > 0
-				       ? stat_counter(json, "wait_us") / 1000.0 / stat_counter(json, "replica_after_wait")
-				       : 0.0,
-			       stat_counter(json, "primary_after_timeout"));
-		free(json);
-	}
+	if (json)
+		printf("  consistency: %ld reads on a replica known to be caught up, %ld after a wait "
+		       "(%.2f ms on average), %ld sent to the primary after a timeout\n",
+		       stat_counter(json, "replica_no_wait"), stat_counter(json, "replica_after_wait"),
+		       stat_counter(json, "replica_after_wait") > 0
+			       ? stat_counter(json, "wait_us") / 1000.0 / stat_counter(json, "replica_after_wait")
+			       : 0.0,
+		       stat_counter(json, "primary_after_timeout"));
+	free(json);
 	printf("  %.2f ms per insert + 3 reads, consistency `session` (read-your-writes)\n\n", elapsed / ROUNDS);
-	mysql_query(m, "DROP TABLE demo");
-	mysql_close(m);
 	return stale == 0 ? 0 : 1;
 }

@@ -15,7 +15,9 @@ trap 'tests/topology.sh stop "$topo/t" >/dev/null 2>&1; rm -rf "$topo"' EXIT
 echo "starting a primary and two replicas on 127.0.0.1 (in $topo) ..."
 tests/topology.sh start "$topo/t"
 . "$topo/t/env"
-echo "configuration ($WS_TEST_CONFIG):"
-sed 's/^/    /' "$WS_TEST_CONFIG"
-WESCALE_CONFIG="$WS_TEST_CONFIG" build-demo/examples/demo
+# The topology's configuration with the default balancing policy (least_rt).
+grep -v '^load_balance' "$WS_TEST_CONFIG" >"$topo/wescale.conf"
+echo "configuration ($topo/wescale.conf):"
+sed 's/^/    /' "$topo/wescale.conf"
+WESCALE_CONFIG="$topo/wescale.conf" build-demo/examples/demo
 echo "stopping the topology."

@@ -6,7 +6,8 @@
  *   WESCALE_CONFIG=wescale.conf ./link-basic [HOST PORT USER PASSWORD DB]
  *
  * Arguments default to the WS_TEST_* variables of tests/topology.sh's env file.
- * It writes a row, reads it back and prints which server ran each statement.
+ * It writes a row, reads it back and prints which node ran each statement
+ * (wescale_last_backend) and which server answered the read (@@server_id).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 	const char *user = arg(argc, argv, 3, "WS_TEST_USER", "root");
 	const char *password = arg(argc, argv, 4, "WS_TEST_PASSWORD", "");
 	const char *db = arg(argc, argv, 5, "WS_TEST_DB", "test");
-	char a[64], b[64];
+	char a[64], b[64], node[300];
 	MYSQL *m = mysql_init(NULL);
 
 	if (!mysql_real_connect(m, host, user, password, db, port, NULL, 0))
@@ -54,8 +55,12 @@ int main(int argc, char **argv)
 	    mysql_query(m, "REPLACE INTO link_basic VALUES (1, 'hello')"))
 		die(m, "write");
 	printf("libwescale %s\n", wescale_version());
-	printf("value %s read from server %s\n", one_value(m, "SELECT v FROM link_basic WHERE id = 1", a, sizeof(a)),
-	       one_value(m, "SELECT @@server_id", b, sizeof(b)));
+	wescale_last_backend(m, node, sizeof(node));
+	printf("the write ran on %s\n", node);
+	one_value(m, "SELECT v FROM link_basic WHERE id = 1", a, sizeof(a));
+	wescale_last_backend(m, node, sizeof(node));
+	printf("the read ran on %s\n", node);
+	printf("value %s read from server %s\n", a, one_value(m, "SELECT @@server_id", b, sizeof(b)));
 	printf("wrote and read back\n");
 	mysql_close(m);
 	return 0;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,8 +74,11 @@ static void init(void)
 
 	path = secure_getenv("WESCALE_CONFIG");
 	if (!path || !*path) {
-		if (access(DEFAULT_CONFIG_PATH, F_OK) != 0)
+		if (access(DEFAULT_CONFIG_PATH, F_OK) != 0) {
+			ws_log(WS_LOG_INFO, "no configuration: WESCALE_CONFIG is not set and " DEFAULT_CONFIG_PATH
+			       " does not exist; every connection is a plain pass-through");
 			goto done;
+		}
 		path = DEFAULT_CONFIG_PATH;
 	}
 	r = ws_config_load_file(path, &cfg);
@@ -112,8 +116,16 @@ static void init(void)
 	active_config = cfg;
 	if (ws_rules_init(cfg) < 0)
 		ws_log(WS_LOG_ERROR, "out of memory compiling query rules: no rules are applied");
-	ws_log(WS_LOG_INFO, "configuration %s: %zu cluster(s), %zu rule(s)", path, cfg->n_clusters,
-	       cfg->n_rules);
+	if (ws_log_enabled(WS_LOG_INFO)) {
+		char names[256] = "";
+		size_t used = 0;
+
+		for (size_t i = 0; i < cfg->n_clusters && used < sizeof(names); i++)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+						 cfg->clusters[i].name);
+		ws_log(WS_LOG_INFO, "configuration %s loaded: %zu cluster(s) (%s), %zu rule(s)", path,
+		       cfg->n_clusters, names, cfg->n_rules);
+	}
 done:
 	ck_pr_store_int(&init_done, 1);
 }

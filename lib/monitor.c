@@ -52,7 +52,12 @@ struct mon_node {
 	struct ws_cluster_rt *cluster;
 	struct ws_node_rt *rt;
 	uint64_t last_prefix_sum;    /* to see a stuck replica */
+	bool answered;               /* a check has succeeded once */
+	bool warned_down;            /* "down since start-up" said once */
 };
+
+/* MariaDB/MySQL: SHOW SLAVE STATUS without the privilege it needs. */
+#define WS_ER_SPECIFIC_ACCESS_DENIED 1227
 
 static pthread_mutex_t mon_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t mon_cond = PTHREAD_COND_INITIALIZER;
@@ -119,7 +124,7 @@ static void keep_credential_options(struct ws_session *c)
 	c->n_opts = k;
 }
 
-static MYSQL *node_connect(const struct mon_node *n, unsigned interval_ms)
+static MYSQL *node_connect(struct mon_node *n, unsigned interval_ms)
 {
 	const struct ws_real *R = ws_real();
 	unsigned timeout = interval_ms >= 2000 ? interval_ms / 1000 : 2;
@@ -134,6 +139,13 @@ static MYSQL *node_connect(const struct mon_node *n, unsigned interval_ms)
 	if (!R->mysql_real_connect(m, n->addr->is_socket ? NULL : n->addr->host, mon_creds->user, mon_creds->password,
 				   NULL, n->addr->port, n->addr->is_socket ? n->addr->host : NULL, 0)) {
 		ws_log(WS_LOG_DEBUG, "monitor: %s:%u: %s", n->addr->host, n->addr->port, R->mysql_error(m));
+		/* A configured node that never answered is most often a typo or a
+		 * missing account: say so once, loudly (later outages are info). */
+		if (!n->answered && !n->warned_down) {
+			n->warned_down = true;
+			ws_log(WS_LOG_WARN, "monitor: %s:%u has not answered since start-up (%s): it gets no "
+			       "statements until it does", n->addr->host, n->addr->port, R->mysql_error(m));
+		}
 		R->mysql_close(m);
 		return NULL;
 	}
@@ -302,6 +314,16 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 					if (f[i].name && strcmp(f[i].name, "Seconds_Behind_Master") == 0 && row[i])
 						lag = strtoull(row[i], NULL, 10) * 1000u;
 			R->mysql_free_result(res);
+		} else if (R->mysql_errno(n->mysql) == WS_ER_SPECIFIC_ACCESS_DENIED) {
+			static bool warned_grant; /* this thread only */
+
+			if (!warned_grant) {
+				warned_grant = true;
+				ws_log(WS_LOG_WARN, "monitor: SHOW SLAVE STATUS is denied to user '%s' on %s:%u, so "
+				       "replication lag is not measured: GRANT SLAVE MONITOR ON *.* TO that user "
+				       "(MySQL, or MariaDB before 10.5: REPLICATION CLIENT)", mon_creds->user,
+				       n->addr->host, n->addr->port);
+			}
 		}
 		/* Stuck: behind the primary and not moving. The time it has been so
 		 * is a lag even when the server cannot say (SQL thread stopped). */
@@ -320,6 +342,7 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 		ck_pr_store_64(&n->rt->lag_ms, lag);
 	}
 	ck_pr_store_64(&n->rt->checked_at_ms, now);
+	n->answered = true;
 	if (!ck_pr_load_int(&n->rt->up)) {
 		if (ck_pr_faa_uint(&n->rt->good_checks, 1) + 1 >= WS_MONITOR_GOOD_CHECKS) {
 			ws_log(WS_LOG_INFO, "monitor: %s:%u is back", n->addr->host, n->addr->port);

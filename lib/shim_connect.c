@@ -4,6 +4,7 @@
  * These create and drop the handle's entry in the side table (session.c) and
  * decide whether a connection belongs to a configured cluster (DESIGN.md §2).
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -64,6 +65,59 @@ static const struct ws_cluster *entry_cluster(const struct ws_config *cfg, const
 			return NULL;
 	}
 	return c;
+}
+
+/* "host:port", or the socket path. */
+static const char *addr_text(const struct ws_addr *a, char *buf, size_t size)
+{
+	if (a->is_socket)
+		return a->host;
+	snprintf(buf, size, "%s:%u", a->host, a->port);
+	return buf;
+}
+
+/*
+ * Why a connection is a plain pass-through, at `info` (README, "Is it
+ * working?"): the answer to "libwescale does nothing" is nearly always one of
+ * these.
+ */
+static void log_unmanaged(const struct ws_config *cfg, const char *host, unsigned port, const char *unix_socket)
+{
+	const struct ws_cluster *c = cfg && cfg->n_clusters ? &cfg->clusters[0] : NULL;
+	const struct ws_addr *entry = c ? (c->has_primary ? &c->primary : c->n_nodes ? &c->nodes[0] : NULL) : NULL;
+	bool is_socket = !host || !*host || strcmp(host, "localhost") == 0 || (host[0] == '/' && !port);
+	char where[300], a[300];
+
+	if (!ws_log_enabled(WS_LOG_INFO))
+		return;
+	if (is_socket)
+		snprintf(where, sizeof(where), "Unix socket %s", unix_socket && *unix_socket ? unix_socket
+							     : host && host[0] == '/' ? host : "(the default)");
+	else
+		snprintf(where, sizeof(where), "%s:%u", host, port ? port : 3306);
+	if (!cfg) {
+		ws_log(WS_LOG_INFO, "%s: not managed: no configuration is in use (the start-up line says why)", where);
+		return;
+	}
+	if (!entry)
+		return;
+	for (size_t i = 0; !is_socket && i < cfg->n_clusters; i++)
+		for (size_t k = 0; k < cfg->clusters[i].n_replicas; k++)
+			if (strcasecmp(cfg->clusters[i].replicas[k].host, host) == 0 &&
+			    cfg->clusters[i].replicas[k].port == (port ? port : 3306)) {
+				ws_log(WS_LOG_INFO, "%s: not managed: it is a replica of cluster %s, and a direct "
+				       "connection to a replica stays one; connect to %s to have reads and writes split",
+				       where, cfg->clusters[i].name,
+				       cfg->clusters[i].has_primary ? addr_text(&cfg->clusters[i].primary, a, sizeof(a))
+								    : cfg->clusters[i].name);
+				return;
+			}
+	if (is_socket && !entry->is_socket)
+		ws_log(WS_LOG_INFO, "%s: not managed: use the TCP address: host \"%s\", port %u (cluster %s), "
+		       "not localhost", where, entry->host, entry->port, c->name);
+	else
+		ws_log(WS_LOG_INFO, "%s: not managed: matches no cluster; cluster %s is %s%s", where, c->name,
+		       addr_text(entry, a, sizeof(a)), cfg->n_clusters > 1 ? " (and others: wescale check-config)" : "");
 }
 
 WS_ENTRY(mysql_real_connect, libmysqlclient_18);
@@ -152,6 +206,8 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 			ws_replay_attach(s);
 		}
 	}
+	if (r && (s ? !s->cluster : !cfg)) /* (no session with a config: out of memory, logged) */
+		log_unmanaged(cfg, host, port, unix_socket);
 	ws_log(WS_LOG_DEBUG, "mysql_real_connect(%s:%u) intercepted: %s%s", host ? host : "localhost",
 	       port, !r ? "failed" : s && s->cluster ? "cluster " : "pass-through",
 	       r && s && s->cluster ? s->cluster->name : "");

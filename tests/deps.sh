@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(build-essential g++ meson ninja-build pkg-config python3
 	libmariadb-dev libpcre2-dev libck-dev libcunit1-dev
 	mariadb-server mariadb-client sysbench python3-mysqldb valgrind groff-base openssl
-	ruby ruby-mysql2 libdbd-mysql-perl libdbd-mariadb-perl python3-sqlalchemy)
+	ruby ruby-mysql2 libdbd-mysql-perl libdbd-mariadb-perl python3-sqlalchemy python3-venv)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

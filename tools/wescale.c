@@ -4,9 +4,9 @@
  *
  * It is a tool, not the drop-in: it links the real client library and talks
  * to every node directly. The work is split in two: a *source* fills a
- * `struct report` (today only `probe`, which connects to each node; a
- * statistics socket of a running process is the next one), and the printers
- * turn a report into aligned text or one JSON object. Nothing here is global:
+ * `struct report` (today only `probe`, which connects to each node), and the
+ * printers turn a report into aligned text or one JSON object. `status
+ * --socket` (a running process's statistics) is wescale-socket.c. Nothing here is global:
  * main owns the options and the report, and frees both.
  */
 #include <errno.h>
@@ -29,12 +29,13 @@
 #include "config.h"
 #include "gtid.h"
 #include "ws-build.h"
+#include "wescale-socket.h"
 
 #define CONNECT_TIMEOUT_S 2
 #define READ_TIMEOUT_S 3
 #define MAX_PROBLEMS 4
 #define EXIT_CONFIG 1
-#define EXIT_NODES 2
+#define EXIT_NODES WS_CLI_EXIT_NODES
 
 enum command { CMD_CHECK_CONFIG, CMD_STATUS };
 enum cfg_role { CFG_PRIMARY, CFG_REPLICA, CFG_NODE };
@@ -44,6 +45,7 @@ struct options {
 	enum command cmd;
 	const char *file;
 	const char *user, *password;         /* --user/--password, else the environment */
+	char *password_copy;                 /* --password's value, taken out of argv (owned) */
 	const char *user_from;               /* where `user` came from, for the report */
 	const char *socket;                  /* status --socket PATH */
 	bool json;
@@ -430,236 +432,6 @@ static int probe_collect(struct report *r, const struct options *o)
 	return 0;
 }
 
-/* ---- the statistics socket of a running process ---- */
-
-/* Read everything the process's stats socket sends (one JSON object). */
-static int socket_read(const char *path, char **out)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 65536;
-	char *buf;
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	buf = malloc(cap);
-	while (buf) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		/* The process answers from its monitor thread, within a health
-		 * interval at worst. */
-		if (poll(&p, 1, 5000) <= 0)
-			break;
-		if (len + 1 >= cap) {
-			char *b = realloc(buf, cap * 2);
-
-			if (!b) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (!buf)
-		return -ENOMEM;
-	buf[len] = '\0';
-	if (len == 0) {
-		free(buf);
-		return -ENODATA;
-	}
-	*out = buf;
-	return 0;
-}
-
-/*
- * JSON → Prometheus text exposition, for the statistics' own shape: every
- * number or boolean becomes a sample named after the arrays it sits in
- * (clusters → wescale_cluster_…, nodes → wescale_node_…, rules → wescale_rule_…,
- * nested objects add their key), labelled with the name/address/role strings of
- * the objects around it. A small recursive reader: no general JSON library.
- */
-struct prom {
-	const char *p;
-	char metric[128];
-	char labels[512];
-	bool ok;
-};
-
-static void skip_ws(struct prom *j)
-{
-	while (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r')
-		j->p++;
-}
-
-/* A JSON string into out (escapes kept simple: our output has none but \" \\). */
-static void read_string(struct prom *j, char *out, size_t size)
-{
-	size_t n = 0;
-
-	if (*j->p != '"') {
-		j->ok = false;
-		return;
-	}
-	j->p++;
-	while (*j->p && *j->p != '"') {
-		if (*j->p == '\\' && j->p[1])
-			j->p++;
-		if (n + 1 < size)
-			out[n++] = *j->p;
-		j->p++;
-	}
-	out[n] = '\0';
-	if (*j->p == '"')
-		j->p++;
-	else
-		j->ok = false;
-}
-
-static void prom_value(struct prom *j, const char *key);
-
-static void prom_object(struct prom *j)
-{
-	char key[64], saved_metric[128], saved_labels[512];
-
-	memcpy(saved_labels, j->labels, sizeof(saved_labels));
-	j->p++; /* { */
-	skip_ws(j);
-	while (j->ok && *j->p && *j->p != '}') {
-		read_string(j, key, sizeof(key));
-		skip_ws(j);
-		if (*j->p != ':') {
-			j->ok = false;
-			break;
-		}
-		j->p++;
-		skip_ws(j);
-		if (*j->p == '"' && (strcmp(key, "name") == 0 || strcmp(key, "address") == 0 || strcmp(key, "role") == 0)) {
-			char v[256], lab[16];
-			size_t l = strlen(j->labels);
-
-			read_string(j, v, sizeof(v));
-			/* name of a cluster → cluster="…", of a rule → rule="…"; address → node="…" */
-			snprintf(lab, sizeof(lab), "%s", strcmp(key, "address") == 0 ? "node"
-							 : strcmp(key, "role") == 0 ? "role"
-							 : strstr(j->metric, "rule") ? "rule" : "cluster");
-			snprintf(j->labels + l, sizeof(j->labels) - l, "%s%s=\"%s\"", l ? "," : "", lab, v);
-		} else {
-			memcpy(saved_metric, j->metric, sizeof(saved_metric));
-			prom_value(j, key);
-			memcpy(j->metric, saved_metric, sizeof(saved_metric));
-		}
-		skip_ws(j);
-		if (*j->p == ',') {
-			j->p++;
-			skip_ws(j);
-		}
-	}
-	if (*j->p == '}')
-		j->p++;
-	memcpy(j->labels, saved_labels, sizeof(saved_labels));
-}
-
-static void prom_value(struct prom *j, const char *key)
-{
-	size_t l = strlen(j->metric);
-
-	if (*j->p == '{') {
-		snprintf(j->metric + l, sizeof(j->metric) - l, "_%s", key);
-		prom_object(j);
-	} else if (*j->p == '[') {
-		/* clusters → cluster, nodes → node, rules → rule */
-		char one[64];
-
-		snprintf(one, sizeof(one), "%s", key);
-		if (strlen(one) > 1 && one[strlen(one) - 1] == 's')
-			one[strlen(one) - 1] = '\0';
-		snprintf(j->metric + l, sizeof(j->metric) - l, "_%s", one);
-		j->p++;
-		skip_ws(j);
-		while (j->ok && *j->p && *j->p != ']') {
-			if (*j->p == '{')
-				prom_object(j);
-			else
-				prom_value(j, "value");
-			skip_ws(j);
-			if (*j->p == ',') {
-				j->p++;
-				skip_ws(j);
-			}
-		}
-		if (*j->p == ']')
-			j->p++;
-	} else if (*j->p == '"') {
-		char v[512];
-
-		read_string(j, v, sizeof(v)); /* text (version, gtid, …): not a sample */
-	} else {
-		const char *start = j->p;
-		char v[64];
-
-		while (*j->p && *j->p != ',' && *j->p != '}' && *j->p != ']' && *j->p != ' ' && *j->p != '\n')
-			j->p++;
-		snprintf(v, sizeof(v), "%.*s", (int)(j->p - start), start);
-		if (strcmp(v, "true") == 0)
-			snprintf(v, sizeof(v), "1");
-		else if (strcmp(v, "false") == 0 || strcmp(v, "null") == 0)
-			snprintf(v, sizeof(v), "0");
-		if (strcmp(key, "pid") != 0)
-			printf("wescale%s_%s%s%s%s %s\n", j->metric, key, j->labels[0] ? "{" : "", j->labels,
-			       j->labels[0] ? "}" : "", v);
-	}
-}
-
-static int print_prometheus(const char *json)
-{
-	struct prom j = { .p = json, .ok = true };
-
-	skip_ws(&j);
-	if (*j.p != '{')
-		return -EINVAL;
-	prom_object(&j);
-	return j.ok ? 0 : -EINVAL;
-}
-
-/* status --socket PATH: what the running process says, as JSON (--json), or
- * as samples in the Prometheus text format (--prometheus, and the default:
- * one "metric{labels} value" per line reads well in a terminal too). */
-static int socket_status(const struct options *o)
-{
-	char *json = NULL;
-	int r = socket_read(o->socket, &json);
-
-	if (r < 0) {
-		fprintf(stderr, "wescale: %s: %s (is stats_socket set in the process's configuration, and is it "
-			"running?)\n", o->socket, strerror(-r));
-		return EXIT_NODES;
-	}
-	if (o->json)
-		fputs(json, stdout), fputc('\n', stdout);
-	else if (print_prometheus(json) < 0)
-		fprintf(stderr, "wescale: %s: not the statistics JSON\n", o->socket), r = -EINVAL;
-	free(json);
-	return r < 0 ? EXIT_NODES : 0;
-}
-
 static void report_free(struct report *r)
 {
 	for (size_t i = 0; i < r->n_clusters; i++) {
@@ -908,6 +680,21 @@ static void print_json(const struct report *r)
 
 /* ---- main ---- */
 
+/*
+ * --password's value, copied, then overwritten in argv (as `mysql -p` does) so
+ * that `ps` and /proc/PID/cmdline no longer show it once options are read.
+ * The copy is the caller's (NULL when out of memory: no password).
+ */
+static char *scrub(char *arg)
+{
+	char *copy = strdup(arg);
+
+	memset(arg, 'x', strlen(arg));
+	if (arg[0])
+		arg[1] = '\0';
+	return copy;
+}
+
 /* -1 to go on, else the exit status (the message is printed). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -925,7 +712,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); return EX_OK;
 		case 'V': printf("wescale %s (client library %s)\n", WS_VERSION, mysql_get_client_info()); return EX_OK;
 		case 'u': o->user = optarg; o->user_from = "--user"; break;
-		case 'p': o->password = optarg; break;
+		case 'p':
+			free(o->password_copy);
+			o->password = o->password_copy = scrub(optarg);
+			break;
 		case 'j': o->json = true; break;
 		case 's': o->socket = optarg; break;
 		case 'P': o->prometheus = true; break;
@@ -963,18 +753,20 @@ usage_error:
 	return EX_USAGE;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv, struct options *opts)
 {
 	static const struct source probe_source = { "probe", probe_collect };
-	struct options o = { 0 };
+	struct options o;
 	struct report r = { 0 };
 	const struct source *src;
 	int ret, status;
 
-	if ((ret = parse_options(argc, argv, &o)) >= 0)
+	if ((ret = parse_options(argc, argv, opts)) >= 0)
 		return ret;
+	o = *opts;
 	if (o.socket)
-		return socket_status(&o);
+		return ws_cli_socket_status(o.socket, o.json ? WS_CLI_JSON : o.prometheus ? WS_CLI_PROMETHEUS
+											 : WS_CLI_TABLE);
 	src = &probe_source;
 	r.cmd = o.cmd;
 	r.file = o.file;
@@ -999,5 +791,14 @@ int main(int argc, char **argv)
 	mysql_library_end();
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return fprintf(stderr, "wescale: cannot write the output\n"), EX_IOERR;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	int status = run(argc, argv, &o);
+
+	free(o.password_copy);
 	return status;
 }

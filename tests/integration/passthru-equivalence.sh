@@ -39,7 +39,9 @@ replicas = 127.0.0.1:$(free_port)
 EOC
 WESCALE_CONFIG="$tmp/other.conf" "$linked" "${args[@]}" >"$tmp/other.out" 2>"$tmp/other.err" || fail "transcript with unrelated config failed"
 diff -u "$tmp/plain.out" "$tmp/other.out" || fail "unmanaged connection under a config differs from plain"
-[ -s "$tmp/other.err" ] && fail "unexpected log output: $(cat "$tmp/other.err")"
+# The one line allowed: the monitor (started by the connection to the closed
+# port, the cluster's primary) says once per node that it never answered.
+grep -v ' has not answered since start-up ' "$tmp/other.err" | grep -q . && fail "unexpected log output: $(cat "$tmp/other.err")"
 pass "unmanaged under a config == plain"
 
 # A broken configuration: reported once on stderr with file:line, then pass-through.

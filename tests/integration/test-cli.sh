@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test-cli.sh WESCALE_CLI — the wescale(1) tool against the real topology:
 # check-config and status on a good config, a typo, a closed port, swapped
-# roles, a stopped replica; --json parsed by python3; no password in any output.
+# roles, a stopped replica; --json parsed by python3; status --socket of a live
+# process (table, --prometheus, --json); --password scrubbed from argv; no
+# password in any output.
 . "$(dirname "$0")/common.sh"
 need_topology
 cli=${1:?usage: test-cli.sh WESCALE_CLI}
@@ -241,6 +243,68 @@ grep -qF "is stats_socket set in the process's configuration" "$tmp/socket.err" 
 run prom_usage status --prometheus
 expect_rc prom_usage 64
 pass "status --socket without a process: a clear error, exit 2; --prometheus needs --socket"
+
+# A live process: a table by default, --prometheus and --json on request.
+py=$(debian_python)
+"$py" -c 'import MySQLdb' 2>/dev/null || fail "$py has no MySQLdb (apt-get install python3-mysqldb)"
+{ echo "[global]"; echo "stats_socket = $tmp/live.sock"; sed '1,/^\[global\]/d' "$WS_TEST_CONFIG"; } >"$tmp/live.conf"
+chmod 600 "$tmp/live.conf"
+so=$(dirname "$cli")/../lib/libwescale.so
+WESCALE_CONFIG="$tmp/live.conf" timeout 30 bash -c '. "$1"; shift; preload "$@"' _ "$(dirname "$0")/common.sh" "$so" \
+	"$py" -c '
+import os, time, MySQLdb
+c = MySQLdb.connect(host="127.0.0.1", port=int(os.environ["WS_TEST_PRIMARY_PORT"]), user=os.environ["WS_TEST_USER"],
+                    passwd=os.environ["WS_TEST_PASSWORD"], autocommit=True)
+for _ in range(20):
+    c.cursor().execute("SELECT 1")
+time.sleep(4)' >"$tmp/live-app.out" 2>&1 &
+app_pid=$!
+for _ in $(seq 1 50); do [ -S "$tmp/live.sock" ] && break; sleep 0.1; done
+sleep 0.5
+run live status --socket "$tmp/live.sock"
+expect_rc live 0
+has live "cluster test: mariadb, load_balance round_robin, consistency session"
+grep -qE "^  127\.0\.0\.1:$R1 +replica +yes " "$tmp/live.out" || { show live; fail "no row for replica 1"; }
+grep -qE "^  127\.0\.0\.1:$P +primary +yes " "$tmp/live.out" || { show live; fail "no row for the primary"; }
+has live "reads: 20 on a replica known to be caught up"
+grep -q "^wescale_" "$tmp/live.out" && { show live; fail "Prometheus samples in the default output"; }
+run live_prom status --socket "$tmp/live.sock" --prometheus
+expect_rc live_prom 0
+grep -q "^wescale_cluster_node_up{cluster=\"test\",node=\"127.0.0.1:$P\",role=\"primary\"} 1$" "$tmp/live_prom.out" ||
+	{ show live_prom; fail "--prometheus: no up sample for the primary"; }
+run live_json status --socket "$tmp/live.sock" --json
+expect_rc live_json 0
+python3 -m json.tool "$tmp/live_json.out" >/dev/null || { show live_json; fail "--json is not JSON"; }
+wait "$app_pid" || { cat "$tmp/live-app.out"; fail "the process serving the socket failed"; }
+pass "status --socket: a table by default, --prometheus samples, --json"
+
+# --password is scrubbed from the argument list while the tool runs (as mysql -p):
+# a node that accepts and never answers keeps it running for a while.
+silent=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); open(sys.argv[2], "w").close()
+c = [s.accept() for _ in range(8)]; time.sleep(30)' "$silent" "$tmp/silent.ready" &
+silent_pid=$!
+printf '[cluster silent]\nprimary = 127.0.0.1:%s\n' "$silent" >"$tmp/silent.conf"
+for _ in $(seq 1 100); do [ -e "$tmp/silent.ready" ] && break; sleep 0.1; done
+secret=scrub-me-$RANDOM
+"$cli" check-config --user "$WS_TEST_USER" --password "$secret" "$tmp/silent.conf" >"$tmp/scrub.out" 2>&1 &
+cli_pid=$!
+sleep 0.7
+cmdline=$(tr '\0' ' ' <"/proc/$cli_pid/cmdline" 2>/dev/null) || cmdline=""
+"$cli" check-config --user "$WS_TEST_USER" --password="$secret" "$tmp/silent.conf" >"$tmp/scrub2.out" 2>&1 &
+cli2_pid=$!
+sleep 0.7
+cmdline2=$(tr '\0' ' ' <"/proc/$cli2_pid/cmdline" 2>/dev/null) || cmdline2=""
+wait "$cli_pid" "$cli2_pid"
+kill "$silent_pid" 2>/dev/null
+wait "$silent_pid" 2>/dev/null
+[ -n "$cmdline" ] && [ -n "$cmdline2" ] || fail "the tool ended before its command line could be read"
+case "$cmdline $cmdline2" in *"$secret"*) fail "--password is visible in /proc/PID/cmdline: $cmdline / $cmdline2" ;; esac
+case "$cmdline" in *"--password x "*) ;; *) fail "--password's value not replaced by x: $cmdline" ;; esac
+case "$cmdline2" in *"--password=x "*) ;; *) fail "--password=value not replaced by x: $cmdline2" ;; esac
+pass "--password scrubbed from /proc/PID/cmdline while the tool runs ($cmdline)"
 
 # No password anywhere, in any output of this test.
 for pw in "$WS_TEST_PASSWORD" "$WS_TEST_ADMIN_PASSWORD"; do

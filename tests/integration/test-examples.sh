@@ -76,11 +76,18 @@ fi
 # link-basic.c and demo.c.
 example link-basic
 has link-basic "^value hello read from server [23]$"
+has link-basic "^the write ran on 127\.0\.0\.1:$P$"
+has link-basic "^the read ran on 127\.0\.0\.1:($R1|$R2)$"
 has link-basic "^wrote and read back$"
 pass "link-basic: the row read back on a replica"
 example demo
 has demo "stale reads \(row written just before not found\): 0 of [0-9]+"
-pass "demo: 0 stale reads"
+# The demo's own statements per node, with replication and catch-up waits apart.
+has demo "^  primary +127\.0\.0\.1:$P +300 +0 +0 +0$"
+has demo "^  replica 1 +127\.0\.0\.1:$R1 +0 +[0-9]+ +300 +[0-9]+$"
+has demo "^  replica 2 +127\.0\.0\.1:$R2 +0 +[0-9]+ +300 +[0-9]+$"
+has demo "reads answered: 900 by replicas, 0 by the primary"
+pass "demo: 0 stale reads; 300 INSERTs on the primary, none on the replicas (300 rows replicated), 900 reads on replicas"
 
 # read-your-writes.c: session reads see their write on the replicas; primary reads on the primary.
 example read-your-writes
@@ -153,6 +160,31 @@ run python-library "${runtimes_first[@]}" WESCALE_LIBRARY="$so" "$py" -B "$src/b
 expect_ok python-library
 has python-library "^test_wescale.py: ok: "
 pass "python binding: test_wescale.py under LD_PRELOAD and with WESCALE_LIBRARY"
+
+# The binding installed as the README says for Debian 12, where pip may not
+# install into the system's python3 (externally-managed-environment): on
+# PYTHONPATH, and into a venv made with --system-site-packages (which keeps
+# Debian's MySQLdb), from a copy of the source so the tree stays clean.
+probe='import os, MySQLdb, wescale
+c = MySQLdb.connect(host="127.0.0.1", port=int(os.environ["WS_TEST_PRIMARY_PORT"]), user=os.environ["WS_TEST_USER"],
+                    passwd=os.environ["WS_TEST_PASSWORD"], db=os.environ["WS_TEST_DB"], autocommit=True)
+c.cursor().execute("SELECT 1")
+print("module", wescale.__file__)
+print("backend", wescale.last_backend(c))'
+run python-path "${with_preload[@]}" PYTHONPATH="$src/bindings/python" "$py" -B -c "$probe"
+expect_ok python-path
+has python-path "^module $src/bindings/python/wescale/__init__.py$"
+has python-path "^backend 127\.0\.0\.1:($R1|$R2)$"
+cp -r "$src/bindings/python" "$tmp/pysrc"
+"$py" -m venv --system-site-packages "$tmp/venv" >"$tmp/venv.out" 2>&1 ||
+	{ cat "$tmp/venv.out"; fail "python3 -m venv failed (apt-get install python3-venv)"; }
+run pip "$tmp/venv/bin/pip" install --no-build-isolation --no-index "$tmp/pysrc"
+expect_ok pip
+run python-venv "${with_preload[@]}" "$tmp/venv/bin/python" -B -c "$probe"
+expect_ok python-venv
+has python-venv "^module $tmp/venv/lib/python3[.0-9]*/site-packages/wescale/__init__.py$"
+has python-venv "^backend 127\.0\.0\.1:($R1|$R2)$"
+pass "python binding: installed on PYTHONPATH, and by pip into a venv with --system-site-packages"
 
 # preload-sysbench.sh: sysbench, unmodified, under the preload; the replicas serve the reads.
 # WESCALE_CONFIG empty: the walk-through writes its own configuration, as for a new user.

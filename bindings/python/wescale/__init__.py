@@ -42,7 +42,7 @@ __all__ = [
     'Error', 'version', 'route_next', 'set_consistency', 'last_backend', 'stats', 'reload_config',
     'set_primary', 'set_log_level', 'ROUTES', 'CONSISTENCY_LEVELS', 'LOG_LEVELS',
     'ER_CONFIG', 'ER_NO_LIBRARY', 'ER_NO_PRIMARY', 'ER_WRITE_UNKNOWN', 'ER_TRX_LOST', 'ER_RULE_FAIL',
-    'ER_RULE_LIMIT', 'ER_BAD_ARGUMENT', 'ER_NO_REPLICA',
+    'ER_RULE_LIMIT', 'ER_BAD_ARGUMENT', 'ER_NO_REPLICA', 'ER_FORKED',
 ]
 
 # enum wescale_route, enum wescale_consistency, enum wescale_log_level (wescale.h).
@@ -50,9 +50,10 @@ ROUTES = {'auto': 0, 'primary': 1, 'replica': 2}
 CONSISTENCY_LEVELS = {'eventual': 0, 'session': 1, 'instance': 2, 'global': 3, 'primary': 4}
 LOG_LEVELS = {'error': 0, 'warn': 1, 'info': 2, 'debug': 3}
 
-# Error codes of libwescale (WESCALE_ER_* in wescale.h). MySQLdb raises its own
-# exceptions with these numbers for statements (e.args[0]); the functions here
-# raise wescale.Error.
+# Error codes of libwescale (WESCALE_ER_* in wescale.h; check_header.py, run by
+# the unit tests, fails when the two differ). MySQLdb raises its own exceptions
+# with these numbers for statements (e.args[0]); the functions here raise
+# wescale.Error.
 ER_CONFIG = 2900
 ER_NO_LIBRARY = 2901
 ER_NO_PRIMARY = 2902
@@ -62,6 +63,7 @@ ER_RULE_FAIL = 2905
 ER_RULE_LIMIT = 2906
 ER_BAD_ARGUMENT = 2907
 ER_NO_REPLICA = 2908
+ER_FORKED = 2909
 _CR_OUT_OF_MEMORY = 2008
 
 _MESSAGES = {
