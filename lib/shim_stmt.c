@@ -143,6 +143,9 @@ int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long len
 			length = (unsigned long)strlen(q);
 		st->primary_gen = s ? s->primary_gen : 0;
 		st->prepared_gen = s ? s->state_gen : 0;
+		ws_guard_enter();
+		st->param_count = (unsigned)R->mysql_stmt_param_count(stmt);
+		ws_guard_leave();
 		ws_classify(q, length, &st->verdict);
 		if (ws_stmt_set_text(st, q, length) < 0)
 			st->text = NULL; /* stays on the primary */
@@ -370,10 +373,11 @@ const char *WS_FN(mysql_stmt_sqlstate)(MYSQL_STMT *stmt)
 static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session *s);
 
 /* May this execution of st run on a replica at all (routing aside)? Long data
- * and array binding live on the primary's statement; unbound parameters must
- * fail there as libmariadb fails them; a statement never prepared on a
- * replica can be prepared there only under the state the application
- * prepared it in. Brings st's copy of the bindings up to date. */
+ * and array binding live on the primary's statement; what libmariadb refuses
+ * must fail there as it fails: unbound parameters, a parameter count changed
+ * behind its back. A statement never
+ * prepared on a replica can be prepared there only under the state the
+ * application prepared it in. Brings st's copy of the bindings up to date. */
 static bool may_use_replica(struct ws_session *s, struct ws_stmt *st)
 {
 	const struct ws_real *R = ws_real();
@@ -385,13 +389,28 @@ static bool may_use_replica(struct ws_session *s, struct ws_stmt *st)
 	ws_guard_enter();
 	n_params = R->mysql_stmt_param_count(st->stmt);
 	ws_guard_leave();
-	if (n_params && !st->params_bound)
+	if (n_params != st->param_count || (n_params && !st->params_bound))
 		return false;
 	if (ws_stmt_sync_params(st, NULL) < 0 || ws_stmt_sync_results(st, NULL) < 0)
 		return false;
 	for (size_t k = 0; k < st->n_rstmts && !prepared; k++)
 		prepared = st->rstmts[k].stmt != NULL;
 	return prepared || !ws_stmt_parse_state_changed(st, s);
+}
+
+/* Has libmariadb detached the application's statement from its connection
+ * (mysql_change_user, mysql_reset_connection invalidate every statement:
+ * CR_STMT_CLOSED)? That is for good: every later call on it fails. */
+static bool detached(struct ws_stmt *st)
+{
+	const struct ws_real *R = ws_real();
+
+	if (!st->detached) {
+		ws_guard_enter();
+		st->detached = R->mysql_stmt_errno(st->stmt) == CR_STMT_CLOSED;
+		ws_guard_leave();
+	}
+	return st->detached;
 }
 
 /* Query rules apply to a prepared statement's text at each execution. */
@@ -439,6 +458,16 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 	uint64_t now_us = 0;
 	int r;
 
+	if (st && detached(st)) {
+		/* libmariadb fails it without asking the server (CR_SERVER_LOST):
+		 * not a lost connection, nothing to fail over. */
+		ws_guard_enter();
+		r = R->mysql_stmt_execute(stmt);
+		ws_guard_leave();
+		st->last = NULL;
+		st->last_node = -1;
+		return r;
+	}
 	if (s && s->cluster) {
 		now_us = ws_now_us(); /* the one clock read before the statement runs */
 		ws_session_close_idle(s, now_us / 1000u);

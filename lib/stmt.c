@@ -133,15 +133,8 @@ static int refresh(MYSQL_BIND **copy, unsigned *n_copy, uint64_t *gen, const MYS
 
 int ws_stmt_sync_params(struct ws_stmt *st, const MYSQL_BIND *bound)
 {
-	const struct ws_real *R = ws_real();
-
 	if (!st->params_bound)
 		return 0;
-	if (bound) { /* just bound: the count is fixed until the next prepare */
-		ws_guard_enter();
-		st->param_count = (unsigned)R->mysql_stmt_param_count(st->stmt);
-		ws_guard_leave();
-	}
 	if (can_read_bindings())
 		bound = st->stmt->params;
 	return bound ? refresh(&st->params, &st->n_params, &st->param_gen, bound, st->param_count) : 0;

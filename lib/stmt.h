@@ -52,7 +52,7 @@ struct ws_stmt {
 	uint64_t prepared_gen;        /* the owner's state_gen when the application prepared it */
 	MYSQL_BIND *params;           /* the parameters as last bound to replica statements */
 	unsigned n_params;
-	unsigned param_count;         /* parameters when the application bound them */
+	unsigned param_count;         /* parameters of the prepared text */
 	uint64_t param_gen;           /* bumped whenever that snapshot changes */
 	bool params_bound;            /* mysql_stmt_bind_param succeeded since the prepare */
 	bool results_bound;           /* mysql_stmt_bind_result succeeded since the prepare */
@@ -64,6 +64,7 @@ struct ws_stmt {
 	unsigned n_attrs;
 	bool primary_only;            /* an attribute a replica statement cannot carry (bulk) */
 	bool long_data;               /* send_long_data since the last execute: primary */
+	bool detached;                /* libmariadb invalidated the application's statement */
 	bool stored;                  /* the last execute's rows are buffered (store_result) */
 	struct ws_rstmt *rstmts;      /* one per replica of the owner's cluster */
 	size_t n_rstmts;

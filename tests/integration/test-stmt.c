@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+#include <errmsg.h>
 #include <mysqld_error.h>
 #include <wescale.h>
 
@@ -372,6 +373,57 @@ static void test_warnings_after_cursor_fetch(void)
 	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
 }
 
+/* What libmariadb refuses fails as it fails, wherever the read would run. */
+static void test_refused_as_libmariadb(void)
+{
+	MYSQL_STMT *st = mysql_stmt_init(m), *fresh, *write;
+	const char *q = "SELECT v, @@server_id FROM stmt_t WHERE id IN (?, ?, ?)";
+	MYSQL_BIND p[3];
+	int id = 4;
+	struct row row;
+
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, strlen(q)), 0);
+	/* Parameters never bound. */
+	CU_ASSERT_NOT_EQUAL(mysql_stmt_execute(st), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_errno(st), CR_PARAMS_NOT_BOUND);
+	memset(p, 0, sizeof(p));
+	for (int i = 0; i < 3; i++) {
+		p[i].buffer_type = MYSQL_TYPE_LONG;
+		p[i].buffer = &id;
+	}
+	CU_ASSERT_EQUAL(mysql_stmt_bind_param(st, p), 0);
+	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+	CU_ASSERT(is_replica(row.sid));
+	/* The parameter count changed behind the library's back (Connector/C's
+	 * test_bug28934): the server refuses the packet. */
+	st->param_count = 2;
+	CU_ASSERT_NOT_EQUAL(mysql_stmt_execute(st), 0);
+	st->param_count = 3;
+	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+
+	/* mysql_change_user invalidates every statement (test_bug5315): a read
+	 * or a write fails with CR_SERVER_LOST, again and again, and nothing
+	 * is taken for a lost primary. */
+	write = mysql_stmt_init(m);
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(write, "DELETE FROM stmt_t WHERE id = 0", (unsigned long)-1), 0);
+	CU_ASSERT_EQUAL_FATAL(mysql_change_user(m, env.user, env.password, env.db), 0);
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT_NOT_EQUAL(mysql_stmt_execute(st), 0);
+		CU_ASSERT_EQUAL(mysql_stmt_errno(st), CR_SERVER_LOST);
+		CU_ASSERT_NOT_EQUAL(mysql_stmt_execute(write), 0);
+		CU_ASSERT_EQUAL(mysql_stmt_errno(write), CR_SERVER_LOST);
+	}
+	mysql_stmt_close(st);
+	mysql_stmt_close(write);
+	fresh = mysql_stmt_init(m);
+	q = "SELECT v, @@server_id FROM stmt_t WHERE id = 4";
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(fresh, q, strlen(q)), 0);
+	CU_ASSERT_EQUAL(run_read(fresh, &row), 1);
+	CU_ASSERT_STRING_EQUAL(row.v, "v4");
+	CU_ASSERT(is_replica(row.sid));
+	CU_ASSERT_EQUAL(mysql_stmt_close(fresh), 0);
+}
+
 /* Run a prepared statement with no parameters and no result. */
 static int prepared_exec(const char *q)
 {
@@ -526,6 +578,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "prepare with length (unsigned long)-1", test_prepare_length_minus_one);
 	CU_add_test(s, "statement attributes and callbacks", test_statement_attributes);
 	CU_add_test(s, "warning count after a cursor fetch", test_warnings_after_cursor_fetch);
+	CU_add_test(s, "what libmariadb refuses fails the same way", test_refused_as_libmariadb);
 	CU_add_test(s, "GTID, temporary tables, LOCK TABLES, SET, USE", test_bookkeeping);
 	CU_add_test(s, "multi-results of a prepared CALL", test_multi_results);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
