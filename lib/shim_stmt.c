@@ -592,38 +592,35 @@ int WS_FN(mysql_stmt_fetch)(MYSQL_STMT *stmt)
 	return r;
 }
 
-WS_ENTRY(mysql_stmt_store_result, libmysqlclient_18);
-int WS_FN(mysql_stmt_store_result)(MYSQL_STMT *stmt)
+/* store_result / next_result: read the last execution's results from the
+ * server, on the statement handle that executed last. */
+static int read_results(MYSQL_STMT *stmt, int (*fn)(MYSQL_STMT *), bool stores)
 {
-	REAL_OR_FAIL(mysql_stmt_store_result, 1);
 	struct ws_stmt *st = managed_stmt(stmt);
 	int r;
 
 	ws_guard_enter();
-	r = R->mysql_stmt_store_result(st && st->last ? st->last : stmt);
+	r = fn(st && st->last ? st->last : stmt);
 	ws_guard_leave();
 	if (st) {
 		answer_from(st);
-		st->stored = r == 0;
+		st->stored = stores && r == 0;
 	}
 	return r;
+}
+
+WS_ENTRY(mysql_stmt_store_result, libmysqlclient_18);
+int WS_FN(mysql_stmt_store_result)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_store_result, 1);
+	return read_results(stmt, R->mysql_stmt_store_result, true);
 }
 
 WS_ENTRY(mysql_stmt_next_result, libmysqlclient_18);
 int WS_FN(mysql_stmt_next_result)(MYSQL_STMT *stmt)
 {
 	REAL_OR_FAIL(mysql_stmt_next_result, 1);
-	struct ws_stmt *st = managed_stmt(stmt);
-	int r;
-
-	ws_guard_enter();
-	r = R->mysql_stmt_next_result(st && st->last ? st->last : stmt);
-	ws_guard_leave();
-	if (st) {
-		answer_from(st);
-		st->stored = false;
-	}
-	return r;
+	return read_results(stmt, R->mysql_stmt_next_result, false);
 }
 
 WS_ENTRY(mysql_stmt_reset, libmysqlclient_18);

@@ -85,6 +85,19 @@ static int run_read(MYSQL_STMT *st, struct row *out)
 	return rc == MYSQL_NO_DATA ? n : -1;
 }
 
+/* A new statement q (one row, v = want) runs on a replica. */
+static void expect_replica_read(const char *q, const char *want)
+{
+	MYSQL_STMT *st = mysql_stmt_init(m);
+	struct row row;
+
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, strlen(q)), 0);
+	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+	CU_ASSERT_STRING_EQUAL(row.v, want);
+	CU_ASSERT(is_replica(row.sid));
+	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
+}
+
 /*
  * DBD::mysql (mysql_server_prepare=1) binds once, then for each execute writes
  * the new value's address into the statement's own copy of the bindings
@@ -376,7 +389,7 @@ static void test_warnings_after_cursor_fetch(void)
 /* What libmariadb refuses fails as it fails, wherever the read would run. */
 static void test_refused_as_libmariadb(void)
 {
-	MYSQL_STMT *st = mysql_stmt_init(m), *fresh, *write;
+	MYSQL_STMT *st = mysql_stmt_init(m), *write;
 	const char *q = "SELECT v, @@server_id FROM stmt_t WHERE id IN (?, ?, ?)";
 	MYSQL_BIND p[3];
 	int id = 4;
@@ -415,13 +428,7 @@ static void test_refused_as_libmariadb(void)
 	}
 	mysql_stmt_close(st);
 	mysql_stmt_close(write);
-	fresh = mysql_stmt_init(m);
-	q = "SELECT v, @@server_id FROM stmt_t WHERE id = 4";
-	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(fresh, q, strlen(q)), 0);
-	CU_ASSERT_EQUAL(run_read(fresh, &row), 1);
-	CU_ASSERT_STRING_EQUAL(row.v, "v4");
-	CU_ASSERT(is_replica(row.sid));
-	CU_ASSERT_EQUAL(mysql_stmt_close(fresh), 0);
+	expect_replica_read("SELECT v, @@server_id FROM stmt_t WHERE id = 4", "v4");
 }
 
 /* Run a prepared statement with no parameters and no result. */
@@ -548,13 +555,7 @@ static void test_multi_results(void)
 	CU_ASSERT_EQUAL(rows, 3);
 	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
 	/* The handle is in sync: a read goes on as usual. */
-	st = mysql_stmt_init(m);
-	q = "SELECT v, @@server_id FROM stmt_t WHERE id = 3";
-	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, strlen(q)), 0);
-	CU_ASSERT_EQUAL(run_read(st, &row), 1);
-	CU_ASSERT_STRING_EQUAL(row.v, "v3");
-	CU_ASSERT(is_replica(row.sid));
-	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
+	expect_replica_read("SELECT v, @@server_id FROM stmt_t WHERE id = 3", "v3");
 	CU_ASSERT_EQUAL(wstest_exec(m, "DROP PROCEDURE stmt_two"), 0);
 }
 
