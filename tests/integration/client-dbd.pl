@@ -75,6 +75,26 @@ my ($v17) = $one->fetchrow_array;
 $one->finish;
 $wrong++ unless defined $v17 && $v17 eq value_of(17);
 
+# Long values of growing size: drivers re-fetch a column that did not fit its
+# buffer (DBD::mysql moves the buffer in the statement's own bindings).
+$dbh->do("CREATE TABLE ${table}_long (id INT PRIMARY KEY, t MEDIUMTEXT)");
+my $ins_long = $dbh->prepare("INSERT INTO ${table}_long VALUES (?, ?)");
+my $rd_long = $dbh->prepare("SELECT t, \@\@server_id FROM ${table}_long WHERE id = ?");
+for my $k (1 .. 12) {
+	my $text = join('', map { chr(97 + ($_ * $k) % 26) } 1 .. 2**$k * 7);
+	$ins_long->execute($k, $text);
+	$rd_long->execute($k);
+	my ($got, $sid) = $rd_long->fetchrow_array;
+	$rd_long->finish;
+	$reads++;
+	$on_replica++ if defined $sid && $sid != $primary;
+	if (!defined $got || $got ne $text) {
+		$wrong++;
+		printf "wrong long value %d: %d bytes instead of %d\n", $k, length($got // ''), length $text;
+	}
+}
+$dbh->do("DROP TABLE ${table}_long");
+
 my ($off_primary) = $dbh->selectrow_array(
 	"SELECT /* wescale:route=primary */ COUNT(*) FROM $table WHERE sid <> ?", undef, $primary);
 $dbh->do("DROP TABLE $table");

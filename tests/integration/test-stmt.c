@@ -188,6 +188,39 @@ static void test_rebind_in_place(void)
 	CU_ASSERT_EQUAL(run_read(st, &row), 0);
 	is_null = 0;
 	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+
+	/* A result buffer too small: DBD::mysql re-fetches the column into a
+	 * bigger one and moves the statement's binding there for the rows after. */
+	q = "SELECT v FROM stmt_t WHERE id IN (150, 151) ORDER BY id";
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, strlen(q)), 0);
+	{
+		char small[2], big[16] = "", col[16] = "";
+		unsigned long len = 0, col_len = 0;
+		MYSQL_BIND b, c;
+
+		memset(&b, 0, sizeof(b));
+		b.buffer_type = MYSQL_TYPE_STRING;
+		b.buffer = small;
+		b.buffer_length = sizeof(small);
+		b.length = &len;
+		CU_ASSERT_EQUAL_FATAL(mysql_stmt_execute(st), 0);
+		CU_ASSERT_EQUAL(mysql_stmt_bind_result(st, &b), 0);
+		CU_ASSERT_EQUAL(mysql_stmt_fetch(st), MYSQL_DATA_TRUNCATED);
+		CU_ASSERT_EQUAL(len, 4);
+		c = b;
+		c.buffer = col;
+		c.buffer_length = sizeof(col);
+		c.length = &col_len;
+		CU_ASSERT_EQUAL(mysql_stmt_fetch_column(st, &c, 0, 0), 0);
+		CU_ASSERT_STRING_EQUAL(col, "v150");
+		st->bind[0].buffer = big;
+		st->bind[0].buffer_length = sizeof(big);
+		CU_ASSERT_EQUAL(mysql_stmt_fetch(st), 0);
+		CU_ASSERT_EQUAL(len, 4);
+		CU_ASSERT_STRING_EQUAL(big, "v151");
+		CU_ASSERT_EQUAL(mysql_stmt_fetch(st), MYSQL_NO_DATA);
+		mysql_stmt_free_result(st);
+	}
 	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
 }
 
