@@ -292,7 +292,7 @@ static int reprepare(struct ws_session *s, struct ws_stmt *st)
 	const struct ws_real *R = ws_real();
 	int r;
 
-	if (!st->text || ws_stmt_sync_params(st, NULL) < 0 || ws_stmt_sync_results(st, NULL) < 0) {
+	if (!st->text || ws_stmt_sync(st) < 0) {
 		st->err_code = WESCALE_ER_NO_PRIMARY;
 		snprintf(st->err_msg, sizeof(st->err_msg),
 			 "wescale: the primary changed and this statement cannot be prepared again; prepare it anew");
@@ -391,7 +391,7 @@ static bool may_use_replica(struct ws_session *s, struct ws_stmt *st)
 	ws_guard_leave();
 	if (n_params != st->param_count || (n_params && !st->params_bound))
 		return false;
-	if (ws_stmt_sync_params(st, NULL) < 0 || ws_stmt_sync_results(st, NULL) < 0)
+	if (ws_stmt_sync(st) < 0)
 		return false;
 	for (size_t k = 0; k < st->n_rstmts && !prepared; k++)
 		prepared = st->rstmts[k].stmt != NULL;
@@ -520,7 +520,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			}
 			st->last = rst;
 			st->last_node = idx;
-			st->stored = false;
+			st->stored = st->truncated = false;
 			s->last = s->replicas[idx].mysql;
 			s->last_node = idx;
 			return r;
@@ -529,7 +529,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 	if (st) {
 		st->last = NULL;
 		st->last_node = -1;
-		st->stored = false;
+		st->stored = st->truncated = false;
 		st->long_data = false;
 		if (s)
 			ws_session_use_primary(s);
@@ -582,13 +582,21 @@ int WS_FN(mysql_stmt_fetch)(MYSQL_STMT *stmt)
 	struct ws_stmt *st = managed_stmt(stmt);
 	int r;
 
-	if (st && st->last && sync_last_results(st) < 0)
+	/* DBD::mysql moves a column's buffer in the statement's own bindings
+	 * after a truncated fetch (to fetch the rest into a bigger one); other
+	 * changes are taken in at the next execute. */
+	if (st && st->last && st->truncated && sync_last_results(st) < 0)
 		return 1;
 	ws_guard_enter();
 	r = R->mysql_stmt_fetch(st && st->last ? st->last : stmt);
 	ws_guard_leave();
-	if (st && !st->stored) /* read from the server: a cursor, or unbuffered */
-		answer_from(st);
+	if (st) {
+		st->truncated = r == MYSQL_DATA_TRUNCATED;
+		/* Read from the server: each fetch of a cursor, or the end of
+		 * rows not stored (the rows before it change no status). */
+		if (!st->stored && (st->cursor || (r != 0 && r != MYSQL_DATA_TRUNCATED)))
+			answer_from(st);
+	}
 	return r;
 }
 

@@ -189,6 +189,9 @@ void ws_stmt_note_attr(struct ws_stmt *st, enum enum_stmt_attr_type attr, const 
 		a.v.b = *(const my_bool *)value;
 		break;
 	case STMT_ATTR_CURSOR_TYPE:
+		a.v.ul = *(const unsigned long *)value;
+		st->cursor = a.v.ul != CURSOR_TYPE_NO_CURSOR;
+		break;
 	case STMT_ATTR_PREFETCH_ROWS:
 		a.v.ul = *(const unsigned long *)value;
 		break;

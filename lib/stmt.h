@@ -17,10 +17,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <mysql.h>
 
 #include "classify.h"
 #include "hmap.h"
+#include "real.h"
 
 /* One mysql_stmt_attr_set call, its value kept as the client library takes it
  * (my_bool, unsigned long, unsigned int, size_t, or the pointer itself). */
@@ -66,6 +68,8 @@ struct ws_stmt {
 	bool long_data;               /* send_long_data since the last execute: primary */
 	bool detached;                /* libmariadb invalidated the application's statement */
 	bool stored;                  /* the last execute's rows are buffered (store_result) */
+	bool truncated;               /* the last fetch returned MYSQL_DATA_TRUNCATED */
+	bool cursor;                  /* STMT_ATTR_CURSOR_TYPE is set: each fetch asks the server */
 	struct ws_rstmt *rstmts;      /* one per replica of the owner's cluster */
 	size_t n_rstmts;
 	MYSQL_STMT *last;             /* executed last; NULL = the application's */
@@ -102,6 +106,23 @@ int ws_stmt_copy_binds(MYSQL_BIND **dst, unsigned *n_dst, const MYSQL_BIND *src,
  * The same for the result bindings its next fetch writes into. 0 or -ENOMEM. */
 int ws_stmt_sync_params(struct ws_stmt *st, const MYSQL_BIND *bound);
 int ws_stmt_sync_results(struct ws_stmt *st, const MYSQL_BIND *bound);
+/* Both, before an execute: the common case — nothing changed — inline
+ * (reading the client library's bindings: why, in stmt.c). */
+static inline int ws_stmt_sync(struct ws_stmt *st)
+{
+	const MYSQL_BIND *p, *b;
+
+	if (!ws_real()->mariadb_get_infov)
+		return 0; /* the copies taken at bind time stay */
+	p = st->stmt->params;
+	b = st->stmt->bind;
+	if ((!st->params_bound || !p || (st->n_params == st->param_count &&
+					 (!st->param_count || memcmp(st->params, p, st->param_count * sizeof(*p)) == 0))) &&
+	    (!st->results_bound || !b || (st->n_results == st->result_count &&
+					  (!st->result_count || memcmp(st->results, b, st->result_count * sizeof(*b)) == 0))))
+		return 0;
+	return ws_stmt_sync_params(st, NULL) < 0 || ws_stmt_sync_results(st, NULL) < 0 ? -1 : 0;
+}
 /* Before the application's statement is prepared again (failover): make
  * st->params / st->results independent of the client library's arrays, which
  * the prepare frees, so they can be bound to it again. */
