@@ -98,8 +98,9 @@ int ws_stmt_copy_binds(MYSQL_BIND **dst, unsigned *n_dst, const MYSQL_BIND *src,
 
 /*
  * The bindings the client library uses at the application statement's next
- * execute and fetch. This is the one place libwescale reads a MYSQL_STMT,
- * because no other way gives what the primary would get:
+ * execute and fetch. This file (with ws_stmt_sync in stmt.h) is the one place
+ * libwescale reads a MYSQL_STMT, because no other way gives what the primary
+ * would get:
  *  - libmariadb sends its own copy of the parameter bindings (stmt->params),
  *    taken by mysql_stmt_bind_param; the application's array may be freed or
  *    reused right after that call (PHP's mysqli frees it, C programs bind
@@ -158,10 +159,12 @@ int ws_stmt_sync_results(struct ws_stmt *st, const MYSQL_BIND *bound)
 
 void ws_stmt_unlink_bindings(struct ws_stmt *st)
 {
-	const MYSQL_BIND *p = st->stmt->params, *b = st->stmt->bind;
+	const MYSQL_BIND *p, *b;
 
 	if (!can_read_bindings())
 		return;
+	p = st->stmt->params;
+	b = st->stmt->bind;
 	/* What mysql_stmt_bind_param / bind_result point at inside their own
 	 * copy when the application passed NULL (they do so again). */
 	for (unsigned i = 0; p && i < st->n_params; i++)
