@@ -631,6 +631,35 @@ int WS_FN(mysql_stmt_next_result)(MYSQL_STMT *stmt)
 	return read_results(stmt, R->mysql_stmt_next_result, false);
 }
 
+/* Prepare and execute in one round trip: on the primary, where the statement
+ * then stays; what it did is taken into account as for a text statement. */
+WS_ENTRY(mariadb_stmt_execute_direct, libmariadb_3);
+int WS_FN(mariadb_stmt_execute_direct)(MYSQL_STMT *stmt, const char *q, size_t length)
+{
+	REAL_OR_FAIL(mariadb_stmt_execute_direct, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	struct ws_session *s = st ? ws_session_get(st->owner) : NULL;
+	int r;
+
+	if (st) {
+		ws_stmt_on_primary(stmt);
+		st->err_code = 0;
+	}
+	ws_guard_enter();
+	r = R->mariadb_stmt_execute_direct(stmt, q, length);
+	ws_guard_leave();
+	if (r == 0 && s && s->cluster && q) {
+		struct ws_verdict v;
+
+		if (length == (size_t)-1) /* as Connector/C: NUL-terminated */
+			length = strlen(q);
+		ws_classify(q, length, &v);
+		ws_route_after_primary(s);
+		ws_route_note_statement(s, q, length, &v);
+	}
+	return r;
+}
+
 WS_ENTRY(mysql_stmt_reset, libmysqlclient_18);
 my_bool WS_FN(mysql_stmt_reset)(MYSQL_STMT *stmt)
 {

@@ -503,6 +503,8 @@ static void test_bookkeeping(void)
 	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
 	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.replica_port[0], "SELECT COUNT(*) FROM wstest.stmt_t WHERE id = 1000"), 0);
 	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM stmt_t WHERE id = 1000"), 1);
+	CU_ASSERT_EQUAL(mariadb_stmt_execute_direct(st, "INSERT INTO stmt_t VALUES (1001, 'direct')", (size_t)-1), 0);
+	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM stmt_t WHERE id = 1001"), 1);
 	for (unsigned i = 0; i < env.n_replicas; i++) {
 		MYSQL *a = wstest_connect_admin(&env, env.replica_port[i]);
 
@@ -526,6 +528,16 @@ static void test_bookkeeping(void)
 	CU_ASSERT_EQUAL(run_read(st, &row), 0);
 	CU_ASSERT_EQUAL(prepared_exec("DROP TEMPORARY TABLE stmt_shadow"), 0);
 	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM stmt_shadow"), 3);
+	/* The same through mariadb_stmt_execute_direct. */
+	{
+		MYSQL_STMT *d = mysql_stmt_init(m);
+
+		CU_ASSERT_EQUAL(mariadb_stmt_execute_direct(d, "CREATE TEMPORARY TABLE stmt_shadow (v INT)", (size_t)-1), 0);
+		CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM stmt_shadow"), 0);
+		CU_ASSERT_EQUAL(mariadb_stmt_execute_direct(d, "DROP TEMPORARY TABLE stmt_shadow", (size_t)-1), 0);
+		CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM stmt_shadow"), 3);
+		mysql_stmt_close(d);
+	}
 
 	/* Prepared LOCK TABLES / UNLOCK TABLES. */
 	CU_ASSERT_EQUAL(prepared_exec("LOCK TABLES stmt_shadow READ"), 0);
