@@ -950,3 +950,8 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	ck_pr_inc_64(&rt->stats.replica_after_wait);
 	return idx;
 }
+
+void ws_route_note_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *v)
+{
+	note_primary_statement(s, q, len, v);
+}

@@ -52,6 +52,10 @@ MYSQL_RES *ws_route_store_result(struct ws_session *s);
  * server reported (session variables, schema, GTID). */
 void ws_route_after_primary(struct ws_session *s);
 
+/* After a statement with verdict v (text q, len) succeeded on the primary:
+ * note the temporary tables and table locks it created or dropped. */
+void ws_route_note_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *v);
+
 /* The server status the primary connection last reported (SERVER_STATUS_*);
  * SERVER_STATUS_AUTOCOMMIT alone when the client library cannot say. */
 unsigned ws_route_server_status(struct ws_session *s);

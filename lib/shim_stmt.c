@@ -1,12 +1,17 @@
 /*
- * shim_stmt.c — prepared statements of managed handles (DESIGN.md §3).
+ * shim_stmt.c — prepared statements of managed handles (docs: wescale(7),
+ * "Prepared statements").
  *
  * mysql_stmt_prepare runs on the primary, so errors and metadata are immediate.
  * mysql_stmt_execute of a read that may go to a replica prepares the statement
- * there (once per replica connection), binds the application's parameters and
- * results to it, and runs it; fetch, store_result, errors… then answer from that
- * statement handle (the SLAST wrappers in shim_pass.c). Writes, statements in a
- * transaction, and statements that sent long data run on the primary.
+ * there (once per replica connection, with the application's attributes and
+ * callbacks, and only under the database and sql_mode it was prepared in),
+ * binds the parameters the application's statement holds at that moment, and
+ * runs it; fetch, store_result, errors… then answer from that statement handle
+ * (here, and the SLAST wrappers in shim_pass.c). Writes, statements in a
+ * transaction, statements that sent long data or use array binding run on the
+ * primary, and take the same bookkeeping as text statements there (GTID,
+ * temporary tables, LOCK TABLES, session state).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@
 #include "stmt.h"
 #include "topology.h"
 #include "wescale.h"
+#include <errmsg.h>
 #include <stdio.h>
 
 /* The statement's state when it belongs to a managed handle and this is the
@@ -45,6 +51,54 @@ void ws_stmt_on_primary(MYSQL_STMT *stmt)
 		if (s)
 			ws_session_use_primary(s);
 	}
+}
+
+/* The connection of the statement handle that executed st last answers the
+ * handle's status calls (mysql_warning_count, …) from now on: libmariadb
+ * updates them from what a fetch, store_result or next_result reads from
+ * the server. */
+static void answer_from(struct ws_stmt *st)
+{
+	struct ws_session *s = ws_session_get(st->owner);
+	int idx = st->last_node;
+
+	if (!s || !s->cluster)
+		return;
+	if (!st->last) {
+		s->last = NULL;
+		s->last_node = -1;
+	} else if (idx >= 0 && (size_t)idx < s->n_replicas && (size_t)idx < st->n_rstmts && s->replicas[idx].mysql &&
+		   st->rstmts[idx].conn_gen == s->replicas[idx].conn_gen) {
+		s->last = s->replicas[idx].mysql;
+		s->last_node = idx;
+	}
+}
+
+/* The statement that executed last on a replica writes into the buffers the
+ * application's statement holds now (a driver may have moved them). */
+static int sync_last_results(struct ws_stmt *st)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_rstmt *rs;
+	my_bool r;
+
+	if (!st->last || st->last_node < 0 || (size_t)st->last_node >= st->n_rstmts)
+		return 0;
+	if (ws_stmt_sync_results(st, NULL) < 0) {
+		st->err_code = CR_OUT_OF_MEMORY;
+		snprintf(st->err_msg, sizeof(st->err_msg), "wescale: out of memory");
+		return -1;
+	}
+	rs = &st->rstmts[st->last_node];
+	if (!st->n_results || rs->result_gen == st->result_gen)
+		return 0;
+	ws_guard_enter();
+	r = R->mysql_stmt_bind_result(st->last, st->results);
+	ws_guard_leave();
+	if (r)
+		return -1;
+	rs->result_gen = st->result_gen;
+	return 0;
 }
 
 WS_ENTRY(mysql_stmt_init, libmysqlclient_18);
@@ -75,6 +129,7 @@ int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long len
 		st->text = NULL;
 		ws_stmt_copy_binds(&st->params, &st->n_params, NULL, 0);
 		ws_stmt_copy_binds(&st->results, &st->n_results, NULL, 0);
+		st->params_bound = st->results_bound = false;
 		st->long_data = false;
 	}
 	ws_guard_enter();
@@ -83,7 +138,14 @@ int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long len
 	if (st && r == 0 && q) {
 		struct ws_session *s = ws_session_get(st->owner);
 
+		/* As Connector/C: (unsigned long)-1 means "NUL-terminated". */
+		if (length == (unsigned long)-1)
+			length = (unsigned long)strlen(q);
 		st->primary_gen = s ? s->primary_gen : 0;
+		st->prepared_gen = s ? s->state_gen : 0;
+		ws_guard_enter();
+		st->param_count = (unsigned)R->mysql_stmt_param_count(stmt);
+		ws_guard_leave();
 		ws_classify(q, length, &st->verdict);
 		if (ws_stmt_set_text(st, q, length) < 0)
 			st->text = NULL; /* stays on the primary */
@@ -100,14 +162,11 @@ my_bool WS_FN(mysql_stmt_bind_param)(MYSQL_STMT *stmt, MYSQL_BIND *bind)
 
 	ws_guard_enter();
 	r = R->mysql_stmt_bind_param(stmt, bind);
-	if (st && r == 0)
-		st->bind_gen++;
-	if (st && r == 0 && ws_stmt_copy_binds(&st->params, &st->n_params, bind,
-					      (unsigned)R->mysql_stmt_param_count(stmt)) < 0) {
-		free(st->text); /* cannot bind elsewhere: keep it on the primary */
-		st->text = NULL;
-	}
 	ws_guard_leave();
+	if (st && r == 0) {
+		st->params_bound = true;
+		st->primary_only |= ws_stmt_sync_params(st, bind) < 0; /* cannot bind elsewhere */
+	}
 	return r;
 }
 
@@ -120,17 +179,13 @@ my_bool WS_FN(mysql_stmt_bind_result)(MYSQL_STMT *stmt, MYSQL_BIND *bind)
 
 	ws_guard_enter();
 	r = R->mysql_stmt_bind_result(stmt, bind);
-	if (st && r == 0) {
-		st->bind_gen++;
-		if (ws_stmt_copy_binds(&st->results, &st->n_results, bind,
-				       R->mysql_stmt_field_count(stmt)) < 0) {
-			free(st->text);
-			st->text = NULL;
-		}
-		if (st->last)
-			r = R->mysql_stmt_bind_result(st->last, bind);
-	}
 	ws_guard_leave();
+	if (st && r == 0) {
+		st->results_bound = true;
+		st->primary_only |= ws_stmt_sync_results(st, bind) < 0;
+		if (st->last && sync_last_results(st) < 0)
+			r = 1;
+	}
 	return r;
 }
 
@@ -144,25 +199,19 @@ my_bool WS_FN(mysql_stmt_attr_set)(MYSQL_STMT *stmt, enum enum_stmt_attr_type at
 	ws_guard_enter();
 	r = R->mysql_stmt_attr_set(stmt, attr, value);
 	ws_guard_leave();
-	if (st && r == 0 && value) {
-		unsigned long v = attr == STMT_ATTR_UPDATE_MAX_LENGTH ? (unsigned long)*(const my_bool *)value
-								     : *(const unsigned long *)value;
-		unsigned i;
-
-		for (i = 0; i < st->n_attrs && st->attrs[i].attr != attr; i++)
-			;
-		if (i < sizeof(st->attrs) / sizeof(st->attrs[0])) {
-			st->attrs[i].attr = attr;
-			st->attrs[i].value = v;
-			if (i == st->n_attrs)
-				st->n_attrs++;
+	if (st && r == 0) {
+		ws_stmt_note_attr(st, attr, value);
+		/* Replica statements already prepared take the new value too (the
+		 * recorded copy: libmariadb may have rewritten *value). */
+		for (unsigned i = 0; i < st->n_attrs; i++) {
+			if (st->attrs[i].attr != attr)
+				continue;
+			ws_guard_enter();
+			for (size_t k = 0; k < st->n_rstmts; k++)
+				if (st->rstmts[k].stmt)
+					R->mysql_stmt_attr_set(st->rstmts[k].stmt, attr, ws_stmt_attr_value(&st->attrs[i]));
+			ws_guard_leave();
 		}
-		/* Already-prepared replica copies take the new value too. */
-		ws_guard_enter();
-		for (size_t k = 0; k < st->n_rstmts; k++)
-			if (st->rstmts[k].stmt)
-				R->mysql_stmt_attr_set(st->rstmts[k].stmt, attr, value);
-		ws_guard_leave();
 	}
 	return r;
 }
@@ -209,15 +258,17 @@ static MYSQL_STMT *replica_stmt(struct ws_session *s, struct ws_stmt *st, size_t
 		R->mysql_stmt_close(rs->stmt);
 		rs->stmt = NULL;
 	}
+	ws_guard_leave();
+	/* The server resolves names and parses under the session's state at
+	 * prepare time: once that moved on, only the primary's statement (and
+	 * replica statements prepared before) hold the application's meaning. */
+	if (ws_stmt_parse_state_changed(st, s))
+		return NULL;
+	ws_guard_enter();
 	rst = R->mysql_stmt_init(c->mysql);
 	if (rst) {
-		for (unsigned i = 0; i < st->n_attrs; i++) {
-			my_bool b = (my_bool)st->attrs[i].value;
-			unsigned long v = st->attrs[i].value;
-
-			R->mysql_stmt_attr_set(rst, st->attrs[i].attr,
-					       st->attrs[i].attr == STMT_ATTR_UPDATE_MAX_LENGTH ? (void *)&b : (void *)&v);
-		}
+		for (unsigned i = 0; i < st->n_attrs; i++)
+			R->mysql_stmt_attr_set(rst, st->attrs[i].attr, ws_stmt_attr_value(&st->attrs[i]));
 		if (R->mysql_stmt_prepare(rst, st->text, st->len)) {
 			ws_log(WS_LOG_INFO, "prepare on replica failed (%s): statement runs on the primary",
 			       R->mysql_stmt_error(rst));
@@ -228,7 +279,7 @@ static MYSQL_STMT *replica_stmt(struct ws_session *s, struct ws_stmt *st, size_t
 	ws_guard_leave();
 	rs->stmt = rst;
 	rs->conn_gen = c->conn_gen;
-	rs->bind_gen = 0; /* freshly prepared: carries no bindings */
+	rs->param_gen = rs->result_gen = 0; /* freshly prepared: carries no bindings */
 	return rst;
 }
 
@@ -241,17 +292,18 @@ static int reprepare(struct ws_session *s, struct ws_stmt *st)
 	const struct ws_real *R = ws_real();
 	int r;
 
-	if (!st->text) {
+	if (!st->text || ws_stmt_sync(st) < 0) {
 		st->err_code = WESCALE_ER_NO_PRIMARY;
 		snprintf(st->err_msg, sizeof(st->err_msg),
 			 "wescale: the primary changed and this statement cannot be prepared again; prepare it anew");
 		return -1;
 	}
+	ws_stmt_unlink_bindings(st);
 	ws_guard_enter();
 	r = R->mysql_stmt_prepare(st->stmt, st->text, st->len);
-	if (r == 0 && st->n_params)
+	if (r == 0 && st->params_bound && st->n_params)
 		r = R->mysql_stmt_bind_param(st->stmt, st->params);
-	if (r == 0 && st->n_results)
+	if (r == 0 && st->results_bound && st->n_results)
 		r = R->mysql_stmt_bind_result(st->stmt, st->results);
 	ws_guard_leave();
 	if (r)
@@ -320,6 +372,47 @@ const char *WS_FN(mysql_stmt_sqlstate)(MYSQL_STMT *stmt)
 
 static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session *s);
 
+/* May this execution of st run on a replica at all (routing aside)? Long data
+ * and array binding live on the primary's statement; what libmariadb refuses
+ * must fail there as it fails: unbound parameters, a parameter count changed
+ * behind its back. A statement never
+ * prepared on a replica can be prepared there only under the state the
+ * application prepared it in. Brings st's copy of the bindings up to date. */
+static bool may_use_replica(struct ws_session *s, struct ws_stmt *st)
+{
+	const struct ws_real *R = ws_real();
+	unsigned long n_params;
+	bool prepared = false;
+
+	if (st->long_data || st->primary_only)
+		return false;
+	ws_guard_enter();
+	n_params = R->mysql_stmt_param_count(st->stmt);
+	ws_guard_leave();
+	if (n_params != st->param_count || (n_params && !st->params_bound))
+		return false;
+	if (ws_stmt_sync(st) < 0)
+		return false;
+	for (size_t k = 0; k < st->n_rstmts && !prepared; k++)
+		prepared = st->rstmts[k].stmt != NULL;
+	return prepared || !ws_stmt_parse_state_changed(st, s);
+}
+
+/* Has libmariadb detached the application's statement from its connection
+ * (mysql_change_user, mysql_reset_connection invalidate every statement:
+ * CR_STMT_CLOSED)? That is for good: every later call on it fails. */
+static bool detached(struct ws_stmt *st)
+{
+	const struct ws_real *R = ws_real();
+
+	if (!st->detached) {
+		ws_guard_enter();
+		st->detached = R->mysql_stmt_errno(st->stmt) == CR_STMT_CLOSED;
+		ws_guard_leave();
+	}
+	return st->detached;
+}
+
 /* Query rules apply to a prepared statement's text at each execution. */
 WS_ENTRY(mysql_stmt_execute, libmysqlclient_18);
 int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
@@ -337,6 +430,8 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 			 "open a new connection in the child");
 		return 1;
 	}
+	if (st)
+		st->err_code = 0;
 	rr.held = NULL;
 	if (s && s->cluster && st->text && (rs = ws_rules_acquire())) {
 		rr = (struct ws_rule_result){ .consistency = -1 };
@@ -363,13 +458,24 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 	uint64_t now_us = 0;
 	int r;
 
+	if (st && detached(st)) {
+		/* libmariadb fails it without asking the server (CR_SERVER_LOST):
+		 * not a lost connection, nothing to fail over. */
+		ws_guard_enter();
+		r = R->mysql_stmt_execute(stmt);
+		ws_guard_leave();
+		st->last = NULL;
+		st->last_node = -1;
+		return r;
+	}
 	if (s && s->cluster) {
 		now_us = ws_now_us(); /* the one clock read before the statement runs */
 		ws_session_close_idle(s, now_us / 1000u);
 	}
-	if (s && s->cluster && st->text && !st->long_data) {
+	if (s && s->cluster && st->text && may_use_replica(s, st)) {
 		for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
 			struct ws_node_rt *node;
+			struct ws_rstmt *rs;
 			MYSQL_STMT *rst;
 			unsigned e;
 			int idx;
@@ -382,17 +488,24 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			rst = replica_stmt(s, st, (size_t)idx);
 			if (!rst)
 				break;
+			rs = &st->rstmts[idx];
 			ws_guard_enter();
-			/* Bind the application's buffers only when they changed: libmariadb
-			 * reads the buffers at each execute anyway, and a rebind would
-			 * make it send the parameter types again. */
-			if (st->rstmts[idx].bind_gen != st->bind_gen || st->bind_gen == 0) {
-				if ((st->n_params && R->mysql_stmt_bind_param(rst, st->params)) ||
-				    (st->n_results && R->mysql_stmt_bind_result(rst, st->results))) {
+			/* Bind only when the bindings changed: libmariadb reads the bound
+			 * buffers at each execute anyway, and a rebind makes it send the
+			 * parameter types again. */
+			if (st->n_params && rs->param_gen != st->param_gen) {
+				if (R->mysql_stmt_bind_param(rst, st->params)) {
 					ws_guard_leave();
 					break;
 				}
-				st->rstmts[idx].bind_gen = st->bind_gen;
+				rs->param_gen = st->param_gen;
+			}
+			if (st->n_results && rs->result_gen != st->result_gen) {
+				if (R->mysql_stmt_bind_result(rst, st->results)) {
+					ws_guard_leave();
+					break;
+				}
+				rs->result_gen = st->result_gen;
 			}
 			node = &ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node];
 			ws_node_begin(node, now_us);
@@ -406,6 +519,8 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 				continue;
 			}
 			st->last = rst;
+			st->last_node = idx;
+			st->stored = st->truncated = false;
 			s->last = s->replicas[idx].mysql;
 			s->last_node = idx;
 			return r;
@@ -413,8 +528,9 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 	}
 	if (st) {
 		st->last = NULL;
+		st->last_node = -1;
+		st->stored = st->truncated = false;
 		st->long_data = false;
-		st->err_code = 0;
 		if (s)
 			ws_session_use_primary(s);
 	}
@@ -449,8 +565,98 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			ws_guard_leave();
 		}
 	}
-	if (s && s->cluster && r == 0)
+	if (s && s->cluster && r == 0) {
+		/* What text statements get: GTID, session state, temporary
+		 * tables, LOCK TABLES. */
 		ws_route_after_primary(s);
+		if (st->text)
+			ws_route_note_statement(s, st->text, st->len, &st->verdict);
+	}
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_fetch, libmysqlclient_18);
+int WS_FN(mysql_stmt_fetch)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_fetch, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	int r;
+
+	/* DBD::mysql moves a column's buffer in the statement's own bindings
+	 * after a truncated fetch (to fetch the rest into a bigger one); other
+	 * changes are taken in at the next execute. */
+	if (st && st->last && st->truncated && sync_last_results(st) < 0)
+		return 1;
+	ws_guard_enter();
+	r = R->mysql_stmt_fetch(st && st->last ? st->last : stmt);
+	ws_guard_leave();
+	if (st) {
+		st->truncated = r == MYSQL_DATA_TRUNCATED;
+		/* Read from the server: each fetch of a cursor, or the end of
+		 * rows not stored (the rows before it change no status). */
+		if (!st->stored && (st->cursor || (r != 0 && r != MYSQL_DATA_TRUNCATED)))
+			answer_from(st);
+	}
+	return r;
+}
+
+/* store_result / next_result: read the last execution's results from the
+ * server, on the statement handle that executed last. */
+static int read_results(MYSQL_STMT *stmt, int (*fn)(MYSQL_STMT *), bool stores)
+{
+	struct ws_stmt *st = managed_stmt(stmt);
+	int r;
+
+	ws_guard_enter();
+	r = fn(st && st->last ? st->last : stmt);
+	ws_guard_leave();
+	if (st) {
+		answer_from(st);
+		st->stored = stores && r == 0;
+	}
+	return r;
+}
+
+WS_ENTRY(mysql_stmt_store_result, libmysqlclient_18);
+int WS_FN(mysql_stmt_store_result)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_store_result, 1);
+	return read_results(stmt, R->mysql_stmt_store_result, true);
+}
+
+WS_ENTRY(mysql_stmt_next_result, libmysqlclient_18);
+int WS_FN(mysql_stmt_next_result)(MYSQL_STMT *stmt)
+{
+	REAL_OR_FAIL(mysql_stmt_next_result, 1);
+	return read_results(stmt, R->mysql_stmt_next_result, false);
+}
+
+/* Prepare and execute in one round trip: on the primary, where the statement
+ * then stays; what it did is taken into account as for a text statement. */
+WS_ENTRY(mariadb_stmt_execute_direct, libmariadb_3);
+int WS_FN(mariadb_stmt_execute_direct)(MYSQL_STMT *stmt, const char *q, size_t length)
+{
+	REAL_OR_FAIL(mariadb_stmt_execute_direct, 1);
+	struct ws_stmt *st = managed_stmt(stmt);
+	struct ws_session *s = st ? ws_session_get(st->owner) : NULL;
+	int r;
+
+	if (st) {
+		ws_stmt_on_primary(stmt);
+		st->err_code = 0;
+	}
+	ws_guard_enter();
+	r = R->mariadb_stmt_execute_direct(stmt, q, length);
+	ws_guard_leave();
+	if (r == 0 && s && s->cluster && q) {
+		struct ws_verdict v;
+
+		if (length == (size_t)-1) /* as Connector/C: NUL-terminated */
+			length = strlen(q);
+		ws_classify(q, length, &v);
+		ws_route_after_primary(s);
+		ws_route_note_statement(s, q, length, &v);
+	}
 	return r;
 }
 
@@ -468,6 +674,7 @@ my_bool WS_FN(mysql_stmt_reset)(MYSQL_STMT *stmt)
 			if (st->rstmts[k].stmt)
 				R->mysql_stmt_reset(st->rstmts[k].stmt);
 		st->last = NULL;
+		st->last_node = -1;
 		st->long_data = false;
 	}
 	ws_guard_leave();

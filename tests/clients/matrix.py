@@ -51,9 +51,7 @@ EXPECTED = {
     'python-autocommit':   (80, '-', ''),
     'python-default':      (0, '-', 'autocommit off: every read is inside a transaction'),
     'perl-dbd-mysql':      (80, '-', ''),
-    # helper "stmt" is on it; wrong rows or errors only now and then in a normal
-    # build, a heap-use-after-free every time under ASan
-    'perl-dbd-mysql-ps':   (80, 'wrong-rows+errors', ''),
+    'perl-dbd-mysql-ps':   (80, '-', ''),
     'perl-dbd-mariadb':    (80, '-', ''),
     'ruby-mysql2':         (80, 'hang', ''),        # helper "core" is on it
     'sysbench-ro-skiptrx': (80, '-', ''),
@@ -62,8 +60,6 @@ EXPECTED = {
 }
 # What each known bug is, for the table.
 KNOWN_BUGS = {
-    'perl-dbd-mysql-ps': 'a re-executed statement can send a replica the parameters of an earlier execute '
-                         '(freed memory): wrong rows or errors',
     'ruby-mysql2': 'mysql2 waits on the primary\'s socket while the reply comes from a replica',
 }
 # ============================================================================
