@@ -212,15 +212,18 @@ size_t ws_classify_skip_space_slow(struct lex *lx, size_t p)
 		unsigned char c = s[p];
 		unsigned k = cclass[c];
 
-		if (k == C_SPACE || (k == C_NBSP && is_nbsp(s, p))) {
+		if (k == C_SPACE || (k == C_HIGH && cs_space(lx->cs, c))) {
 			p++;
 			continue;
 		}
 		if (k != C_MARK)
 			break;
+		/* "--" starts a comment when a space or control byte of the
+		 * character set follows (DEL in most, NBSP in latin1 …), as the
+		 * server's lexer has it: not only bytes <= ' '. */
 		if (c == '#')
 			p = line_comment(lx, p + 1);
-		else if (c == '-' && p + 1 < len && s[p + 1] == '-' && (p + 2 == len || s[p + 2] <= ' '))
+		else if (c == '-' && p + 1 < len && s[p + 1] == '-' && (p + 2 == len || cs_dash(lx->cs, s[p + 2])))
 			p = line_comment(lx, p + 2);
 		else if (c == '/' && p + 1 < len && s[p + 1] == '*')
 			p = block_comment(lx, p);
@@ -233,6 +236,22 @@ size_t ws_classify_skip_space_slow(struct lex *lx, size_t p)
 	return p;
 }
 
+/*
+ * In sjis, cp932, gbk and big5 the second byte of a character may be 0x5C
+ * ('\\') or 0x60 ('`'): inside a string the server skips whole characters,
+ * so "<81>\\" is one character and no escape, and "`a<81>`" may not end the
+ * name. Whether it does depends on the character tables (a valid pair or
+ * not), which the classifier does not carry: a backslash that escapes or a
+ * backquote right after a byte >= 0x81 makes the reading a parse error, and
+ * the statement goes to the primary. Under every other character set a
+ * second byte is >= 0x80 and reads as no ASCII byte.
+ */
+static inline void note_trail(struct lex *lx, size_t p)
+{
+	if (lx->cs->ascii_trail && p > 0 && lx->s[p - 1] >= 0x81)
+		lx->mb_hazard = true;
+}
+
 /* p is at the opening quote q. Returns the position after the closing quote
  * and stores where the content ends. */
 static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *content_end)
@@ -243,10 +262,13 @@ static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *con
 
 	for (p++; p < len; p++) {
 		if (s[p] == '\\' && esc) {
+			note_trail(lx, p);
 			lx->saw_backslash = true;
 			if (++p >= len)
 				break;
 		} else if (s[p] == q) {
+			if (q == '`')
+				note_trail(lx, p);
 			if (p + 1 < len && s[p + 1] == q) {
 				p++;
 				continue;
@@ -260,9 +282,10 @@ static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *con
 	return len;
 }
 
-size_t ws_classify_lex_number(const unsigned char *s, size_t p, size_t len, uint8_t *type)
+size_t ws_classify_lex_number(const struct lex *lx, size_t p, uint8_t *type)
 {
-	size_t q = p;
+	const unsigned char *s = lx->s;
+	size_t len = lx->len, q = p;
 
 	while (q < len && is_digit(s[q]))
 		q++;
@@ -279,16 +302,16 @@ size_t ws_classify_lex_number(const unsigned char *s, size_t p, size_t len, uint
 				;
 	}
 	*type = T_NUMBER;
-	if (q < len && (is_ident(s[q]) || (s[q] == 0xA0 && !is_nbsp(s, q)))) { /* 1abc, 0x1F */
-		q = ident_end(s, q, len, false);
+	if (q < len && is_ident(s[q]) && !cs_space(lx->cs, s[q])) { /* 1abc, 0x1F */
+		q = ident_end(lx->cs, s, q, len, false);
 		*type = T_WORD;
 	}
 	return q;
 }
 
-static size_t lex_var_name(const unsigned char *s, size_t q, size_t len)
+static size_t lex_var_name(const struct lex *lx, size_t q)
 {
-	return ident_end(s, q, len, true);
+	return ident_end(lx->cs, lx->s, q, lx->len, true);
 }
 
 /* Quoted literals and @variables; p at the quote or '@'. Returns the end. */
@@ -299,6 +322,8 @@ size_t ws_classify_lex_quoted_or_var(struct lex *lx, struct tok *t, size_t p)
 	unsigned char c = s[p];
 
 	if (c != '@') {
+		if (c == '`')
+			note_trail(lx, p);
 		t->type = c == '`' ? T_QIDENT : T_STRING;
 		t->quote = c;
 		q = scan_quoted(lx, p, c, &ce);
@@ -308,14 +333,14 @@ size_t ws_classify_lex_quoted_or_var(struct lex *lx, struct tok *t, size_t p)
 	}
 	if (q < len && s[q] == '@') {
 		t->type = T_SYSVAR;
-		q = lex_var_name(s, q + 1, len);
+		q = lex_var_name(lx, q + 1);
 	} else if (q < len && (s[q] == '\'' || s[q] == '"' || s[q] == '`')) {
 		t->type = T_USERVAR;
 		t->quote = s[q];
 		q = scan_quoted(lx, q, s[q], &ce);
 	} else {
 		t->type = T_USERVAR;
-		q = lex_var_name(s, q, len);
+		q = lex_var_name(lx, q);
 	}
 	t->n = q - p;
 	return q;
@@ -349,6 +374,7 @@ bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t
 	memset(&lx, 0, sizeof(lx));
 	lx.s = (const unsigned char *)text;
 	lx.len = len;
+	lx.cs = &ws_csg[0];
 	for (;;) {
 		lex(&lx, &t);
 		if (t.type == T_END)
@@ -362,4 +388,89 @@ bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t
 		    quoted_equals(lx.s + t.off, t.n, t.quote, nm, name_len))
 			return true;
 	}
+}
+
+/* ---- the server's own function names ---- */
+
+struct server_func {
+	char name[30];
+	uint8_t kind;
+};
+
+#define WS_FN_N WS_FN_NATIVE
+#define WS_FN_B WS_FN_BARE
+#define SERVER_FUNC(name, k) { #name, WS_FN_##k },
+static const struct server_func server_funcs[] = { WS_SERVER_FUNCS(SERVER_FUNC) };
+#undef SERVER_FUNC
+#define SERVER_FUNC_LEN(name, k) _Static_assert(sizeof(#name) <= 30, "name too long: " #name);
+WS_SERVER_FUNCS(SERVER_FUNC_LEN)
+#undef SERVER_FUNC_LEN
+
+/* Upper-case compare of s[0..n) with a table name (upper case, NUL-terminated). */
+static int fn_cmp(const unsigned char *s, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n && name[i]; i++) {
+		unsigned char a = s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i];
+
+		if (a != (unsigned char)name[i])
+			return a < (unsigned char)name[i] ? -1 : 1;
+	}
+	if (i < n)
+		return 1;
+	return name[i] ? -1 : 0;
+}
+
+int ws_classify_server_func(const unsigned char *s, size_t n)
+{
+	size_t lo = 0, hi = sizeof(server_funcs) / sizeof(server_funcs[0]);
+
+	if (n == 0 || n >= sizeof(server_funcs[0].name))
+		return WS_FN_NONE;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = fn_cmp(s, n, server_funcs[mid].name);
+
+		if (c == 0)
+			return server_funcs[mid].kind;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return WS_FN_NONE;
+}
+
+/* ---- the session's character set and sql_mode ---- */
+
+uint8_t ws_classify_charset(const char *name, size_t len)
+{
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < sizeof(ws_cs_names) / sizeof(ws_cs_names[0]); i++)
+		if (strlen(ws_cs_names[i].name) == len && ieq((const unsigned char *)name, len, ws_cs_names[i].name))
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
+uint8_t ws_classify_sql_mode(const char *value, size_t len)
+{
+	uint8_t m = WS_SQLM_KNOWN;
+	size_t i = 0;
+
+	if (!value)
+		return 0;
+	while (i < len) {
+		size_t j = i;
+
+		while (j < len && value[j] != ',')
+			j++;
+		if (ieq((const unsigned char *)value + i, j - i, "no_backslash_escapes"))
+			m |= WS_SQLM_NO_BACKSLASH_ESCAPES;
+		else if (ieq((const unsigned char *)value + i, j - i, "ansi_quotes"))
+			m |= WS_SQLM_ANSI_QUOTES;
+		i = j + 1;
+	}
+	return m;
 }

@@ -41,6 +41,9 @@
 #define PE   WS_F_PARSE_ERROR
 #define UD   WS_F_USE_DB
 #define XA   WS_F_XA
+#define SF   WS_F_STORED_FUNC
+#define HN   WS_F_HINTABLE
+#define HD   WS_F_HINT_DROPPED
 
 #define PRI WS_HINT_PRIMARY
 #define REP WS_HINT_REPLICA
@@ -131,13 +134,13 @@ static const struct tcase cases[] = {
 	RD("SELECT 1 INTERSECT SELECT 1"),
 	RD("SELECT 1 EXCEPT SELECT 2"),
 	RD("SELECT GET_FORMAT(DATE, 'EUR')"),
-	RD("SELECT GTID_SUBSET('a:1', 'a:1-2')"),
-	RD("SELECT PS_THREAD_ID(1)"),
+	C("SELECT GTID_SUBSET('a:1', 'a:1-2')", W | SF | HN, SELECT),
+	C("SELECT PS_THREAD_ID(1)", W | SF | HN, SELECT),
 	RD("SELECT ST_AsText(g) FROM geo"),
 	RD("SELECT BENCHMARK(10, MD5('a'))"),
 	RD("SELECT LAST_DAY(NOW())"),
-	RD("SELECT my_row_count() FROM t"),
-	RD("SELECT do_last_insert_id()"),
+	C("SELECT my_row_count() FROM t", W | SF | HN, SELECT),
+	C("SELECT do_last_insert_id()", W | SF | HN, SELECT),
 	RD("SELECT last_insert_id FROM t"),
 	RD("SELECT `last_insert_id` FROM t"),
 	RD("SELECT 'LAST_INSERT_ID()'"),
@@ -153,7 +156,9 @@ static const struct tcase cases[] = {
 	RD("SELECT \xc3\xa9t\xc3\xa9 FROM caf\xc3\xa9"),
 	RD("SELECT MAX(id) FROM t"),
 	RD("SELECT caf\xc3\xa0 FROM t"),          /* U+00E0 in UTF-8: C3 A0 */
-	RD("SELECT\xa0" "1"),                       /* latin1 no-break space */
+	/* latin1 no-break space: a space in latin1, part of a name in utf8mb4; with
+	 * the character set unknown both readings must agree (see env_cases) */
+	CN("SELECT\xa0" "1", W | PE, OTHER, 1),
 	RD("SELECT * FROM t WHERE a = 1 HAVING a > 0"),
 	RD("SELECT * FROM t1, t2 WHERE t1.a = t2.a"),
 	RD("SELECT * FROM t AS OF TIMESTAMP NOW()"),
@@ -393,41 +398,41 @@ static const struct tcase cases[] = {
 	C("SHOW CONTRIBUTORS", R, SHOW),
 
 	/* ---- SHOW: the primary / this connection ---- */
-	C("SHOW MASTER STATUS", W, SHOW),
-	C("SHOW BINARY LOG STATUS", W, SHOW),
-	C("SHOW BINLOG STATUS", W, SHOW),
-	C("SHOW SLAVE STATUS", W, SHOW),
-	C("SHOW REPLICA STATUS", W, SHOW),
-	C("SHOW ALL SLAVES STATUS", W, SHOW),
-	C("SHOW SLAVE HOSTS", W, SHOW),
-	C("SHOW REPLICAS", W, SHOW),
-	C("SHOW BINLOG EVENTS", W, SHOW),
-	C("SHOW BINLOG EVENTS IN 'bin.000001' FROM 4 LIMIT 10", W, SHOW),
-	C("SHOW RELAYLOG EVENTS", W, SHOW),
-	C("SHOW BINARY LOGS", W, SHOW),
-	C("SHOW MASTER LOGS", W, SHOW),
-	C("SHOW PROCESSLIST", W, SHOW),
-	C("SHOW FULL PROCESSLIST", W, SHOW),
-	C("show full processlist", W, SHOW),
-	C("SHOW WARNINGS", W, SHOW),
-	C("SHOW WARNINGS LIMIT 10", W, SHOW),
-	C("SHOW ERRORS", W, SHOW),
-	C("SHOW COUNT(*) WARNINGS", W, SHOW),
-	C("SHOW COUNT ( * ) ERRORS", W, SHOW),
-	C("SHOW ENGINE INNODB STATUS", W, SHOW),
-	C("SHOW ENGINE INNODB MUTEX", W, SHOW),
-	C("SHOW OPEN TABLES", W, SHOW),
-	C("SHOW OPEN TABLES FROM db", W, SHOW),
-	C("SHOW STATUS", W, SHOW),
-	C("SHOW STATUS LIKE 'Threads%'", W, SHOW),
-	C("SHOW SESSION STATUS", W, SHOW),
-	C("SHOW LOCAL STATUS", W, SHOW),
-	C("SHOW GLOBAL STATUS", W, SHOW),
-	C("SHOW PROFILE", W, SHOW),
-	C("SHOW PROFILES", W, SHOW),
-	C("SHOW PROFILE CPU FOR QUERY 1", W, SHOW),
-	C("SHOW EXPLAIN FOR 5", W, SHOW),
-	C("SHOW USER_STATISTICS", W, SHOW),
+	C("SHOW MASTER STATUS", W | HN, SHOW),
+	C("SHOW BINARY LOG STATUS", W | HN, SHOW),
+	C("SHOW BINLOG STATUS", W | HN, SHOW),
+	C("SHOW SLAVE STATUS", W | HN, SHOW),
+	C("SHOW REPLICA STATUS", W | HN, SHOW),
+	C("SHOW ALL SLAVES STATUS", W | HN, SHOW),
+	C("SHOW SLAVE HOSTS", W | HN, SHOW),
+	C("SHOW REPLICAS", W | HN, SHOW),
+	C("SHOW BINLOG EVENTS", W | HN, SHOW),
+	C("SHOW BINLOG EVENTS IN 'bin.000001' FROM 4 LIMIT 10", W | HN, SHOW),
+	C("SHOW RELAYLOG EVENTS", W | HN, SHOW),
+	C("SHOW BINARY LOGS", W | HN, SHOW),
+	C("SHOW MASTER LOGS", W | HN, SHOW),
+	C("SHOW PROCESSLIST", W | HN, SHOW),
+	C("SHOW FULL PROCESSLIST", W | HN, SHOW),
+	C("show full processlist", W | HN, SHOW),
+	C("SHOW WARNINGS", W | HN, SHOW),
+	C("SHOW WARNINGS LIMIT 10", W | HN, SHOW),
+	C("SHOW ERRORS", W | HN, SHOW),
+	C("SHOW COUNT(*) WARNINGS", W | HN, SHOW),
+	C("SHOW COUNT ( * ) ERRORS", W | HN, SHOW),
+	C("SHOW ENGINE INNODB STATUS", W | HN, SHOW),
+	C("SHOW ENGINE INNODB MUTEX", W | HN, SHOW),
+	C("SHOW OPEN TABLES", W | HN, SHOW),
+	C("SHOW OPEN TABLES FROM db", W | HN, SHOW),
+	C("SHOW STATUS", W | HN, SHOW),
+	C("SHOW STATUS LIKE 'Threads%'", W | HN, SHOW),
+	C("SHOW SESSION STATUS", W | HN, SHOW),
+	C("SHOW LOCAL STATUS", W | HN, SHOW),
+	C("SHOW GLOBAL STATUS", W | HN, SHOW),
+	C("SHOW PROFILE", W | HN, SHOW),
+	C("SHOW PROFILES", W | HN, SHOW),
+	C("SHOW PROFILE CPU FOR QUERY 1", W | HN, SHOW),
+	C("SHOW EXPLAIN FOR 5", W | HN, SHOW),
+	C("SHOW USER_STATISTICS", W | HN, SHOW),
 	C("SHOW", W | PE, SHOW),
 	C("SHOW VARIABLES WHERE Value = @x", W | UV, SHOW),
 	C("SHOW GRANTS FOR root@localhost", W | UV, SHOW),
@@ -463,8 +468,8 @@ static const struct tcase cases[] = {
 	C("SELECT * FROM t INTO OUTFILE '/tmp/x' FIELDS TERMINATED BY ','", W | SI, SELECT),
 	C("SELECT 1 INTO @`x`", W | SI | UV, SELECT),
 	C("SELECT a INTO x FROM t", W | SI, SELECT),
-	C("SELECT a\xa0" "INTO\xa0" "OUTFILE '/tmp/x' FROM t", W | SI, SELECT), /* latin1 NBSP separates */
-	C("SELECT * FROM t\xa0" "FOR\xa0" "UPDATE", W | LR, SELECT),
+	C("SELECT a\xa0" "INTO\xa0" "OUTFILE '/tmp/x' FROM t", W, SELECT), /* latin1 NBSP separates */
+	C("SELECT * FROM t\xa0" "FOR\xa0" "UPDATE", W, SELECT),
 
 	/* ---- several statements ---- */
 	CN("SELECT 1; SELECT 2", R | MU, SELECT, 2),
@@ -506,9 +511,9 @@ static const struct tcase cases[] = {
 	C("SELECT CONNECTION_ID()", W | PF, SELECT),
 	C("SELECT MASTER_POS_WAIT('bin.000001', 4)", W | PF, SELECT),
 	C("SELECT MASTER_GTID_WAIT('0-1-1', 1)", W | PF, SELECT),
-	C("SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5', 1)", W | PF, SELECT),
-	C("SELECT WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS('3e11fa47-71ca-11e1-9e33-c80aa9429562:1', 1)", W | PF, SELECT),
-	C("SELECT SOURCE_POS_WAIT('bin.000001', 4)", W | PF, SELECT),
+	C("SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5', 1)", W | PF | SF, SELECT),
+	C("SELECT WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS('3e11fa47-71ca-11e1-9e33-c80aa9429562:1', 1)", W | PF | SF, SELECT),
+	C("SELECT SOURCE_POS_WAIT('bin.000001', 4)", W | PF | SF, SELECT),
 	C("SELECT NEXT VALUE FOR s", W | PF, SELECT),
 	C("SELECT PREVIOUS VALUE FOR s", W | PF, SELECT),
 	C("select next value for db.s", W | PF, SELECT),
@@ -516,11 +521,11 @@ static const struct tcase cases[] = {
 	C("SELECT s.nextval", W | PF, SELECT),
 	C("SELECT s.currval", W | PF, SELECT),
 	C("SELECT LOAD_FILE('/etc/hosts')", W | PF, SELECT),
-	C("SELECT PS_CURRENT_THREAD_ID()", W | PF, SELECT),
+	C("SELECT PS_CURRENT_THREAD_ID()", W | PF | SF, SELECT),
 	C("SELECT * FROM t WHERE id = LAST_INSERT_ID()", W | PF, SELECT),
 	C("SELECT a FROM t WHERE GET_LOCK('x', 0) = 1", W | PF, SELECT),
 	C("SELECT COALESCE(ROW_COUNT(), 0)", W | PF, SELECT),
-	C("SELECT db.last_insert_id()", W | PF, SELECT),
+	C("SELECT db.last_insert_id()", W | PF | SF, SELECT),
 	C("INSERT INTO t VALUES (NEXT VALUE FOR s)", W | PF, INSERT),
 	C("DO RELEASE_LOCK('x')", W | PF, DO),
 	C("SELECT @@identity", W | PF, SELECT),
@@ -739,7 +744,7 @@ static const struct tcase cases[] = {
 	  "ELSE SET x = 2; END IF; WHILE x < 10 DO SET x = x + 1; END WHILE; END", W | IC, DDL),
 	CN("CREATE PROCEDURE p() SELECT 1; SELECT 2", W | IC | MU, DDL, 2),
 	CN("CREATE FUNCTION f(a INT) RETURNS INT DETERMINISTIC BEGIN RETURN a + 1; END; SELECT f(1)",
-	   W | IC | MU, DDL, 2),
+	   W | IC | MU | SF, DDL, 2),
 	C("CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW BEGIN IF NEW.a < 0 THEN SET NEW.a = 0; END IF; END",
 	  W | IC, DDL),
 	C("CREATE EVENT e ON SCHEDULE EVERY 1 HOUR DO BEGIN DELETE FROM t; INSERT INTO log VALUES (1); END",
@@ -788,8 +793,8 @@ static const struct tcase cases[] = {
 	C("USE 'x'", W | PE, USE),
 
 	/* ---- SQL_CALC_FOUND_ROWS ---- */
-	C("SELECT SQL_CALC_FOUND_ROWS * FROM t LIMIT 10", W | CF, SELECT),
-	C("select sql_calc_found_rows id from t limit 10", W | CF, SELECT),
+	C("SELECT SQL_CALC_FOUND_ROWS * FROM t LIMIT 10", W | CF | HN, SELECT),
+	C("select sql_calc_found_rows id from t limit 10", W | CF | HN, SELECT),
 
 	/* ---- CALL, DO, LOAD, HANDLER, PREPARE ---- */
 	C("CALL p()", W, CALL),
@@ -965,7 +970,7 @@ static const struct tcase cases[] = {
 	/* WordPress */
 	RD("SELECT option_name, option_value FROM wp_options WHERE autoload = 'yes'"),
 	C("SELECT SQL_CALC_FOUND_ROWS wp_posts.ID FROM wp_posts WHERE 1=1 AND wp_posts.post_type = 'post' "
-	  "ORDER BY wp_posts.post_date DESC LIMIT 0, 10", W | CF, SELECT),
+	  "ORDER BY wp_posts.post_date DESC LIMIT 0, 10", W | CF | HN, SELECT),
 	C("SELECT FOUND_ROWS()", W | PF, SELECT),
 	C("SET NAMES utf8mb4", W | SS, SET),
 	C("SHOW TABLES LIKE 'wp_users'", R, SHOW),
@@ -1013,7 +1018,7 @@ static char *flag_names(uint32_t f, char *buf, size_t size)
 		"IMPLICIT_COMMIT", "AUTOCOMMIT_OFF", "AUTOCOMMIT_ON", "LOCK_TABLES", "UNLOCK_TABLES",
 		"MULTI", "USER_VAR", "PRIMARY_FUNC", "LOCKING_READ", "SELECT_INTO", "TEMP_CREATE",
 		"TEMP_DROP", "CALC_FOUND_ROWS", "SET_GLOBAL", "SET_TRANSACTION", "EXECUTES",
-		"PARSE_ERROR", "USE_DB", "XA",
+		"PARSE_ERROR", "USE_DB", "XA", "STORED_FUNC", "HINTABLE", "HINT_DROPPED",
 	};
 	size_t used = 0;
 
@@ -1099,6 +1104,199 @@ static void test_table(void)
 	if (failed)
 		printf("\n  %u of %zu statements misclassified\n", failed, N_CASES);
 	CU_ASSERT_EQUAL(failed, 0);
+}
+
+/* ---- the session's character set and sql_mode ---- */
+
+enum { E_UNK, E_UTF8, E_L1, E_L1_MODE_UNK, E_NBE, E_SJIS, E_GBK, E_ANSI, E_CP1251, E_CP852, E_FN, E_COUNT };
+
+/* Stored functions known to be READS SQL DATA / NO SQL (E_FN). */
+static bool fn_ok(void *ctx, const char *db, size_t db_len, const char *name, size_t name_len)
+{
+	(void)ctx;
+	if (!db)
+		return name_len == 6 && memcmp(name, "safe_f", 6) == 0;
+	return db_len == 2 && memcmp(db, "db", 2) == 0 && name_len == 6 && memcmp(name, "safe_g", 6) == 0;
+}
+
+static struct ws_lexenv envs[E_COUNT];
+
+static void init_envs(void)
+{
+	static const char ansi[] = "REAL_AS_FLOAT,PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,ANSI";
+	static const char nbe[] = "STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES";
+
+	envs[E_UTF8] = (struct ws_lexenv){ ws_classify_charset("utf8mb4", 7), WS_SQLM_KNOWN, NULL, NULL };
+	envs[E_L1] = (struct ws_lexenv){ ws_classify_charset("LATIN1", 6), WS_SQLM_KNOWN, NULL, NULL };
+	envs[E_L1_MODE_UNK] = (struct ws_lexenv){ ws_classify_charset("latin1", 6), 0, NULL, NULL };
+	envs[E_NBE] = (struct ws_lexenv){ ws_classify_charset("utf8mb4", 7),
+					  ws_classify_sql_mode(nbe, sizeof(nbe) - 1), NULL, NULL };
+	envs[E_SJIS] = (struct ws_lexenv){ ws_classify_charset("sjis", 4), WS_SQLM_KNOWN, NULL, NULL };
+	envs[E_GBK] = (struct ws_lexenv){ ws_classify_charset("gbk", 3), WS_SQLM_KNOWN, NULL, NULL };
+	envs[E_ANSI] = (struct ws_lexenv){ ws_classify_charset("utf8mb4", 7),
+					   ws_classify_sql_mode(ansi, sizeof(ansi) - 1), NULL, NULL };
+	envs[E_CP1251] = (struct ws_lexenv){ ws_classify_charset("cp1251", 6), WS_SQLM_KNOWN, NULL, NULL };
+	envs[E_CP852] = (struct ws_lexenv){ ws_classify_charset("cp852", 5), WS_SQLM_KNOWN, NULL, NULL };
+	envs[E_FN] = (struct ws_lexenv){ ws_classify_charset("utf8mb4", 7), WS_SQLM_KNOWN, fn_ok, NULL };
+}
+
+struct ecase {
+	int env;
+	size_t len;        /* 0: strlen (set for texts with a NUL byte) */
+	struct tcase tc;
+};
+
+#define RP WS_HINT_REPLICA
+#define PR WS_HINT_PRIMARY
+static const struct ecase env_cases[] = {
+	/* "--" + DEL: a comment in utf8mb4 (and most), code in cp1251; unknown: both */
+	{ E_UNK, 0, CN("SELECT 1 --\x7f'\n; DELETE FROM t WHERE id=3; -- '", W | MU, SELECT, 2) },
+	{ E_UTF8, 0, CN("SELECT 1 --\x7f'\n; DELETE FROM t WHERE id=3; -- '", W | MU, SELECT, 2) },
+	{ E_L1, 0, CN("SELECT 1 --\x7f'\n; DELETE FROM t WHERE id=3; -- '", W | MU, SELECT, 2) },
+	/* cp1251: "- - DEL '…'" is the server's syntax error: nothing runs */
+	{ E_CP1251, 0, C("SELECT 1 --\x7f'\n; DELETE FROM t WHERE id=3; -- '", R, SELECT) },
+	{ E_UNK, 0, C("SELECT 1 --\x7f\n", R, SELECT) },
+	{ E_UNK, 0, C("SELECT GET_LOCK --\x7f\n('a', 1)", W | PF, SELECT) },
+	{ E_UTF8, 0, C("SELECT 1 --\x01\n FOR UPDATE", W | LR, SELECT) },
+	{ E_UTF8, 0, C("SELECT 1 --\x1f", R, SELECT) },
+	/* NUL after "--" is no comment to the server */
+	{ E_UTF8, 15, C("SELECT 1 --\0 x", R, SELECT) },
+	/* "--" + NBSP: a comment in latin1, not in utf8mb4 */
+	{ E_L1, 0, CN("SELECT 1 --\xa0'\n; DELETE FROM t WHERE id=3; -- '", W | MU, SELECT, 2) },
+	{ E_UNK, 0, C("SELECT 1 --\xa0'\n; DELETE FROM t WHERE id=3; -- '", W, SELECT) },
+	{ E_UTF8, 0, C("SELECT 1 --\xa0'\n; DELETE FROM t WHERE id=3; -- '", R, SELECT) },
+	{ E_L1, 0, C("SELECT 1 --\xa0" "FOR UPDATE\n", R, SELECT) },
+	{ E_CP852, 0, CN("SELECT 1 --\xff'\n; DELETE FROM t; -- '", W | MU, SELECT, 2) },
+	{ E_CP852, 0, C("SELECT\xff" "1", R, SELECT) },
+	/* NBSP runs between a name and '(' */
+	{ E_L1, 0, C("SELECT GET_LOCK\xa0\xa0('a', 1)", W | PF, SELECT) },
+	{ E_L1, 0, C("SELECT NEXTVAL\xa0\xa0\xa0(s)", W | PF, SELECT) },
+	{ E_L1, 0, C("SELECT LAST_INSERT_ID\xa0/**/\xa0()", W | PF, SELECT) },
+	{ E_UTF8, 0, C("SELECT GET_LOCK\xa0\xa0('a', 1)", W | SF | HN, SELECT) },
+	/* unknown: a stored function GET_LOCK<A0><A0> (utf8mb4) or GET_LOCK (latin1): not hintable */
+	{ E_UNK, 0, C("SELECT GET_LOCK\xa0\xa0('a', 1)", W | SF, SELECT) },
+	{ E_L1, 0, C("SELECT\xa0" "1", R, SELECT) },
+	{ E_L1, 0, C("SELECT a\xa0" "INTO\xa0" "OUTFILE '/tmp/x' FROM t", W | SI, SELECT) },
+	{ E_L1, 0, C("SELECT * FROM t\xa0\xa0" "FOR\xa0\xa0" "UPDATE", W | LR, SELECT) },
+	{ E_L1, 0, C("SELECT caf\xe9 FROM t", R, SELECT) },
+	{ E_UTF8, 0, C("SELECT caf\xc3\xa0 FROM t", R, SELECT) },
+	/* NO_BACKSLASH_ESCAPES, known */
+	{ E_NBE, 0, CN("SELECT 'a\\'; DELETE FROM t; SELECT '", W | MU | PE, SELECT, 3) },
+	{ E_UTF8, 0, C("SELECT 'a\\'; DELETE FROM t; SELECT '", R, SELECT) },
+	{ E_UNK, 0, C("SELECT 'a\\'; DELETE FROM t; SELECT '", W, SELECT) },
+	/* forged hints: the NO_BACKSLASH_ESCAPES reading has no comment */
+	{ E_NBE, 0, C("UPDATE t SET v=CONCAT('x\\', '/*ms=slave*/') WHERE id=1", W, UPDATE) },
+	{ E_UTF8, 0, CH("UPDATE t SET v=CONCAT('x\\', '/*ms=slave*/') WHERE id=1", W | PE, UPDATE, RP, -1) },
+	{ E_UNK, 0, C("UPDATE t SET v=CONCAT('x\\', '/*ms=slave*/') WHERE id=1", W | PE | HD, UPDATE) },
+	{ E_UNK, 0, C("SELECT CONCAT('x\\', '/* wescale:route=replica */') FROM t", W | PE | HD, SELECT) },
+	/* both readings are reads; one has a comment, the other a string */
+	{ E_UNK, 0, C("SELECT 'a\\', ' /* wescale:route=replica ' */ 1", R | HD, SELECT) },
+	{ E_NBE, 0, C("SELECT 'a\\', ' /* wescale:route=replica ' */ 1", R, SELECT) },
+	{ E_UTF8, 0, CH("SELECT 'a\\', ' /* wescale:route=replica ' */ 1", R, SELECT, RP, -1) },
+	{ E_UNK, 0, CH("SELECT 'a\\', ' /* wescale:route=primary, consistency=session ' */ 1", R | HD, SELECT, PR, 1) },
+	{ E_UNK, 0, CH("SELECT 1 /* wescale:route=replica */", R, SELECT, RP, -1) },
+	{ E_UTF8, 0, C("SELECT 'a\\' /* wescale:route=replica */ '", R, SELECT) },
+	{ E_NBE, 0, CH("SELECT 'a\\' /* wescale:route=replica */ '", W | PE, SELECT, RP, -1) },
+	{ E_UNK, 0, C("SELECT 'a\\' /* wescale:route=replica */ '", R | HD, SELECT) },
+	/* a replica hint cannot move what is not HINTABLE */
+	{ E_UTF8, 0, CH("/* wescale:route=replica */ DELETE FROM t", W, DELETE, RP, -1) },
+	{ E_UTF8, 0, CH("/* wescale:route=replica */ SELECT * FROM t FOR UPDATE", W | LR, SELECT, RP, -1) },
+	{ E_UTF8, 0, CH("/* wescale:route=replica */ SELECT GET_LOCK('a', 0)", W | PF, SELECT, RP, -1) },
+	{ E_UTF8, 0, CH("/* wescale:route=replica */ SET NAMES utf8", W | SS, SET, RP, -1) },
+	{ E_UTF8, 0, CHN("/* wescale:route=replica */ SELECT 1; DELETE FROM t", W | MU, SELECT, RP, -1, 2) },
+	{ E_UTF8, 0, CH("/* wescale:route=replica */ SHOW SLAVE STATUS", W | HN, SHOW, RP, -1) },
+	{ E_UTF8, 0, CHN("/* wescale:route=replica */ SHOW SLAVE STATUS; SELECT 1", W | HN | MU, SHOW, RP, -1, 2) },
+	{ E_UTF8, 0, CH("/*ms=slave*/ SELECT f(1)", W | SF | HN, SELECT, RP, -1) },
+	{ E_UTF8, 0, C("EXPLAIN ANALYZE UPDATE t SET a = 1", W | EX, SHOW) },
+	/* multi-byte character sets whose second byte may be '\' or '`' */
+	{ E_SJIS, 0, C("SELECT '\x81\\'; DELETE FROM t; -- '", W | PE, SELECT) },
+	{ E_GBK, 0, C("SELECT '\x81\\'; DELETE FROM t; -- '", W | PE, SELECT) },
+	{ E_UTF8, 0, C("SELECT '\x81\\'; DELETE FROM t; -- '", R, SELECT) },
+	{ E_UNK, 0, C("SELECT '\x81\\'; DELETE FROM t; -- '", W, SELECT) },
+	{ E_SJIS, 0, CN("SELECT 1 AS `a\x95`; DELETE FROM t; -- `", W | MU | PE, SELECT, 2) },
+	{ E_SJIS, 0, C("SELECT a\x81`; DELETE FROM t; -- `", W | PE, SELECT) },
+	{ E_UNK, 0, C("SELECT 1 AS `a\x95`, 2", W, SELECT) },
+	{ E_SJIS, 0, C("SELECT '\x95\x5c\x95\x5c'", W | PE, SELECT) },
+	{ E_SJIS, 0, C("SELECT '\x82\xa0\x82\xa2' FROM t", R, SELECT) },
+	{ E_NBE, 0, C("SELECT '\x81\\'", R, SELECT) },
+	/* ANSI_QUOTES: "f"( is a call */
+	{ E_ANSI, 0, C("SELECT \"GET_LOCK\"('a', 0)", W | PF, SELECT) },
+	{ E_ANSI, 0, C("SELECT \"myfunc\"(1)", W | SF | HN, SELECT) },
+	{ E_UNK, 0, C("SELECT \"GET_LOCK\"('a', 0)", W | PF, SELECT) },
+	/* stored functions: known READS SQL DATA / NO SQL, or not */
+	{ E_FN, 0, C("SELECT safe_f(1)", R, SELECT) },
+	{ E_FN, 0, C("SELECT db.safe_g(1), safe_f(2) FROM t", R, SELECT) },
+	{ E_FN, 0, C("SELECT safe_g(1)", W | SF | HN, SELECT) },
+	{ E_FN, 0, C("SELECT other.safe_g(1)", W | SF | HN, SELECT) },
+	{ E_FN, 0, C("SELECT `safe_f`(1)", R, SELECT) },
+	{ E_FN, 0, C("SELECT `NOW`()", W | SF | HN, SELECT) },
+	{ E_FN, 0, C("SELECT `ABS`(1), ABS (2), NOW(), COUNT(*) FROM t", R, SELECT) },
+	{ E_FN, 0, C("SELECT status(), action ()", W | SF | HN, SELECT) },
+	{ E_FN, 0, C("SELECT * FROM t WHERE a IN (1, 2) AND (b) OR EXISTS (SELECT 1)", R, SELECT) },
+	{ E_FN, 0, C("SELECT CAST(a AS DECIMAL(10, 2)), CONVERT(b, CHAR(3)) FROM t", R, SELECT) },
+	{ E_FN, 0, C("WITH cte (a, b) AS (SELECT 1, 2), c2 (x) AS (SELECT 3) SELECT * FROM cte, c2", R, SELECT) },
+	{ E_FN, 0, C("WITH cte AS (SELECT f(1)) SELECT * FROM cte", W | SF | HN, SELECT) },
+	{ E_FN, 0, C("SELECT * FROM (WITH RECURSIVE r (n) AS (SELECT 1) SELECT n FROM r) x", R, SELECT) },
+	{ E_FN, 0, C("SELECT ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) FROM t", R, SELECT) },
+	{ E_FN, 0, C("SELECT * FROM JSON_TABLE('[1]', '$[*]' COLUMNS (id FOR ORDINALITY)) AS jt", R, SELECT) },
+	{ E_FN, 0, C("SELECT MATCH (a) AGAINST ('x' IN BOOLEAN MODE) FROM t", R, SELECT) },
+	{ E_FN, 0, C("SHOW TABLES WHERE f(1)", W | SF | HN, SHOW) },
+	{ E_FN, 0, C("SHOW TABLES WHERE safe_f(1)", R, SHOW) },
+	{ E_FN, 0, C("EXPLAIN SELECT f(1)", W | SF | HN, SHOW) },
+	{ E_FN, 0, C("INSERT INTO t (a) VALUES (f(1))", W, INSERT) },
+	/* executable comments are code */
+	{ E_UTF8, 0, C("SELECT 1 /*!50100 , GET_LOCK('a', 1) */", W | PF, SELECT) },
+	{ E_UTF8, 0, C("SELECT 1 /*M!100100 FOR UPDATE */", W | LR, SELECT) },
+	{ E_UTF8, 0, C("SELECT 1 /*! INTO @x */", W | SI | UV, SELECT) },
+};
+#undef RP
+#undef PR
+#define N_ENV_CASES (sizeof(env_cases) / sizeof(env_cases[0]))
+
+static void test_env_table(void)
+{
+	unsigned failed = 0;
+
+	for (size_t i = 0; i < N_ENV_CASES; i++) {
+		const struct ecase *ec = &env_cases[i];
+		size_t len = ec->len ? ec->len : strlen(ec->tc.sql), off = 0;
+		char *copy = malloc(len ? len : 1);
+		struct ws_verdict v, p;
+		const struct ws_lexenv *e = ec->env == E_UNK ? NULL : &envs[ec->env];
+
+		CU_ASSERT_FATAL(copy != NULL);
+		memcpy(copy, ec->tc.sql, len);
+		ws_classify_env(copy, len, e, &v);
+		if (!check_case(&ec->tc, copy, len, &v)) {
+			printf(" (env %d)", ec->env);
+			failed++;
+		}
+		/* The parts, one by one, are never less strict than the whole. */
+		while (ws_classify_next_env(copy, len, &off, e, &p))
+			if ((p.flags & WS_F_READ) && !(v.flags & (WS_F_READ | WS_F_MULTI))) {
+				printf("\n  [%s] (env %d): a READ part of a single non-read statement", ec->tc.sql, ec->env);
+				failed++;
+			}
+		free(copy);
+	}
+	if (failed)
+		printf("\n  %u of %zu statements misclassified\n", failed, N_ENV_CASES);
+	CU_ASSERT_EQUAL(failed, 0);
+}
+
+static void test_env_names(void)
+{
+	CU_ASSERT(ws_classify_charset("utf8mb4", 7) != 0);
+	CU_ASSERT(ws_classify_charset("UTF8MB3", 7) != 0);
+	CU_ASSERT(ws_classify_charset("utf8", 4) != 0);
+	CU_ASSERT(ws_classify_charset("latin1", 6) != ws_classify_charset("utf8mb4", 7));
+	CU_ASSERT_EQUAL(ws_classify_charset("gb18030", 7), 0);
+	CU_ASSERT_EQUAL(ws_classify_charset("latin", 5), 0);
+	CU_ASSERT_EQUAL(ws_classify_charset(NULL, 0), 0);
+	CU_ASSERT_EQUAL(ws_classify_sql_mode("", 0), WS_SQLM_KNOWN);
+	CU_ASSERT_EQUAL(ws_classify_sql_mode("NO_BACKSLASH_ESCAPES", 20), WS_SQLM_KNOWN | WS_SQLM_NO_BACKSLASH_ESCAPES);
+	CU_ASSERT_EQUAL(ws_classify_sql_mode("ansi_quotes,no_backslash_escapesX", 33), WS_SQLM_KNOWN | WS_SQLM_ANSI_QUOTES);
+	CU_ASSERT_EQUAL(ws_classify_sql_mode(NULL, 0), 0);
 }
 
 static bool same_verdict(const struct ws_verdict *a, const char *ta, const struct ws_verdict *b, const char *tb)
@@ -1279,23 +1477,29 @@ static void test_next_merges_to_classify(void)
 		const char *s = cases[i].sql;
 		size_t len = strlen(s), off = 0, n = 0;
 		struct ws_verdict whole, part;
-		uint32_t flags = 0;
-		bool all_read = true;
+		uint32_t flags = 0, verdict = WS_F_READ | WS_F_WRITE | WS_F_PARSE_ERROR | WS_F_HINTABLE |
+				 WS_F_HINT_DROPPED;
+		bool all_read = true, all_soft = true;
 
 		ws_classify(s, len, &whole);
 		while (ws_classify_next(s, len, &off, &part)) {
 			if (n++ == 0 && part.kind != whole.kind)
 				bad++;
-			flags |= part.flags & ~(uint32_t)(WS_F_READ | WS_F_WRITE | WS_F_PARSE_ERROR);
+			flags |= part.flags & ~verdict;
 			all_read &= (part.flags & WS_F_READ) != 0;
+			all_soft &= (part.flags & (WS_F_READ | WS_F_HINTABLE)) != 0;
 		}
 		if (n != whole.n_statements)
 			bad++;
 		if (n > 1)
 			flags |= WS_F_MULTI;
-		if ((flags & ~(uint32_t)WS_F_PARSE_ERROR) !=
-		    (whole.flags & ~(uint32_t)(WS_F_READ | WS_F_WRITE | WS_F_PARSE_ERROR)))
+		if (flags != (whole.flags & ~verdict))
 			bad++;
+		/* HINTABLE only if every part is READ or HINTABLE, and never with READ. */
+		if ((whole.flags & WS_F_HINTABLE) && (!all_soft || (whole.flags & WS_F_READ))) {
+			printf("\n  hintable made of parts that are not: [%s]", s);
+			bad++;
+		}
 		/* READ only if every part is; the whole may be stricter (it is also
 		 * re-checked as a whole under the server's other readings). */
 		if ((whole.flags & WS_F_READ) && !all_read) {
@@ -1390,6 +1594,20 @@ static const char *const mutations[] = {
 
 static size_t fast_answered, fast_tried, fast_mismatches;
 
+/* Sessions the fast path is held to (index 0: unknown, NULL). */
+static struct ws_lexenv test_envs[4];
+#define N_TEST_ENVS (sizeof(test_envs) / sizeof(test_envs[0]))
+
+static void init_test_envs(void)
+{
+	test_envs[1].charset = ws_classify_charset("utf8mb4", 7);
+	test_envs[1].sql_mode = WS_SQLM_KNOWN;
+	test_envs[2].charset = ws_classify_charset("latin1", 6);
+	test_envs[2].sql_mode = WS_SQLM_KNOWN | WS_SQLM_NO_BACKSLASH_ESCAPES;
+	test_envs[3].charset = ws_classify_charset("cp1251", 6);
+	test_envs[3].sql_mode = WS_SQLM_KNOWN | WS_SQLM_ANSI_QUOTES;
+}
+
 /* Whenever the fast path answers, its verdict is the full path's, field by field. */
 static void fast_vs_full(const char *text, size_t len)
 {
@@ -1400,12 +1618,16 @@ static void fast_vs_full(const char *text, size_t len)
 	memcpy(copy, text, len);
 	fast_tried++;
 	memset(&f, 0xa5, sizeof(f));
-	if (ws_classify_fast(copy, len, &f)) {
+	if (ws_classify_fast(copy, len, NULL, &f)) {
 		fast_answered++;
-		ws_classify_full(copy, len, &g);
-		if (!same_verdict(&f, copy, &g, copy) && fast_mismatches++ < 10)
-			printf("\n  fast path differs on [%.*s]: flags %#x/%#x kind %d/%d", (int)len, text,
-			       f.flags, g.flags, f.kind, g.kind);
+		/* The same answer whatever the session: the fast path reads nothing
+		 * a character set or sql_mode changes. */
+		for (size_t e = 0; e < N_TEST_ENVS; e++) {
+			ws_classify_full(copy, len, e ? &test_envs[e] : NULL, &g);
+			if (!same_verdict(&f, copy, &g, copy) && fast_mismatches++ < 10)
+				printf("\n  fast path differs on [%.*s] (env %zu): flags %#x/%#x kind %d/%d", (int)len,
+				       text, e, f.flags, g.flags, f.kind, g.kind);
+		}
 	}
 	free(copy);
 }
@@ -1494,9 +1716,9 @@ static void test_fast_answers(void)
 		struct ws_verdict f, g;
 		size_t len = strlen(common[i]);
 
-		CU_ASSERT(ws_classify_fast(common[i], len, &f));
-		ws_classify_full(common[i], len, &g);
-		if (!ws_classify_fast(common[i], len, &f) || !same_verdict(&f, common[i], &g, common[i]))
+		CU_ASSERT(ws_classify_fast(common[i], len, NULL, &f));
+		ws_classify_full(common[i], len, NULL, &g);
+		if (!ws_classify_fast(common[i], len, NULL, &f) || !same_verdict(&f, common[i], &g, common[i]))
 			printf("\n  fast path: no answer or a different one for [%s]", common[i]);
 		else
 			CU_ASSERT(same_verdict(&f, common[i], &g, common[i]));
@@ -1585,11 +1807,15 @@ int main(void)
 	CU_pSuite suite;
 	unsigned failures;
 
+	init_test_envs();
+	init_envs();
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	suite = CU_add_suite("classify", NULL, NULL);
 	if (!suite ||
 	    !CU_add_test(suite, "statement table", test_table) ||
+	    !CU_add_test(suite, "character set and sql_mode table", test_env_table) ||
+	    !CU_add_test(suite, "character set and sql_mode names", test_env_names) ||
 	    !CU_add_test(suite, "prefixes depend only on their bytes", test_prefixes) ||
 	    !CU_add_test(suite, "len cuts", test_len_cuts) ||
 	    !CU_add_test(suite, "ws_classify_next", test_next) ||
