@@ -1112,6 +1112,27 @@ static unsigned differing_groups(const unsigned char *s, size_t start, size_t en
 	return groups;
 }
 
+/*
+ * Where the readings may differ on backslash escapes or version-gated
+ * comments. The base reading's own note (pi) is not enough once one other
+ * reading is made: a backslash or a gated comment that the base reading finds
+ * inside a comment may be in a literal for another character set ("--<81>"
+ * is a comment in latin7 only), or after a gated comment read as a comment;
+ * so then the raw bytes decide.
+ */
+static void raw_triggers(const char *s, size_t start, size_t end, struct part_info *pi)
+{
+	const char *p = s + start, *e = s + end;
+
+	if (!pi->backslash)
+		pi->backslash = memchr(p, '\\', (size_t)(e - p)) != NULL;
+	while (!pi->gated && p < e && (p = memchr(p, '/', (size_t)(e - p))) && p + 2 < e) {
+		if (p[1] == '*' && (p[2] == '!' || (p[2] == 'M' && p + 3 < e && p[3] == '!')))
+			pi->gated = true;
+		p++;
+	}
+}
+
 /* The session as far as it is known: the reading to start with, and which
  * of the others the server might make. */
 struct env_info {
@@ -1157,16 +1178,20 @@ static void check_readings(const char *s, size_t start, size_t end, const struct
 	bool want_read = (v->flags & WS_F_READ) != 0, want_soft = want_read || (v->flags & WS_F_HINTABLE);
 	bool read = want_read, soft = want_soft, differ = false;
 	struct ws_verdict hints = *v;
+	struct part_info trig = *pi;
 	unsigned groups = 1;
-	size_t n_quoting = e->sqlm_known || !pi->backslash ? 1 : 3;
+	size_t n_quoting;
 
 	if (!want_soft && !has_hints(v))
 		return;
 	if (!e->cs_known)
 		groups |= differing_groups((const unsigned char *)s, start, end);
-	if (!pi->gated && n_quoting == 1 && groups == 1)
+	if (groups != 1 || trig.gated || trig.backslash) /* one reading may uncover another */
+		raw_triggers(s, start, end, &trig);
+	n_quoting = e->sqlm_known || !trig.backslash ? 1 : 3;
+	if (!trig.gated && n_quoting == 1 && groups == 1)
 		return;
-	for (unsigned gated = 0; gated <= (pi->gated ? 1u : 0u); gated++) {
+	for (unsigned gated = 0; gated <= (trig.gated ? 1u : 0u); gated++) {
 		for (size_t q = 0; q < n_quoting; q++) {
 			for (unsigned g = 0; g < WS_CSG_COUNT; g++) {
 				struct reading rd = e->base;

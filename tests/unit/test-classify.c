@@ -1244,6 +1244,18 @@ static const struct ecase env_cases[] = {
 	{ E_FN, 0, C("SHOW TABLES WHERE safe_f(1)", R, SHOW) },
 	{ E_FN, 0, C("EXPLAIN SELECT f(1)", W | SF | HN, SHOW) },
 	{ E_FN, 0, C("INSERT INTO t (a) VALUES (f(1))", W, INSERT) },
+	/* found by tests/integration/test-oracle.c: a backslash that the base
+	 * reading sees in a comment is in a literal in latin7 ("--<81>" is a
+	 * comment there), where NO_BACKSLASH_ESCAPES then splits the text */
+	{ E_UNK, 0, CH("WITH RECURSIVE c (n) AS (SELECT 1) SELECT-- maxscale route to slave\nv--\x81'\nFROM--\x1f"
+		       "\nwsoracle.t WHERE-- maxscale route to slave\n'\\'; DELETE FROM t; -- ' ORDER BY id LIMIT 1",
+		       W, SELECT, RP, -1) },
+	{ E_UNK, 0, C("SELECT v--\x81'\nFROM t WHERE '\\'; DELETE FROM t; -- '", W, SELECT) },
+	{ E_UNK, 0, C("SELECT 1 --\x98'\n'\\'; DELETE FROM t; -- '", W, SELECT) },
+	{ E_UNK, 0, C("SELECT 1 /*!99999 --\x7f */ '\\'; DELETE FROM t; -- '", W | PE, SELECT) },
+	/* found by the fuzzer: "t. f (" is a qualified call (the fast path looked
+	 * for the '.' right before the name only) */
+	{ E_FN, 0, C("SELECT t. IN (1, 2)", W | SF | HN, SELECT) },
 	/* executable comments are code */
 	{ E_UTF8, 0, C("SELECT 1 /*!50100 , GET_LOCK('a', 1) */", W | PF, SELECT) },
 	{ E_UTF8, 0, C("SELECT 1 /*M!100100 FOR UPDATE */", W | LR, SELECT) },
