@@ -392,52 +392,61 @@ bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t
 
 /* ---- the server's own function names ---- */
 
-struct server_func {
-	char name[30];
-	uint8_t kind;
-};
-
-#define WS_FN_N WS_FN_NATIVE
-#define WS_FN_B WS_FN_BARE
-#define SERVER_FUNC(name, k) { #name, WS_FN_##k },
-static const struct server_func server_funcs[] = { WS_SERVER_FUNCS(SERVER_FUNC) };
-#undef SERVER_FUNC
-#define SERVER_FUNC_LEN(name, k) _Static_assert(sizeof(#name) <= 30, "name too long: " #name);
-WS_SERVER_FUNCS(SERVER_FUNC_LEN)
-#undef SERVER_FUNC_LEN
-
-/* Upper-case compare of s[0..n) with a table name (upper case, NUL-terminated). */
-static int fn_cmp(const unsigned char *s, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n && name[i]; i++) {
-		unsigned char a = s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i];
-
-		if (a != (unsigned char)name[i])
-			return a < (unsigned char)name[i] ? -1 : 1;
-	}
-	if (i < n)
-		return 1;
-	return name[i] ? -1 : 0;
-}
+/*
+ * A switch on the first letter, then on the length (as kw_lookup() in
+ * classify-keywords.h): FN_Ln(w, k) tests sizeof(#w) - 1 == n, a constant, so
+ * only the names of that letter and length are compared, eight bytes at a
+ * time. The names are stringified as written (NULL stays "NULL").
+ */
+#define FN_KIND_N WS_FN_NATIVE
+#define FN_KIND_B WS_FN_BARE
+#define FN_L1(w, k) if (sizeof(#w) - 1 == 1 && kw_eq(s, #w, 1)) return FN_KIND_##k;
+#define FN_L2(w, k) if (sizeof(#w) - 1 == 2 && kw_eq(s, #w, 2)) return FN_KIND_##k;
+#define FN_L3(w, k) if (sizeof(#w) - 1 == 3 && kw_eq(s, #w, 3)) return FN_KIND_##k;
+#define FN_L4(w, k) if (sizeof(#w) - 1 == 4 && kw_eq(s, #w, 4)) return FN_KIND_##k;
+#define FN_L5(w, k) if (sizeof(#w) - 1 == 5 && kw_eq(s, #w, 5)) return FN_KIND_##k;
+#define FN_L6(w, k) if (sizeof(#w) - 1 == 6 && kw_eq(s, #w, 6)) return FN_KIND_##k;
+#define FN_L7(w, k) if (sizeof(#w) - 1 == 7 && kw_eq(s, #w, 7)) return FN_KIND_##k;
+#define FN_L8(w, k) if (sizeof(#w) - 1 == 8 && kw_eq(s, #w, 8)) return FN_KIND_##k;
+#define FN_L9(w, k) if (sizeof(#w) - 1 == 9 && kw_eq(s, #w, 9)) return FN_KIND_##k;
+#define FN_L10(w, k) if (sizeof(#w) - 1 == 10 && kw_eq(s, #w, 10)) return FN_KIND_##k;
+#define FN_L11(w, k) if (sizeof(#w) - 1 == 11 && kw_eq(s, #w, 11)) return FN_KIND_##k;
+#define FN_L12(w, k) if (sizeof(#w) - 1 == 12 && kw_eq(s, #w, 12)) return FN_KIND_##k;
+#define FN_L13(w, k) if (sizeof(#w) - 1 == 13 && kw_eq(s, #w, 13)) return FN_KIND_##k;
+#define FN_L14(w, k) if (sizeof(#w) - 1 == 14 && kw_eq(s, #w, 14)) return FN_KIND_##k;
+#define FN_L15(w, k) if (sizeof(#w) - 1 == 15 && kw_eq(s, #w, 15)) return FN_KIND_##k;
+#define FN_L16(w, k) if (sizeof(#w) - 1 == 16 && kw_eq(s, #w, 16)) return FN_KIND_##k;
+#define FN_L17(w, k) if (sizeof(#w) - 1 == 17 && kw_eq(s, #w, 17)) return FN_KIND_##k;
+#define FN_L18(w, k) if (sizeof(#w) - 1 == 18 && kw_eq(s, #w, 18)) return FN_KIND_##k;
+#define FN_L19(w, k) if (sizeof(#w) - 1 == 19 && kw_eq(s, #w, 19)) return FN_KIND_##k;
+#define FN_L20(w, k) if (sizeof(#w) - 1 == 20 && kw_eq(s, #w, 20)) return FN_KIND_##k;
+#define FN_L21(w, k) if (sizeof(#w) - 1 == 21 && kw_eq(s, #w, 21)) return FN_KIND_##k;
+#define FN_L22(w, k) if (sizeof(#w) - 1 == 22 && kw_eq(s, #w, 22)) return FN_KIND_##k;
+#define FN_L23(w, k) if (sizeof(#w) - 1 == 23 && kw_eq(s, #w, 23)) return FN_KIND_##k;
+#define FN_L24(w, k) if (sizeof(#w) - 1 == 24 && kw_eq(s, #w, 24)) return FN_KIND_##k;
+#define FN_L25(w, k) if (sizeof(#w) - 1 == 25 && kw_eq(s, #w, 25)) return FN_KIND_##k;
+#define FN_L26(w, k) if (sizeof(#w) - 1 == 26 && kw_eq(s, #w, 26)) return FN_KIND_##k;
+#define FN_L28(w, k) if (sizeof(#w) - 1 == 28 && kw_eq(s, #w, 28)) return FN_KIND_##k;
+#define FN_L29(w, k) if (sizeof(#w) - 1 == 29 && kw_eq(s, #w, 29)) return FN_KIND_##k;
+#define FN_BY_LEN(G) \
+	switch (n) { \
+	case 1: G(FN_L1) break; case 2: G(FN_L2) break; case 3: G(FN_L3) break; case 4: G(FN_L4) break; \
+	case 5: G(FN_L5) break; case 6: G(FN_L6) break; case 7: G(FN_L7) break; case 8: G(FN_L8) break; \
+	case 9: G(FN_L9) break; case 10: G(FN_L10) break; case 11: G(FN_L11) break; case 12: G(FN_L12) break; \
+	case 13: G(FN_L13) break; case 14: G(FN_L14) break; case 15: G(FN_L15) break; case 16: G(FN_L16) break; \
+	case 17: G(FN_L17) break; case 18: G(FN_L18) break; case 19: G(FN_L19) break; case 20: G(FN_L20) break; \
+	case 21: G(FN_L21) break; case 22: G(FN_L22) break; case 23: G(FN_L23) break; case 24: G(FN_L24) break; \
+	case 25: G(FN_L25) break; case 26: G(FN_L26) break; case 28: G(FN_L28) break; case 29: G(FN_L29) break; \
+	} \
+	break;
+#define FN_LETTER(l, L) case l: FN_BY_LEN(WS_FN_##L)
 
 int ws_classify_server_func(const unsigned char *s, size_t n)
 {
-	size_t lo = 0, hi = sizeof(server_funcs) / sizeof(server_funcs[0]);
-
-	if (n == 0 || n >= sizeof(server_funcs[0].name))
+	if (n == 0)
 		return WS_FN_NONE;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = fn_cmp(s, n, server_funcs[mid].name);
-
-		if (c == 0)
-			return server_funcs[mid].kind;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	switch (s[0] | 0x20) {
+	WS_FN_LETTERS(FN_LETTER)
 	}
 	return WS_FN_NONE;
 }

@@ -192,20 +192,22 @@ static unsigned check_charsets(void)
 	return bad;
 }
 
-#define FN_ENTRY(name, k) { #name, WS_FN_##k },
-#define WS_FN_N WS_FN_NATIVE
-#define WS_FN_B WS_FN_BARE
+#define FN_ENTRY(name, k) { #name, FN_KIND_##k },
+#define FN_KIND_N WS_FN_NATIVE
+#define FN_KIND_B WS_FN_BARE
+#define FN_GROUP(l, L) WS_FN_##L(FN_ENTRY)
 static const struct {
 	const char *name;
 	int kind;
-} fn_table[] = { WS_SERVER_FUNCS(FN_ENTRY) };
+} fn_table[] = { WS_FN_LETTERS(FN_GROUP) };
+#define FN_TABLE_N (sizeof(fn_table) / sizeof(fn_table[0]))
 
 static unsigned check_functions(void)
 {
 	unsigned bad = 0;
 	char q[256], v[64];
 
-	for (size_t i = 0; i < sizeof(fn_table) / sizeof(fn_table[0]); i++) {
+	for (size_t i = 0; i < FN_TABLE_N; i++) {
 		const char *n = fn_table[i].name;
 		unsigned e;
 
@@ -786,7 +788,7 @@ int main(void)
 	{
 		unsigned fbad = check_functions();
 
-		printf("function names: %zu checked, %u wrong\n", sizeof(fn_table) / sizeof(fn_table[0]), fbad);
+		printf("function names: %zu checked, %u wrong\n", FN_TABLE_N, fbad);
 		bad += fbad;
 	}
 	connect_db();
