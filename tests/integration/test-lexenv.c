@@ -30,6 +30,24 @@ static bool on_primary(MYSQL *m)
 	return wescale_last_backend(m, buf, sizeof(buf)) == 0 && strcmp(buf, primary_addr) == 0;
 }
 
+/*
+ * The replicas' read-only sessions refuse a misrouted write (1792) and it
+ * runs on the primary instead: the application cannot tell. The stats can:
+ * `misrouted` counts them, and must stay 0 — the classifier sent nothing
+ * there that was not a read.
+ */
+static long misrouted(void)
+{
+	static char buf[65536];
+	const char *p;
+	long n = 0;
+
+	wescale_stats_json(buf, sizeof(buf));
+	for (p = buf; (p = strstr(p, "\"misrouted\":")); p++)
+		n += strtol(p + 12, NULL, 10);
+	return n;
+}
+
 static bool on_replica(MYSQL *m)
 {
 	char buf[64];
@@ -172,6 +190,7 @@ static void test_dash_comments(void)
 	CU_ASSERT(on_primary(m));
 	check_deleted_on_primary_only_once();
 	mysql_close(m);
+	CU_ASSERT_EQUAL(misrouted(), 0);
 }
 
 /* latin1: a run of NBSPs between a name and '(' hides nothing. */
@@ -186,6 +205,7 @@ static void test_nbsp_runs(void)
 	CU_ASSERT_EQUAL(RUN(m, "SELECT v\xa0INTO\xa0@x FROM lexenv_t WHERE id = 1"), 0);
 	CU_ASSERT(on_primary(m));
 	mysql_close(m);
+	CU_ASSERT_EQUAL(misrouted(), 0);
 }
 
 /* NO_BACKSLASH_ESCAPES (carried to the replicas): a second value that looks
@@ -206,6 +226,7 @@ static void test_forged_hint(void)
 	for (unsigned i = 0; i < env.n_replicas; i++)
 		CU_ASSERT_EQUAL(rows_on(env.replica_port[i], "id = 1 AND v = 'x\\\\/*ms=slave*/'"), 1);
 	mysql_close(m);
+	CU_ASSERT_EQUAL(misrouted(), 0);
 }
 
 /* A replica hint, a forced route: only for what may run on a replica. */
@@ -232,6 +253,7 @@ static void test_hints_only_safer(void)
 	CU_ASSERT_EQUAL(RUN(m, "/* wescale:route=replica */ SHOW SLAVE STATUS"), 0);
 	CU_ASSERT(on_replica(m));
 	mysql_close(m);
+	CU_ASSERT_EQUAL(misrouted(), 0);
 }
 
 /* SELECT f(): a replica only for the listed READS SQL DATA functions. */
@@ -253,6 +275,7 @@ static void test_stored_functions(void)
 	CU_ASSERT_EQUAL(RUN(m, "/* wescale:route=replica */ SELECT lexenv_unlisted()"), 0);
 	CU_ASSERT(on_replica(m));
 	mysql_close(m);
+	CU_ASSERT_EQUAL(misrouted(), 0);
 }
 
 static bool write_config(char *path, size_t cap)
