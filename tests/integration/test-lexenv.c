@@ -93,6 +93,16 @@ static unsigned run(MYSQL *m, const char *q, size_t n)
 
 #define RUN(m, lit) run(m, lit, sizeof(lit) - 1)
 
+enum { PRIMARY, REPLICA };
+
+/* The text ran without error, on the primary or on a replica. */
+static bool runs_on(MYSQL *m, const char *sql, int where)
+{
+	if (run(m, sql, strlen(sql)) != 0)
+		return false;
+	return where == PRIMARY ? on_primary(m) : on_replica(m);
+}
+
 static long rows_on(unsigned port, const char *where)
 {
 	char q[256];
@@ -100,35 +110,6 @@ static long rows_on(unsigned port, const char *where)
 	/* The primary's port is the cluster's: the hint keeps it there. */
 	snprintf(q, sizeof(q), "SELECT /* wescale:route=primary */ COUNT(*) FROM %s.lexenv_t WHERE %s", env.db, where);
 	return wstest_admin_long(&env, port, q);
-}
-
-/* wstest_sync_replicas() asks the primary's port, which is the cluster's
- * here: its read would go to a replica. The same, with a primary hint. */
-static bool sync_replicas(void)
-{
-	MYSQL *p = wstest_connect_admin(&env, env.primary_port);
-	char pos[512] = "", sql[700];
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	bool ok = true;
-
-	if (!p)
-		return false;
-	if (mysql_query(p, "SELECT /* wescale:route=primary */ @@gtid_binlog_pos") || !(res = mysql_store_result(p))) {
-		mysql_close(p);
-		return false;
-	}
-	row = mysql_fetch_row(res);
-	if (row && row[0])
-		snprintf(pos, sizeof(pos), "%s", row[0]);
-	mysql_free_result(res);
-	mysql_close(p);
-	for (unsigned i = 0; i < env.n_replicas; i++) {
-		snprintf(sql, sizeof(sql), "SELECT MASTER_GTID_WAIT('%s', 30)", pos);
-		if (wstest_admin_long(&env, env.replica_port[i], sql) != 0)
-			ok = false;
-	}
-	return ok;
 }
 
 static void reset_table(void)
@@ -141,14 +122,14 @@ static void reset_table(void)
 				       "ENGINE=InnoDB"), 0);
 	CU_ASSERT_EQUAL(wstest_exec(m, "INSERT INTO lexenv_t VALUES (1, 'a'), (2, 'b'), (3, 'c')"), 0);
 	mysql_close(m);
-	CU_ASSERT(sync_replicas());
+	CU_ASSERT(wstest_sync_replicas(&env));
 }
 
 /* The row is gone everywhere, by replication: replication still runs (a
  * DELETE run on a replica too would stop it at the primary's event). */
 static void check_deleted_on_primary_only_once(void)
 {
-	CU_ASSERT(sync_replicas());
+	CU_ASSERT(wstest_sync_replicas(&env));
 	CU_ASSERT_EQUAL(rows_on(env.primary_port, "id = 3"), 0);
 	for (unsigned i = 0; i < env.n_replicas; i++)
 		CU_ASSERT_EQUAL(rows_on(env.replica_port[i], "id = 3"), 0); /* replicated, not run there */
@@ -164,8 +145,7 @@ static void test_dash_comments(void)
 	reset_table();
 	m = admin(NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_EQUAL(run(m, del, sizeof(del) - 1), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, del, PRIMARY));
 	check_deleted_on_primary_only_once();
 	mysql_close(m);
 
@@ -173,12 +153,10 @@ static void test_dash_comments(void)
 	reset_table();
 	m = admin("latin1");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_EQUAL(run(m, nbsp, sizeof(nbsp) - 1), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, nbsp, PRIMARY));
 	check_deleted_on_primary_only_once();
 	/* A plain read still goes to a replica in that session. */
-	CU_ASSERT_EQUAL(RUN(m, "SELECT v FROM lexenv_t WHERE id = 1"), 0);
-	CU_ASSERT(on_replica(m));
+	CU_ASSERT(runs_on(m, "SELECT v FROM lexenv_t WHERE id = 1", REPLICA));
 	mysql_close(m);
 
 	/* SET NAMES during the session. */
@@ -186,8 +164,7 @@ static void test_dash_comments(void)
 	m = admin(NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_EQUAL(RUN(m, "SET NAMES latin1"), 0);
-	CU_ASSERT_EQUAL(run(m, nbsp, sizeof(nbsp) - 1), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, nbsp, PRIMARY));
 	check_deleted_on_primary_only_once();
 	mysql_close(m);
 	CU_ASSERT_EQUAL(misrouted(), 0);
@@ -199,11 +176,9 @@ static void test_nbsp_runs(void)
 	MYSQL *m = admin("latin1");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_EQUAL(RUN(m, "SELECT GET_LOCK\xa0\xa0('lexenv', 0)"), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, "SELECT GET_LOCK\xa0\xa0('lexenv', 0)", PRIMARY));
 	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, "SELECT IS_USED_LOCK('lexenv') IS NOT NULL"), 1);
-	CU_ASSERT_EQUAL(RUN(m, "SELECT v\xa0INTO\xa0@x FROM lexenv_t WHERE id = 1"), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, "SELECT v\xa0INTO\xa0@x FROM lexenv_t WHERE id = 1", PRIMARY));
 	mysql_close(m);
 	CU_ASSERT_EQUAL(misrouted(), 0);
 }
@@ -219,9 +194,8 @@ static void test_forged_hint(void)
 	m = admin(NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_EQUAL(RUN(m, "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"), 0);
-	CU_ASSERT_EQUAL(run(m, forged, sizeof(forged) - 1), 0);
-	CU_ASSERT(on_primary(m));
-	CU_ASSERT(sync_replicas());
+	CU_ASSERT(runs_on(m, forged, PRIMARY));
+	CU_ASSERT(wstest_sync_replicas(&env));
 	CU_ASSERT_EQUAL(rows_on(env.primary_port, "id = 1 AND v = 'x\\\\/*ms=slave*/'"), 1);
 	for (unsigned i = 0; i < env.n_replicas; i++)
 		CU_ASSERT_EQUAL(rows_on(env.replica_port[i], "id = 1 AND v = 'x\\\\/*ms=slave*/'"), 1);
@@ -237,21 +211,15 @@ static void test_hints_only_safer(void)
 	reset_table();
 	m = admin(NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_EQUAL(RUN(m, "/* wescale:route=replica */ DELETE FROM lexenv_t WHERE id = 3"), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, "/* wescale:route=replica */ DELETE FROM lexenv_t WHERE id = 3", PRIMARY));
 	check_deleted_on_primary_only_once();
-	CU_ASSERT_EQUAL(RUN(m, "/*ms=slave*/ SELECT v FROM lexenv_t WHERE id = 1 FOR UPDATE"), 0);
-	CU_ASSERT(on_primary(m));
-	CU_ASSERT_EQUAL(RUN(m, "/*ms=slave*/ SELECT NEXTVAL(lexenv_s)"), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, "/*ms=slave*/ SELECT v FROM lexenv_t WHERE id = 1 FOR UPDATE", PRIMARY));
+	CU_ASSERT(runs_on(m, "/*ms=slave*/ SELECT NEXTVAL(lexenv_s)", PRIMARY));
 	CU_ASSERT_EQUAL(wescale_route_next(m, WESCALE_ROUTE_REPLICA), 0);
-	CU_ASSERT_EQUAL(RUN(m, "UPDATE lexenv_t SET v = 'n' WHERE id = 2"), 0);
-	CU_ASSERT(on_primary(m));
-	CU_ASSERT_EQUAL(RUN(m, "/* wescale:route=replica */ SELECT 1; UPDATE lexenv_t SET v = 'm' WHERE id = 2"), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, "UPDATE lexenv_t SET v = 'n' WHERE id = 2", PRIMARY));
+	CU_ASSERT(runs_on(m, "/* wescale:route=replica */ SELECT 1; UPDATE lexenv_t SET v = 'm' WHERE id = 2", PRIMARY));
 	/* What a hint is for: SHOW … on a replica. */
-	CU_ASSERT_EQUAL(RUN(m, "/* wescale:route=replica */ SHOW SLAVE STATUS"), 0);
-	CU_ASSERT(on_replica(m));
+	CU_ASSERT(runs_on(m, "/* wescale:route=replica */ SHOW SLAVE STATUS", REPLICA));
 	mysql_close(m);
 	CU_ASSERT_EQUAL(misrouted(), 0);
 }
@@ -262,18 +230,13 @@ static void test_stored_functions(void)
 	MYSQL *m = wstest_connect(&env, env.primary_port, env.db);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_EQUAL(RUN(m, "SELECT lexenv_ro(), @@server_id"), 0);
-	CU_ASSERT(on_replica(m));
-	CU_ASSERT_EQUAL(RUN(m, "SELECT wstest.lexenv_ro()"), 0);
-	CU_ASSERT(on_replica(m));
-	CU_ASSERT_EQUAL(RUN(m, "SELECT lexenv_unlisted()"), 0);
-	CU_ASSERT(on_primary(m));
-	CU_ASSERT_EQUAL(RUN(m, "SELECT lexenv_rw()"), 0);
-	CU_ASSERT(on_primary(m));
+	CU_ASSERT(runs_on(m, "SELECT lexenv_ro(), @@server_id", REPLICA));
+	CU_ASSERT(runs_on(m, "SELECT wstest.lexenv_ro()", REPLICA));
+	CU_ASSERT(runs_on(m, "SELECT lexenv_unlisted()", PRIMARY));
+	CU_ASSERT(runs_on(m, "SELECT lexenv_rw()", PRIMARY));
 	CU_ASSERT_EQUAL(rows_on(env.primary_port, "id = 7"), 1);
 	/* The application vouches for it: a hint may move it. */
-	CU_ASSERT_EQUAL(RUN(m, "/* wescale:route=replica */ SELECT lexenv_unlisted()"), 0);
-	CU_ASSERT(on_replica(m));
+	CU_ASSERT(runs_on(m, "/* wescale:route=replica */ SELECT lexenv_unlisted()", REPLICA));
 	mysql_close(m);
 	CU_ASSERT_EQUAL(misrouted(), 0);
 }
