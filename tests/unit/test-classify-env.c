@@ -146,6 +146,11 @@ static const struct ecase env_cases[] = {
 	{ E_FN, 0, C("WITH cte AS (SELECT f(1)) SELECT * FROM cte", W | SF | HN, SELECT) },
 	{ E_FN, 0, C("SELECT * FROM (WITH RECURSIVE r (n) AS (SELECT 1) SELECT n FROM r) x", R, SELECT) },
 	{ E_FN, 0, C("SELECT ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) FROM t", R, SELECT) },
+	/* X and Y are native functions (a macro parameter named X once hid X) */
+	{ E_FN, 0, C("SELECT X(p), y (p), ST_X(p), NULL, IF(1, 2, 3) FROM t", R, SELECT) },
+	/* POINT(…) & co. are the server's only with the right number of
+	 * arguments (POINT(1) calls a stored function POINT): stored */
+	{ E_FN, 0, C("SELECT ST_ASTEXT(POINT(1, 2))", W | SF | HN, SELECT) },
 	{ E_FN, 0, C("SELECT * FROM JSON_TABLE('[1]', '$[*]' COLUMNS (id FOR ORDINALITY)) AS jt", R, SELECT) },
 	{ E_FN, 0, C("SELECT MATCH (a) AGAINST ('x' IN BOOLEAN MODE) FROM t", R, SELECT) },
 	{ E_FN, 0, C("SHOW TABLES WHERE f(1)", W | SF | HN, SHOW) },
