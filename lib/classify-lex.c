@@ -363,18 +363,17 @@ static bool quoted_equals(const unsigned char *s, size_t n, unsigned char q,
 	return i == n && j == name_len;
 }
 
-bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len)
+/* Does the name occur as a token when the text is lexed with character set cs? */
+static bool mentions_in(const char *text, size_t len, const unsigned char *nm, size_t name_len,
+			const struct ws_csg *cs)
 {
-	const unsigned char *nm = (const unsigned char *)name;
 	struct lex lx;
 	struct tok t;
 
-	if (!text || !name || name_len == 0)
-		return false;
 	memset(&lx, 0, sizeof(lx));
 	lx.s = (const unsigned char *)text;
 	lx.len = len;
-	lx.cs = &ws_csg[0];
+	lx.cs = cs;
 	for (;;) {
 		lex(&lx, &t);
 		if (t.type == T_END)
@@ -388,6 +387,25 @@ bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t
 		    quoted_equals(lx.s + t.off, t.n, t.quote, nm, name_len))
 			return true;
 	}
+}
+
+bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len)
+{
+	const unsigned char *nm = (const unsigned char *)name;
+	bool high = false;
+
+	if (!text || !name || name_len == 0)
+		return false;
+	if (mentions_in(text, len, nm, name_len, &ws_csg[0]))
+		return true;
+	/* The session's character set is not known here: a byte >= 0x7F may be a
+	 * space, or end "--", in some; count the name if any reading has it. */
+	for (size_t i = 0; i < len && !high; i++)
+		high = (unsigned char)text[i] >= 0x7F;
+	for (unsigned g = 1; high && g < WS_CSG_COUNT; g++)
+		if (mentions_in(text, len, nm, name_len, &ws_csg[g]))
+			return true;
+	return false;
 }
 
 /* ---- the server's own function names ---- */

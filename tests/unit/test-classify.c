@@ -1224,6 +1224,16 @@ static void test_mentions(void)
 	/* In every statement of a multi-statement text. */
 	s = "SELECT 1; SELECT * FROM tmpy";
 	CU_ASSERT(ws_classify_mentions(s, strlen(s), "tmpy", 4));
+	/* Under any character set's reading: latin1's NBSP ends the name, and
+	 * so does cp852's 0xFF; cp1251 reads "--<7F>" as no comment. */
+	s = "SELECT * FROM tmpz\xa0\xa0WHERE 1";
+	CU_ASSERT(ws_classify_mentions(s, strlen(s), "tmpz", 4));
+	s = "SELECT * FROM tmpw\xff";
+	CU_ASSERT(ws_classify_mentions(s, strlen(s), "tmpw", 4));
+	s = "SELECT 1 --\x7f tmpv\n";
+	CU_ASSERT(ws_classify_mentions(s, strlen(s), "tmpv", 4));
+	s = "SELECT 1 -- tmpu\n";
+	CU_ASSERT_FALSE(ws_classify_mentions(s, strlen(s), "tmpu", 4));
 
 	/* With what temp_name gives. */
 	{
