@@ -138,8 +138,12 @@ static bool value(const char *q, char *buf, size_t cap)
 
 static void connect_db(void)
 {
-	if (db)
+	if (db) {
+		/* Released now, not when the server gets round to the closed
+		 * session: the next session's GET_LOCK(…, 0) must find them free. */
+		mysql_query(db, "DO RELEASE_ALL_LOCKS()");
 		mysql_close(db);
+	}
 	if (!(db = mysql_init(NULL)))
 		die("mysql_init");
 	if (!mysql_real_connect(db, host, user, password, dbname, port, NULL, CLIENT_MULTI_STATEMENTS))
