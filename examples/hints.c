@@ -83,10 +83,13 @@ int main(int argc, char **argv)
 	run(m, "SELECT @@server_id", "replica");
 	/* Force the primary, e.g. for a read that must see the very latest data. */
 	run(m, "/* wescale:route=primary */ SELECT @@server_id", "primary");
-	/* CONNECTION_ID() keeps a read on the primary; the hint overrides that
-	 * (the application then takes responsibility for it). */
-	run(m, "SELECT @@server_id, CONNECTION_ID()", "primary");
-	run(m, "SELECT @@server_id, CONNECTION_ID() /* wescale:route=replica */", "replica");
+	/* SQL_CALC_FOUND_ROWS keeps a read on the primary (for the FOUND_ROWS()
+	 * after it); a replica hint may move it: nothing in it writes. */
+	run(m, "SELECT SQL_CALC_FOUND_ROWS @@server_id", "primary");
+	run(m, "SELECT SQL_CALC_FOUND_ROWS @@server_id /* wescale:route=replica */", "replica");
+	/* A hint can only make routing safer: CONNECTION_ID() (like a write, a
+	 * lock or a sequence) stays on the primary whatever the hint says. */
+	run(m, "SELECT @@server_id, CONNECTION_ID() /* wescale:route=replica */", "primary");
 	/* A consistency level for one statement. After a write, `primary` keeps
 	 * this read on the primary; `eventual` lets any replica take it at once,
 	 * without waiting for the write to get there (so it might not see it). */

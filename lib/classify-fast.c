@@ -73,7 +73,7 @@ static const uint8_t fx_deny[K_COUNT] = {
 static const uint64_t fx_filter[128] = {
 	FX_ROW('a', 'A', KW_A) FX_ROW('b', 'B', KW_B) FX_ROW('c', 'C', KW_C) FX_ROW('d', 'D', KW_D)
 	FX_ROW('e', 'E', KW_E) FX_ROW('f', 'F', KW_F) FX_ROW('g', 'G', KW_G) FX_ROW('h', 'H', KW_H)
-	FX_ROW('i', 'I', KW_I) FX_ROW('k', 'K', KW_K) FX_ROW('l', 'L', KW_L) FX_ROW('m', 'M', KW_M)
+	FX_ROW('i', 'I', KW_I) FX_ROW('j', 'J', KW_J) FX_ROW('k', 'K', KW_K) FX_ROW('l', 'L', KW_L) FX_ROW('m', 'M', KW_M)
 	FX_ROW('n', 'N', KW_N) FX_ROW('o', 'O', KW_O) FX_ROW('p', 'P', KW_P) FX_ROW('r', 'R', KW_R)
 	FX_ROW('s', 'S', KW_S) FX_ROW('t', 'T', KW_T) FX_ROW('u', 'U', KW_U) FX_ROW('v', 'V', KW_V)
 	FX_ROW('w', 'W', KW_W) FX_ROW('x', 'X', KW_X)
@@ -82,7 +82,7 @@ static const uint64_t fx_filter[128] = {
 /* The word loop skips words of one or two letters. */
 #define FX_SHORT(w) || (FX_DENIED(K_##w) && sizeof(#w) - 1 < 3)
 _Static_assert(!(0 KW_A(FX_SHORT) KW_B(FX_SHORT) KW_C(FX_SHORT) KW_D(FX_SHORT) KW_E(FX_SHORT)
-		 KW_F(FX_SHORT) KW_G(FX_SHORT) KW_H(FX_SHORT) KW_I(FX_SHORT) KW_K(FX_SHORT)
+		 KW_F(FX_SHORT) KW_G(FX_SHORT) KW_H(FX_SHORT) KW_I(FX_SHORT) KW_J(FX_SHORT) KW_K(FX_SHORT)
 		 KW_L(FX_SHORT) KW_M(FX_SHORT) KW_N(FX_SHORT) KW_O(FX_SHORT) KW_P(FX_SHORT)
 		 KW_R(FX_SHORT) KW_S(FX_SHORT) KW_T(FX_SHORT) KW_U(FX_SHORT) KW_V(FX_SHORT)
 		 KW_W(FX_SHORT) KW_X(FX_SHORT)),
@@ -198,7 +198,7 @@ static inline const unsigned char *fx_quoted(const unsigned char *p, const unsig
 {
 	for (;;) {
 		p = fx_quote_stop(p, end, q);
-		if (p == end || *p != q)
+		if (p == end || *p != q || (q == '`' && p[-1] >= 0x80))
 			return NULL;
 		if (p + 1 < end && p[1] == q) {
 			p += 2; /* doubled: an escaped quote */
@@ -268,14 +268,15 @@ static inline void fx_masks_blk(const unsigned char *s, uint32_t *word, uint32_t
 #undef FX_SET
 }
 
-/* The backquotes, quotes and backslashes among the FX_BLK bytes at s. */
-static inline void fx_quotes_blk(const unsigned char *s, uint32_t *bq, uint32_t *sq, uint32_t *bs)
+/* The backquotes, quotes, backslashes and bytes >= 0x80 among the FX_BLK bytes at s. */
+static inline void fx_quotes_blk(const unsigned char *s, uint32_t *bq, uint32_t *sq, uint32_t *bs, uint32_t *hi)
 {
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
 
 	*bq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('`')));
 	*sq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')));
 	*bs = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	*hi = (uint32_t)_mm_movemask_epi8(x);
 }
 #else
 static inline void fx_masks_blk(const unsigned char *s, uint32_t *word, uint32_t *letter, uint32_t *other)
@@ -288,13 +289,14 @@ static inline void fx_masks_blk(const unsigned char *s, uint32_t *word, uint32_t
 	*other = (uint32_t)m.other;
 }
 
-static inline void fx_quotes_blk(const unsigned char *s, uint32_t *bq, uint32_t *sq, uint32_t *bs)
+static inline void fx_quotes_blk(const unsigned char *s, uint32_t *bq, uint32_t *sq, uint32_t *bs, uint32_t *hi)
 {
-	*bq = *sq = *bs = 0;
+	*bq = *sq = *bs = *hi = 0;
 	for (unsigned i = 0; i < FX_BLK; i++) {
 		*bq |= (uint32_t)(s[i] == '`') << i;
 		*sq |= (uint32_t)(s[i] == '\'') << i;
 		*bs |= (uint32_t)(s[i] == '\\') << i;
+		*hi |= (uint32_t)(s[i] >= 0x80) << i;
 	}
 }
 #endif
@@ -387,32 +389,35 @@ static inline uint64_t fx_prefix_xor(uint64_t x)
 	return x ^ x << 32;
 }
 
-/* The backquotes, quotes and backslashes among the n bytes at p, read the way
- * fx_masks_win() reads them. */
+/* The backquotes, quotes, backslashes and bytes >= 0x80 among the n bytes at
+ * p, read the way fx_masks_win() reads them. */
 static inline void fx_quote_masks(const unsigned char *p, size_t n, const unsigned char *start,
-				  const unsigned char *end, uint64_t *bq, uint64_t *sq, uint64_t *bs)
+				  const unsigned char *end, uint64_t *bq, uint64_t *sq, uint64_t *bs, uint64_t *hi)
 {
-	*bq = *sq = *bs = 0;
+	*bq = *sq = *bs = *hi = 0;
 	if (end - start < FX_BLK) {
 		for (size_t i = 0; i < n; i++) {
 			*bq |= (uint64_t)(p[i] == '`') << i;
 			*sq |= (uint64_t)(p[i] == '\'') << i;
 			*bs |= (uint64_t)(p[i] == '\\') << i;
+			*hi |= (uint64_t)(p[i] >= 0x80) << i;
 		}
 		return;
 	}
 	unsigned off = (unsigned)(n - 1) & ~(FX_BLK - 1u), shift = off + FX_BLK - (unsigned)n;
-	uint32_t b, s, k;
+	uint32_t b, s, k, h;
 
-	fx_quotes_blk(p + n - FX_BLK, &b, &s, &k);
+	fx_quotes_blk(p + n - FX_BLK, &b, &s, &k, &h);
 	*bq = (uint64_t)(b >> shift) << off;
 	*sq = (uint64_t)(s >> shift) << off;
 	*bs = (uint64_t)(k >> shift) << off;
+	*hi = (uint64_t)(h >> shift) << off;
 	for (unsigned i = 0; i < off; i += FX_BLK) {
-		fx_quotes_blk(p + i, &b, &s, &k);
+		fx_quotes_blk(p + i, &b, &s, &k, &h);
 		*bq |= (uint64_t)b << i;
 		*sq |= (uint64_t)s << i;
 		*bs |= (uint64_t)k << i;
+		*hi |= (uint64_t)h << i;
 	}
 }
 
@@ -431,7 +436,7 @@ static inline void fx_quote_masks(const unsigned char *p, size_t n, const unsign
  */
 static FX_NOINLINE const unsigned char *fx_others(const unsigned char *start, const unsigned char *end,
 						  unsigned *depth, const unsigned char *p, size_t wl,
-						  uint64_t other, uint64_t *starts)
+						  uint64_t other, uint64_t *starts, unsigned ctx)
 {
 	const unsigned char *w, *q, *resume = p + wl;
 	bool one_by_one = false;
@@ -445,9 +450,14 @@ static FX_NOINLINE const unsigned char *fx_others(const unsigned char *start, co
 		switch (fx_class[c] & 15) { /* & 15: no range check before the jump table */
 		case FX_SQUOTE: case FX_BQUOTE:
 			if (!one_by_one) { /* the first quote of the window: all of them at once */
-				uint64_t bq, sq, bs, ib, is, hide;
+				uint64_t bq, sq, bs, hi, ib, is, hide;
 
-				fx_quote_masks(p, wl, start, end, &bq, &sq, &bs);
+				fx_quote_masks(p, wl, start, end, &bq, &sq, &bs, &hi);
+				/* A backquote right after a byte >= 0x80 may be a
+				 * character's second byte (sjis, gbk …): the full path
+				 * reads every character set. */
+				if (bq & (hi << 1 | (uint64_t)(p > start && p[-1] >= 0x80)))
+					return NULL;
 				ib = fx_prefix_xor(bq);
 				is = fx_prefix_xor(sq);
 				if ((ib & sq) | (is & bq)) { /* one kind inside the other */
@@ -494,6 +504,20 @@ static FX_NOINLINE const unsigned char *fx_others(const unsigned char *start, co
 				/* A doubled quote in the name ("`a``b`"): no function's. */
 				if (o[-2] != '`' && kw_is_primary_func(kw_lookup(o, (size_t)(q - 1 - o))))
 					return NULL;
+				if (ctx == FX_IN_SELECT) /* `f`( may call a stored function */
+					return NULL;
+			} else if (ctx == FX_IN_SELECT && q > start && fx_word_byte(q[-1])) {
+				/* name( in a read: the server's function or keyword,
+				 * else a stored function (note_call() in classify.c);
+				 * db.f( always a stored one. */
+				const unsigned char *o = q - 1, *d;
+
+				while (o > start && fx_word_byte(o[-1]))
+					o--;
+				for (d = o; d > start && fx_class[d[-1]] == FX_SPACE; d--)
+					;
+				if ((d > start && d[-1] == '.') || ws_classify_server_func(o, (size_t)(q - o)) == WS_FN_NONE)
+					return NULL;
 			}
 			++*depth;
 			break;
@@ -517,7 +541,7 @@ static FX_NOINLINE const unsigned char *fx_others(const unsigned char *start, co
 }
 
 /* Inline in ws_classify(): a call there is a tenth of the work. */
-HOT bool classify_fast(const char *text, size_t len, struct ws_verdict *out)
+HOT bool classify_fast(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out)
 {
 	const unsigned char *start = (const unsigned char *)text, *end = start + len, *p = start;
 	unsigned depth = 0; /* '(' open */
@@ -527,6 +551,11 @@ HOT bool classify_fast(const char *text, size_t len, struct ws_verdict *out)
 	size_t n;
 
 	if (!text)
+		return false;
+	/* sjis & co.: the full path, which knows where '\\' and '`' may be a
+	 * character's second byte. */
+	if (env && env->charset > 0 && env->charset <= sizeof(ws_cs_names) / sizeof(ws_cs_names[0]) &&
+	    ws_csg[ws_cs_names[env->charset - 1].group].ascii_trail)
 		return false;
 	while (p < end && fx_class[*p] == FX_SPACE)
 		p++;
@@ -544,7 +573,7 @@ HOT bool classify_fast(const char *text, size_t len, struct ws_verdict *out)
 		carry = 0;
 		/* First the bytes that are not words, in order: a quote hides what
 		 * it holds from the word loop. */
-		if (m.other && !(next = fx_others(start, end, &depth, p, wl, m.other, &starts)))
+		if (m.other && !(next = fx_others(start, end, &depth, p, wl, m.other, &starts, ctx)))
 			return false;
 		/* A run of word bytes that ends a whole window may go on past it. */
 		if (m.word >> (FX_WIN - 1) && next == p + wl) {
@@ -590,13 +619,19 @@ HOT bool classify_fast(const char *text, size_t len, struct ws_verdict *out)
 	return true;
 }
 
-bool ws_classify_fast(const char *text, size_t len, struct ws_verdict *out)
+bool ws_classify_fast(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out)
 {
-	return classify_fast(text, len, out);
+	return classify_fast(text, len, env, out);
 }
 
 void ws_classify(const char *text, size_t len, struct ws_verdict *out)
 {
-	if (!classify_fast(text, len, out))
-		ws_classify_full(text, len, out);
+	if (!classify_fast(text, len, NULL, out))
+		ws_classify_full(text, len, NULL, out);
+}
+
+void ws_classify_env(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out)
+{
+	if (!classify_fast(text, len, env, out))
+		ws_classify_full(text, len, env, out);
 }

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "classify-server.h"
+
 /* Only words the classifier looks at are here; every other word is an
  * identifier to it. */
 #define KW_A(X) X(ALTER) X(ANALYZE) X(AND) X(AUTHORS)
@@ -31,11 +33,12 @@
 	X(DESC) X(DESCRIBE) X(DO) X(DROP)
 #define KW_E(X) X(ELSE) X(END) X(ENGINES) X(EVENT) X(EVENTS) X(EXECUTE) X(EXISTS) \
 	X(EXPLAIN) X(EXPORT) X(EXTENDED)
-#define KW_F(X) X(FIELDS) X(FLUSH) X(FOR) X(FORMAT) X(FOUND_ROWS) X(FULL) X(FUNCTION)
+#define KW_F(X) X(FIELDS) X(FLUSH) X(FOR) X(FORMAT) X(FOUND_ROWS) X(FROM) X(FULL) X(FUNCTION)
 #define KW_G(X) X(GET) X(GET_LOCK) X(GLOBAL) X(GRANT) X(GRANTS)
 #define KW_H(X) X(HANDLER) X(HELP)
 #define KW_I(X) X(IF) X(IMPORT) X(INDEX) X(INDEXES) X(INSERT) X(INSTALL) X(INTO) \
 	X(IS_FREE_LOCK) X(IS_USED_LOCK)
+#define KW_J(X) X(JOIN)
 #define KW_K(X) X(KEYS) X(KILL)
 #define KW_L(X) X(LASTVAL) X(LAST_INSERT_ID) X(LOAD) X(LOAD_FILE) X(LOCAL) X(LOCK) X(LOOP)
 #define KW_M(X) X(MASTER_GTID_WAIT) X(MASTER_POS_WAIT)
@@ -43,7 +46,7 @@
 #define KW_O(X) X(ONLY) X(OPTIMIZE)
 #define KW_P(X) X(PACKAGE) X(PARTITIONS) X(PASSWORD) X(PERSIST) X(PERSIST_ONLY) X(PLUGINS) \
 	X(PREPARE) X(PREVIOUS) X(PRIVILEGES) X(PROCEDURE) X(PS_CURRENT_THREAD_ID) X(PURGE)
-#define KW_R(X) X(READ) X(RELEASE) X(RELEASE_ALL_LOCKS) X(RELEASE_LOCK) X(RENAME) X(REPAIR) \
+#define KW_R(X) X(READ) X(RECURSIVE) X(RELEASE) X(RELEASE_ALL_LOCKS) X(RELEASE_LOCK) X(RENAME) X(REPAIR) \
 	X(REPEAT) X(REPLACE) X(RESET) X(RESIGNAL) X(RESTART) X(REVOKE) X(ROLE) X(ROLLBACK) \
 	X(ROW_COUNT)
 #define KW_S(X) X(SAVEPOINT) X(SCHEMA) X(SCHEMAS) X(SELECT) X(SEQUENCE) X(SERVER) X(SESSION) \
@@ -61,7 +64,7 @@
 enum kw {
 	K_NONE = 0,
 	KW_A(KW_ENUM) KW_B(KW_ENUM) KW_C(KW_ENUM) KW_D(KW_ENUM) KW_E(KW_ENUM) KW_F(KW_ENUM)
-	KW_G(KW_ENUM) KW_H(KW_ENUM) KW_I(KW_ENUM) KW_K(KW_ENUM) KW_L(KW_ENUM) KW_M(KW_ENUM)
+	KW_G(KW_ENUM) KW_H(KW_ENUM) KW_I(KW_ENUM) KW_J(KW_ENUM) KW_K(KW_ENUM) KW_L(KW_ENUM) KW_M(KW_ENUM)
 	KW_N(KW_ENUM) KW_O(KW_ENUM) KW_P(KW_ENUM) KW_R(KW_ENUM) KW_S(KW_ENUM) KW_T(KW_ENUM)
 	KW_U(KW_ENUM) KW_V(KW_ENUM) KW_W(KW_ENUM) KW_X(KW_ENUM)
 	K_COUNT
@@ -156,7 +159,7 @@ HOT bool kw_eq(const unsigned char *s, const char *kw, size_t n)
 #define KW_LEN_CHECK(w) _Static_assert((sizeof(#w) >= 3 && sizeof(#w) <= 21) || sizeof(#w) == 27 || \
 				       sizeof(#w) == 34, "add a case to KW_BY_LEN for " #w);
 KW_A(KW_LEN_CHECK) KW_B(KW_LEN_CHECK) KW_C(KW_LEN_CHECK) KW_D(KW_LEN_CHECK) KW_E(KW_LEN_CHECK)
-KW_F(KW_LEN_CHECK) KW_G(KW_LEN_CHECK) KW_H(KW_LEN_CHECK) KW_I(KW_LEN_CHECK) KW_K(KW_LEN_CHECK)
+KW_F(KW_LEN_CHECK) KW_G(KW_LEN_CHECK) KW_H(KW_LEN_CHECK) KW_I(KW_LEN_CHECK) KW_J(KW_LEN_CHECK) KW_K(KW_LEN_CHECK)
 KW_L(KW_LEN_CHECK) KW_M(KW_LEN_CHECK) KW_N(KW_LEN_CHECK) KW_O(KW_LEN_CHECK) KW_P(KW_LEN_CHECK)
 KW_R(KW_LEN_CHECK) KW_S(KW_LEN_CHECK) KW_T(KW_LEN_CHECK) KW_U(KW_LEN_CHECK) KW_V(KW_LEN_CHECK)
 KW_W(KW_LEN_CHECK) KW_X(KW_LEN_CHECK)
@@ -173,6 +176,7 @@ static inline unsigned kw_lookup(const unsigned char *s, size_t n)
 	case 'g': KW_BY_LEN(KW_G)
 	case 'h': KW_BY_LEN(KW_H)
 	case 'i': KW_BY_LEN(KW_I)
+	case 'j': KW_BY_LEN(KW_J)
 	case 'k': KW_BY_LEN(KW_K)
 	case 'l': KW_BY_LEN(KW_L)
 	case 'm': KW_BY_LEN(KW_M)
@@ -190,14 +194,13 @@ static inline unsigned kw_lookup(const unsigned char *s, size_t n)
 	return K_NONE;
 }
 
-/* Byte classes. Everything >= C_IDENT may be part of an identifier. */
-#define C_OTHER 0 /* punctuation, control bytes */
+/* Byte classes. Everything >= C_HIGH may be part of an identifier. */
+#define C_OTHER 0 /* punctuation, control bytes, DEL */
 #define C_SPACE 1
 #define C_MARK  2 /* '#', '-', '/', '*': may start or end a comment */
-#define C_NBSP  3 /* 0xA0: a space or part of an identifier, see is_nbsp() */
+#define C_HIGH  3 /* 0x80-0xFF: part of a name, or space in some character sets (cs_space()) */
 #define C_IDENT 4 /* ASCII letters, '_', '$' */
 #define C_DIGIT 5
-#define C_HIGH  6 /* other bytes of multi-byte UTF-8 sequences */
 static const unsigned char cclass[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,  /* 00 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 10 */
@@ -207,37 +210,49 @@ static const unsigned char cclass[256] = {
 	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 4,  /* 50 */
 	0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,  /* 60 */
 	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0,  /* 70 */
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  /* 80 */
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  /* 90 */
-	3, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  /* a0 */
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  /* b0 */
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  /* c0 */
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  /* d0 */
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  /* e0 */
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  /* f0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* 80 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* 90 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* a0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* b0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* c0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* d0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* e0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,  /* f0 */
 };
 
-static inline bool is_ident(unsigned char c) { return cclass[c] >= C_IDENT; }
+static inline bool is_ident(unsigned char c) { return cclass[c] >= C_HIGH; }
 
 /*
- * Byte 0xA0 is a no-break space that single-byte charsets (latin1, cp1251 …)
- * read as whitespace, and in UTF-8 only ever a continuation byte. So after an
- * ASCII byte (or at the start) it is whitespace: a latin1 server reads
- * "a<A0>INTO<A0>OUTFILE" as three words, and so must we.
+ * A byte >= 0x80 that the connection's character set reads as whitespace
+ * (0xA0 in latin1, 0xFF in cp852 …: classify-server.h); every other such
+ * byte is part of a name. A space ends a name and is skipped like ' ':
+ * latin1 reads "a<A0>INTO<A0><A0>OUTFILE" as three words.
  */
-static inline bool is_nbsp(const unsigned char *s, size_t p)
+static inline bool cs_space(const struct ws_csg *cs, unsigned char b)
 {
-	return s[p] == 0xA0 && (p == 0 || s[p - 1] < 0x80);
+	return b >= 0x80 && (cs->space[(b >> 6) & 1] >> (b & 63) & 1);
+}
+
+/* Does "--" followed by byte b start a comment? (Space or control in the
+ * character set; NUL is not one; the end of the text counts as one.) */
+static inline bool cs_dash(const struct ws_csg *cs, unsigned char b)
+{
+	if (b < 0x7F)
+		return b >= 0x01 && b <= 0x20;
+	if (b == 0x7F)
+		return cs->dash_del;
+	return cs->dash[(b >> 6) & 1] >> (b & 63) & 1;
 }
 
 /* End of the identifier whose second byte is at q (q > 0); with_dot: user
  * variable names, which may contain '.'. */
-static inline size_t ident_end(const unsigned char *s, size_t q, size_t len, bool with_dot)
+static inline size_t ident_end(const struct ws_csg *cs, const unsigned char *s, size_t q, size_t len,
+			       bool with_dot)
 {
 	for (;;) {
 		while (q < len && cclass[s[q]] >= C_IDENT)
 			q++;
-		if (q < len && ((s[q] == 0xA0 && !is_nbsp(s, q)) || (with_dot && s[q] == '.'))) {
+		if (q < len && ((cclass[s[q]] == C_HIGH && !cs_space(cs, s[q])) || (with_dot && s[q] == '.'))) {
 			q++;
 			continue;
 		}

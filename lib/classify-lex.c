@@ -212,15 +212,18 @@ size_t ws_classify_skip_space_slow(struct lex *lx, size_t p)
 		unsigned char c = s[p];
 		unsigned k = cclass[c];
 
-		if (k == C_SPACE || (k == C_NBSP && is_nbsp(s, p))) {
+		if (k == C_SPACE || (k == C_HIGH && cs_space(lx->cs, c))) {
 			p++;
 			continue;
 		}
 		if (k != C_MARK)
 			break;
+		/* "--" starts a comment when a space or control byte of the
+		 * character set follows (DEL in most, NBSP in latin1 …), as the
+		 * server's lexer has it: not only bytes <= ' '. */
 		if (c == '#')
 			p = line_comment(lx, p + 1);
-		else if (c == '-' && p + 1 < len && s[p + 1] == '-' && (p + 2 == len || s[p + 2] <= ' '))
+		else if (c == '-' && p + 1 < len && s[p + 1] == '-' && (p + 2 == len || cs_dash(lx->cs, s[p + 2])))
 			p = line_comment(lx, p + 2);
 		else if (c == '/' && p + 1 < len && s[p + 1] == '*')
 			p = block_comment(lx, p);
@@ -233,6 +236,22 @@ size_t ws_classify_skip_space_slow(struct lex *lx, size_t p)
 	return p;
 }
 
+/*
+ * In sjis, cp932, gbk and big5 the second byte of a character may be 0x5C
+ * ('\\') or 0x60 ('`'): inside a string the server skips whole characters,
+ * so "<81>\\" is one character and no escape, and "`a<81>`" may not end the
+ * name. Whether it does depends on the character tables (a valid pair or
+ * not), which the classifier does not carry: a backslash that escapes or a
+ * backquote right after a byte >= 0x81 makes the reading a parse error, and
+ * the statement goes to the primary. Under every other character set a
+ * second byte is >= 0x80 and reads as no ASCII byte.
+ */
+static inline void note_trail(struct lex *lx, size_t p)
+{
+	if (lx->cs->ascii_trail && p > 0 && lx->s[p - 1] >= 0x81)
+		lx->mb_hazard = true;
+}
+
 /* p is at the opening quote q. Returns the position after the closing quote
  * and stores where the content ends. */
 static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *content_end)
@@ -243,10 +262,13 @@ static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *con
 
 	for (p++; p < len; p++) {
 		if (s[p] == '\\' && esc) {
+			note_trail(lx, p);
 			lx->saw_backslash = true;
 			if (++p >= len)
 				break;
 		} else if (s[p] == q) {
+			if (q == '`')
+				note_trail(lx, p);
 			if (p + 1 < len && s[p + 1] == q) {
 				p++;
 				continue;
@@ -260,9 +282,10 @@ static size_t scan_quoted(struct lex *lx, size_t p, unsigned char q, size_t *con
 	return len;
 }
 
-size_t ws_classify_lex_number(const unsigned char *s, size_t p, size_t len, uint8_t *type)
+size_t ws_classify_lex_number(const struct lex *lx, size_t p, uint8_t *type)
 {
-	size_t q = p;
+	const unsigned char *s = lx->s;
+	size_t len = lx->len, q = p;
 
 	while (q < len && is_digit(s[q]))
 		q++;
@@ -279,16 +302,16 @@ size_t ws_classify_lex_number(const unsigned char *s, size_t p, size_t len, uint
 				;
 	}
 	*type = T_NUMBER;
-	if (q < len && (is_ident(s[q]) || (s[q] == 0xA0 && !is_nbsp(s, q)))) { /* 1abc, 0x1F */
-		q = ident_end(s, q, len, false);
+	if (q < len && is_ident(s[q]) && !cs_space(lx->cs, s[q])) { /* 1abc, 0x1F */
+		q = ident_end(lx->cs, s, q, len, false);
 		*type = T_WORD;
 	}
 	return q;
 }
 
-static size_t lex_var_name(const unsigned char *s, size_t q, size_t len)
+static size_t lex_var_name(const struct lex *lx, size_t q)
 {
-	return ident_end(s, q, len, true);
+	return ident_end(lx->cs, lx->s, q, lx->len, true);
 }
 
 /* Quoted literals and @variables; p at the quote or '@'. Returns the end. */
@@ -299,6 +322,8 @@ size_t ws_classify_lex_quoted_or_var(struct lex *lx, struct tok *t, size_t p)
 	unsigned char c = s[p];
 
 	if (c != '@') {
+		if (c == '`')
+			note_trail(lx, p);
 		t->type = c == '`' ? T_QIDENT : T_STRING;
 		t->quote = c;
 		q = scan_quoted(lx, p, c, &ce);
@@ -308,14 +333,14 @@ size_t ws_classify_lex_quoted_or_var(struct lex *lx, struct tok *t, size_t p)
 	}
 	if (q < len && s[q] == '@') {
 		t->type = T_SYSVAR;
-		q = lex_var_name(s, q + 1, len);
+		q = lex_var_name(lx, q + 1);
 	} else if (q < len && (s[q] == '\'' || s[q] == '"' || s[q] == '`')) {
 		t->type = T_USERVAR;
 		t->quote = s[q];
 		q = scan_quoted(lx, q, s[q], &ce);
 	} else {
 		t->type = T_USERVAR;
-		q = lex_var_name(s, q, len);
+		q = lex_var_name(lx, q);
 	}
 	t->n = q - p;
 	return q;
@@ -338,17 +363,17 @@ static bool quoted_equals(const unsigned char *s, size_t n, unsigned char q,
 	return i == n && j == name_len;
 }
 
-bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len)
+/* Does the name occur as a token when the text is lexed with character set cs? */
+static bool mentions_in(const char *text, size_t len, const unsigned char *nm, size_t name_len,
+			const struct ws_csg *cs)
 {
-	const unsigned char *nm = (const unsigned char *)name;
 	struct lex lx;
 	struct tok t;
 
-	if (!text || !name || name_len == 0)
-		return false;
 	memset(&lx, 0, sizeof(lx));
 	lx.s = (const unsigned char *)text;
 	lx.len = len;
+	lx.cs = cs;
 	for (;;) {
 		lex(&lx, &t);
 		if (t.type == T_END)
@@ -362,4 +387,117 @@ bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t
 		    quoted_equals(lx.s + t.off, t.n, t.quote, nm, name_len))
 			return true;
 	}
+}
+
+bool ws_classify_mentions(const char *text, size_t len, const char *name, size_t name_len)
+{
+	const unsigned char *nm = (const unsigned char *)name;
+	bool high = false;
+
+	if (!text || !name || name_len == 0)
+		return false;
+	if (mentions_in(text, len, nm, name_len, &ws_csg[0]))
+		return true;
+	/* The session's character set is not known here: a byte >= 0x7F may be a
+	 * space, or end "--", in some; count the name if any reading has it. */
+	for (size_t i = 0; i < len && !high; i++)
+		high = (unsigned char)text[i] >= 0x7F;
+	for (unsigned g = 1; high && g < WS_CSG_COUNT; g++)
+		if (mentions_in(text, len, nm, name_len, &ws_csg[g]))
+			return true;
+	return false;
+}
+
+/* ---- the server's own function names ---- */
+
+/*
+ * A switch on the first letter, then on the length (as kw_lookup() in
+ * classify-keywords.h): FN_Ln(w, k) tests sizeof(#w) - 1 == n, a constant, so
+ * only the names of that letter and length are compared, eight bytes at a
+ * time. The names are stringified as written (NULL stays "NULL").
+ */
+#define FN_KIND_N WS_FN_NATIVE
+#define FN_KIND_B WS_FN_BARE
+#define FN_L1(w, k) if (sizeof(#w) - 1 == 1 && kw_eq(s, #w, 1)) return FN_KIND_##k;
+#define FN_L2(w, k) if (sizeof(#w) - 1 == 2 && kw_eq(s, #w, 2)) return FN_KIND_##k;
+#define FN_L3(w, k) if (sizeof(#w) - 1 == 3 && kw_eq(s, #w, 3)) return FN_KIND_##k;
+#define FN_L4(w, k) if (sizeof(#w) - 1 == 4 && kw_eq(s, #w, 4)) return FN_KIND_##k;
+#define FN_L5(w, k) if (sizeof(#w) - 1 == 5 && kw_eq(s, #w, 5)) return FN_KIND_##k;
+#define FN_L6(w, k) if (sizeof(#w) - 1 == 6 && kw_eq(s, #w, 6)) return FN_KIND_##k;
+#define FN_L7(w, k) if (sizeof(#w) - 1 == 7 && kw_eq(s, #w, 7)) return FN_KIND_##k;
+#define FN_L8(w, k) if (sizeof(#w) - 1 == 8 && kw_eq(s, #w, 8)) return FN_KIND_##k;
+#define FN_L9(w, k) if (sizeof(#w) - 1 == 9 && kw_eq(s, #w, 9)) return FN_KIND_##k;
+#define FN_L10(w, k) if (sizeof(#w) - 1 == 10 && kw_eq(s, #w, 10)) return FN_KIND_##k;
+#define FN_L11(w, k) if (sizeof(#w) - 1 == 11 && kw_eq(s, #w, 11)) return FN_KIND_##k;
+#define FN_L12(w, k) if (sizeof(#w) - 1 == 12 && kw_eq(s, #w, 12)) return FN_KIND_##k;
+#define FN_L13(w, k) if (sizeof(#w) - 1 == 13 && kw_eq(s, #w, 13)) return FN_KIND_##k;
+#define FN_L14(w, k) if (sizeof(#w) - 1 == 14 && kw_eq(s, #w, 14)) return FN_KIND_##k;
+#define FN_L15(w, k) if (sizeof(#w) - 1 == 15 && kw_eq(s, #w, 15)) return FN_KIND_##k;
+#define FN_L16(w, k) if (sizeof(#w) - 1 == 16 && kw_eq(s, #w, 16)) return FN_KIND_##k;
+#define FN_L17(w, k) if (sizeof(#w) - 1 == 17 && kw_eq(s, #w, 17)) return FN_KIND_##k;
+#define FN_L18(w, k) if (sizeof(#w) - 1 == 18 && kw_eq(s, #w, 18)) return FN_KIND_##k;
+#define FN_L19(w, k) if (sizeof(#w) - 1 == 19 && kw_eq(s, #w, 19)) return FN_KIND_##k;
+#define FN_L20(w, k) if (sizeof(#w) - 1 == 20 && kw_eq(s, #w, 20)) return FN_KIND_##k;
+#define FN_L21(w, k) if (sizeof(#w) - 1 == 21 && kw_eq(s, #w, 21)) return FN_KIND_##k;
+#define FN_L22(w, k) if (sizeof(#w) - 1 == 22 && kw_eq(s, #w, 22)) return FN_KIND_##k;
+#define FN_L23(w, k) if (sizeof(#w) - 1 == 23 && kw_eq(s, #w, 23)) return FN_KIND_##k;
+#define FN_L24(w, k) if (sizeof(#w) - 1 == 24 && kw_eq(s, #w, 24)) return FN_KIND_##k;
+#define FN_L25(w, k) if (sizeof(#w) - 1 == 25 && kw_eq(s, #w, 25)) return FN_KIND_##k;
+#define FN_L26(w, k) if (sizeof(#w) - 1 == 26 && kw_eq(s, #w, 26)) return FN_KIND_##k;
+#define FN_L28(w, k) if (sizeof(#w) - 1 == 28 && kw_eq(s, #w, 28)) return FN_KIND_##k;
+#define FN_L29(w, k) if (sizeof(#w) - 1 == 29 && kw_eq(s, #w, 29)) return FN_KIND_##k;
+#define FN_BY_LEN(G) \
+	switch (n) { \
+	case 1: G(FN_L1) break; case 2: G(FN_L2) break; case 3: G(FN_L3) break; case 4: G(FN_L4) break; \
+	case 5: G(FN_L5) break; case 6: G(FN_L6) break; case 7: G(FN_L7) break; case 8: G(FN_L8) break; \
+	case 9: G(FN_L9) break; case 10: G(FN_L10) break; case 11: G(FN_L11) break; case 12: G(FN_L12) break; \
+	case 13: G(FN_L13) break; case 14: G(FN_L14) break; case 15: G(FN_L15) break; case 16: G(FN_L16) break; \
+	case 17: G(FN_L17) break; case 18: G(FN_L18) break; case 19: G(FN_L19) break; case 20: G(FN_L20) break; \
+	case 21: G(FN_L21) break; case 22: G(FN_L22) break; case 23: G(FN_L23) break; case 24: G(FN_L24) break; \
+	case 25: G(FN_L25) break; case 26: G(FN_L26) break; case 28: G(FN_L28) break; case 29: G(FN_L29) break; \
+	} \
+	break;
+#define FN_LETTER(l, L) case l: FN_BY_LEN(WS_FN_##L)
+
+int ws_classify_server_func(const unsigned char *s, size_t n)
+{
+	if (n == 0)
+		return WS_FN_NONE;
+	switch (s[0] | 0x20) {
+	WS_FN_LETTERS(FN_LETTER)
+	}
+	return WS_FN_NONE;
+}
+
+/* ---- the session's character set and sql_mode ---- */
+
+uint8_t ws_classify_charset(const char *name, size_t len)
+{
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < sizeof(ws_cs_names) / sizeof(ws_cs_names[0]); i++)
+		if (strlen(ws_cs_names[i].name) == len && ieq((const unsigned char *)name, len, ws_cs_names[i].name))
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
+uint8_t ws_classify_sql_mode(const char *value, size_t len)
+{
+	uint8_t m = WS_SQLM_KNOWN;
+	size_t i = 0;
+
+	if (!value)
+		return 0;
+	while (i < len) {
+		size_t j = i;
+
+		while (j < len && value[j] != ',')
+			j++;
+		if (ieq((const unsigned char *)value + i, j - i, "no_backslash_escapes"))
+			m |= WS_SQLM_NO_BACKSLASH_ESCAPES;
+		else if (ieq((const unsigned char *)value + i, j - i, "ansi_quotes"))
+			m |= WS_SQLM_ANSI_QUOTES;
+		i = j + 1;
+	}
+	return m;
 }

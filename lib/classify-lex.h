@@ -42,10 +42,12 @@ struct tok {
 #define LX_GATED_AS_COMMENT 1u /* version-gated executable comments are comments */
 #define LX_NO_ESC_DQ        2u /* no backslash escapes in "…" (ANSI_QUOTES, NO_BACKSLASH_ESCAPES) */
 #define LX_NO_ESC_SQ        4u /* no backslash escapes in '…' (NO_BACKSLASH_ESCAPES) */
+#define LX_ANSI_QUOTES      8u /* "…" may be a name (ANSI_QUOTES on or unknown): "f"( is a call */
 
 struct lex {
 	const unsigned char *s;
 	size_t len, pos;
+	const struct ws_csg *cs; /* the character set's reading (never NULL) */
 	unsigned mode;      /* LX_* */
 	bool in_exec;       /* inside the body of an executable comment */
 	bool last_dot;      /* the previous token was '.' */
@@ -53,17 +55,25 @@ struct lex {
 	bool err_quote;     /* ran off the end inside a quoted literal */
 	bool saw_gated;     /* met a version-gated executable comment */
 	bool saw_backslash; /* met a backslash escape inside a quoted literal */
+	bool mb_hazard;     /* cs->ascii_trail: a '\\' or '`' that may be a character's second byte */
 	uint8_t hint_route;
 	int8_t hint_cons;
 };
 
-/* p at a space, comment mark or 0xA0: skips space and comments (scanning them
+/* p at a space, comment mark or a high byte that is a space: skips space and comments (scanning them
  * for hints, entering executable comments). Returns where the next token is. */
 size_t ws_classify_skip_space_slow(struct lex *lx, size_t p);
 /* p at a digit: the end of the number, or of the word it turns out to be (1abc). */
-size_t ws_classify_lex_number(const unsigned char *s, size_t p, size_t len, uint8_t *type);
+size_t ws_classify_lex_number(const struct lex *lx, size_t p, uint8_t *type);
 /* p at a quote or '@': fills in t; returns where the token ends. */
 size_t ws_classify_lex_quoted_or_var(struct lex *lx, struct tok *t, size_t p);
+
+/* What a name before '(' calls (classify-server.h): */
+enum { WS_FN_NONE, WS_FN_NATIVE, WS_FN_BARE };
+/* WS_FN_NATIVE: a native function (also as `name`); WS_FN_BARE: a keyword or a
+ * function the grammar knows by its bare name only; WS_FN_NONE: neither, so
+ * name( calls a stored function or a UDF. */
+int ws_classify_server_func(const unsigned char *s, size_t n);
 
 HOT void skip_space(struct lex *lx)
 {
@@ -77,7 +87,7 @@ HOT void skip_space(struct lex *lx)
 			p++;
 			continue;
 		}
-		if (k == C_MARK || k == C_NBSP)
+		if (k == C_MARK || (k == C_HIGH && cs_space(lx->cs, s[p])))
 			p = ws_classify_skip_space_slow(lx, p);
 		break;
 	}
@@ -106,15 +116,15 @@ HOT void lex(struct lex *lx, struct tok *t)
 	c = s[p];
 	q = p + 1;
 	switch (cclass[c]) {
-	case C_IDENT: case C_HIGH: case C_NBSP:
-		q = ident_end(s, q, len, false);
+	case C_IDENT: case C_HIGH:
+		q = ident_end(lx->cs, s, q, len, false);
 		t->type = T_WORD;
 		t->rawkw = (uint16_t)kw_lookup(s + p, q - p);
 		if (!t->after_dot)
 			t->kw = t->rawkw;
 		break;
 	case C_DIGIT:
-		q = ws_classify_lex_number(s, p, len, &t->type);
+		q = ws_classify_lex_number(lx, p, &t->type);
 		break;
 	default:
 		t->type = T_PUNCT;
@@ -149,7 +159,7 @@ HOT void lex(struct lex *lx, struct tok *t)
  * ws_classify_full() would store, and returns false without touching *out for
  * anything else.
  */
-void ws_classify_full(const char *text, size_t len, struct ws_verdict *out);
-bool ws_classify_fast(const char *text, size_t len, struct ws_verdict *out);
+void ws_classify_full(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out);
+bool ws_classify_fast(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out);
 
 #endif /* WS_CLASSIFY_LEX_H */

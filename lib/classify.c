@@ -40,11 +40,16 @@ struct cls {
 	/* Zeroed by cls_init(): */
 	struct lex lx;
 	uint16_t pk1, pk2;   /* keyword ids of the two tokens before cur (K_NONE: not one) */
+	uint8_t pt2;         /* type of the token before prev */
+	unsigned char pc2;   /* its character, if T_PUNCT */
 	uint32_t flags;
 	bool write;          /* false only while the statement is provably a read */
 	bool done;           /* the statement's ';' or the end of the text was reached */
 	bool compound;       /* BEGIN…END bodies: a ';' inside a block does not end it */
 	bool has_temp, has_db;
+	bool soft;           /* select_body()/show(): nothing but flags can make it a write */
+	bool calls;          /* name( may call a stored function that matters: in a statement that may read */
+	bool cte_header;     /* WITH …: before the main statement (cte (a, b) AS … is no call) */
 	uint8_t kind;
 	uint8_t nest;        /* inside SET STATEMENT … FOR */
 	size_t block;        /* BEGIN…END / IF…END IF / … nesting in a compound statement */
@@ -54,11 +59,16 @@ struct cls {
 	struct tok *prev;    /* the one before it */
 	struct tok slot[2];  /* what cur and prev point at, swapped by next() */
 	size_t end;          /* offset just past the statement (after its ';') */
+	struct tok qual;     /* the token before the last '.' (db of db.f()) */
+	const struct ws_lexenv *env;
 	size_t temp_off, temp_len, db_off, db_len; /* valid with has_temp, has_db */
 };
 
 #define FORCE_WRITE (WS_F_USER_VAR | WS_F_PRIMARY_FUNC | WS_F_LOCKING_READ | WS_F_SELECT_INTO | \
-		     WS_F_CALC_FOUND_ROWS | WS_F_PARSE_ERROR)
+		     WS_F_CALC_FOUND_ROWS | WS_F_PARSE_ERROR | WS_F_STORED_FUNC)
+/* What no hint may move to a replica (WS_F_HINTABLE). */
+#define HARD_WRITE (WS_F_USER_VAR | WS_F_PRIMARY_FUNC | WS_F_LOCKING_READ | WS_F_SELECT_INTO | \
+		    WS_F_PARSE_ERROR | WS_F_SESSION_STATE)
 
 static void stmt(struct cls *c);
 
@@ -72,13 +82,60 @@ static inline bool is_punct(const struct tok *t, unsigned char ch)
 	return t->type == T_PUNCT && t->ch == ch;
 }
 
+/* A name in quotes that the server may read as a name: `f`, and "f" under ANSI_QUOTES. */
+static bool is_quoted_name(const struct cls *c, const struct tok *t)
+{
+	return t->type == T_QIDENT || (t->type == T_STRING && t->quote == '"' && (c->lx.mode & LX_ANSI_QUOTES));
+}
+
 static bool is_primary_call(const struct cls *c, const struct tok *t)
 {
 	if (t->type == T_WORD)
 		return kw_is_primary_func(t->rawkw);
-	if (t->type == T_QIDENT)
+	if (is_quoted_name(c, t) && t->n > 0)
 		return kw_is_primary_func(kw_lookup(c->lx.s + t->off, t->n));
 	return false;
+}
+
+/*
+ * name( in a statement that may read: is it a call of a stored function (or a
+ * UDF) that the environment does not vouch for? The server's own functions
+ * and keywords are in classify-server.h; a quoted name is a native function
+ * or a stored one (`NOW`() calls a stored function NOW); a qualified name
+ * (db.f) is always a stored one. The column list of a CTE (WITH cte (a) AS …)
+ * is no call.
+ */
+static void note_call(struct cls *c)
+{
+	const struct tok *n = c->prev;
+	const unsigned char *s = c->lx.s;
+	const char *db = NULL;
+	size_t db_len = 0;
+	int fn;
+
+	if (n->type == T_WORD)
+		fn = n->after_dot ? WS_FN_NONE : ws_classify_server_func(s + n->off, n->n);
+	else if (is_quoted_name(c, n))
+		fn = !n->after_dot && ws_classify_server_func(s + n->off, n->n) == WS_FN_NATIVE ? WS_FN_NATIVE : WS_FN_NONE;
+	else
+		return;
+	if (fn != WS_FN_NONE || c->pk2 == K_WITH || c->pk2 == K_RECURSIVE || (c->cte_header && c->paren == 1))
+		return;
+	/* Right after a literal or ')' a name is a keyword or an alias, never a
+	 * call (MATCH (a) AGAINST (…), '$[*]' COLUMNS (…)); PROCEDURE ANALYSE(),
+	 * FROM JSON_TABLE(…) are the server's. */
+	if (c->pt2 == T_STRING || c->pt2 == T_NUMBER || (c->pt2 == T_PUNCT && c->pc2 == ')') ||
+	    c->pk2 == K_PROCEDURE || ((c->pk2 == K_FROM || c->pk2 == K_JOIN) && n->type == T_WORD &&
+				       ieq(s + n->off, n->n, "json_table")))
+		return;
+	if (n->after_dot && (c->qual.type == T_WORD || is_quoted_name(c, &c->qual))) {
+		db = (const char *)s + c->qual.off;
+		db_len = c->qual.n;
+	}
+	if (c->env && c->env->func_ok &&
+	    c->env->func_ok(c->env->func_ctx, db, db_len, (const char *)s + n->off, n->n))
+		return;
+	c->flags |= WS_F_STORED_FUNC;
 }
 
 /* Compound statements: count the blocks so that a ';' inside one does not end
@@ -121,6 +178,8 @@ static const struct tok *next(struct cls *c)
 
 	if (c->done)
 		return NULL;
+	c->pt2 = t->type;
+	c->pc2 = t->type == T_PUNCT ? t->ch : 0;
 	c->pk2 = c->pk1;
 	c->pk1 = (uint16_t)kwof(c->cur);
 	c->prev = c->cur;
@@ -157,11 +216,15 @@ static const struct tok *next(struct cls *c)
 			if (is_primary_call(c, c->prev) && c->pk2 != K_TABLE && c->pk2 != K_INTO &&
 			    c->pk2 != K_EXISTS && c->pk2 != K_INSERT && c->pk2 != K_REPLACE)
 				c->flags |= WS_F_PRIMARY_FUNC;
+			if (c->calls)
+				note_call(c);
 		} else if (t->ch == ')') {
 			if (c->paren)
 				c->paren--;
 			else
 				c->flags |= WS_F_PARSE_ERROR;
+		} else if (t->ch == '.') {
+			c->qual = *c->prev;
 		}
 		break;
 	case T_WORD:
@@ -249,6 +312,8 @@ static void select_body(struct cls *c, bool with)
 
 	c->kind = WS_STMT_SELECT;
 	c->write = false;
+	c->calls = true;
+	c->cte_header = with;
 	while ((t = next(c))) {
 		unsigned k = kwof(t);
 
@@ -261,8 +326,10 @@ static void select_body(struct cls *c, bool with)
 			continue;
 		switch (k) {
 		case K_SELECT: case K_TABLE: case K_VALUES:
-			if (c->paren == 0)
+			if (c->paren == 0) {
 				main_known = true;
+				c->cte_header = false;
+			}
 			break;
 		case K_INTO: /* not the INTO of WITH … INSERT INTO */
 			if (c->kind == WS_STMT_SELECT)
@@ -295,6 +362,8 @@ static void select_body(struct cls *c, bool with)
 	}
 	if (pending != WS_STMT_OTHER)
 		select_dml(c, pending, pending_depth, &main_known);
+	c->cte_header = false;
+	c->soft = !c->write; /* a write only if a flag says so */
 }
 
 static void paren_select(struct cls *c)
@@ -552,6 +621,8 @@ static void show(struct cls *c)
 	bool rd = false;
 
 	c->kind = WS_STMT_SHOW;
+	c->calls = true; /* SHOW … WHERE f(x) */
+	c->soft = true;  /* about this connection or the server, but no write */
 	do {
 		t = next(c);
 		k = t ? kwof(t) : K_NONE;
@@ -760,6 +831,7 @@ static void stmt(struct cls *c)
 	struct tok pk;
 
 	c->write = true;
+	c->soft = false;
 	c->kind = WS_STMT_OTHER;
 	if (is_punct(t, '(')) {
 		paren_select(c);
@@ -848,23 +920,33 @@ static void stmt(struct cls *c)
 
 /* ---- parts and verdicts ---- */
 
+/* One way of lexing the text: sql_mode (LX_*), character set, environment. */
+struct reading {
+	unsigned mode;
+	const struct ws_csg *cs;
+	const struct ws_lexenv *env;
+};
+
 struct part_info {
 	bool gated, backslash, open_quote;
 };
 
-static void cls_init(struct cls *c, const char *s, size_t len, size_t off, unsigned mode,
+static void cls_init(struct cls *c, const char *s, size_t len, size_t off, const struct reading *rd,
 		     uint8_t route, int8_t cons)
 {
 	memset(c, 0, offsetof(struct cls, cur));
 	c->lx.s = (const unsigned char *)s;
 	c->lx.len = len;
 	c->lx.pos = off;
-	c->lx.mode = mode;
+	c->lx.mode = rd->mode;
+	c->lx.cs = rd->cs;
 	c->lx.hint_route = route;
 	c->lx.hint_cons = cons;
+	c->env = rd->env;
 	/* Before the first token, cur and prev are placeholders that are nothing. */
 	c->slot[0].type = c->slot[1].type = T_END;
 	c->slot[0].kw = c->slot[1].kw = K_NONE;
+	c->qual.type = T_END;
 	c->cur = &c->slot[0];
 	c->prev = &c->slot[1];
 }
@@ -883,7 +965,7 @@ static void verdict_empty(struct ws_verdict *v)
  * *off past its ';'; false and an empty verdict (with any hints and parse error
  * seen) when only space and comments remain.
  */
-static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, unsigned mode,
+static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, const struct reading *rd,
 		 struct part_info *pi)
 {
 	struct cls c;
@@ -894,12 +976,12 @@ static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, u
 	uint32_t f;
 
 	for (;;) {
-		cls_init(&c, s, len, o, mode, route, cons);
+		cls_init(&c, s, len, o, rd, route, cons);
 		if (next(&c))
 			break;
 		route = c.lx.hint_route;
 		cons = c.lx.hint_cons;
-		err |= c.lx.err || c.lx.in_exec;
+		err |= c.lx.err || c.lx.in_exec || c.lx.mb_hazard;
 		if (c.end >= len) {
 			verdict_empty(v);
 			if (err)
@@ -917,11 +999,13 @@ static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, u
 	drain(&c);
 
 	f = c.flags;
-	if (err || c.lx.err || c.lx.in_exec || c.paren)
+	if (err || c.lx.err || c.lx.in_exec || c.lx.mb_hazard || c.paren)
 		f |= WS_F_PARSE_ERROR;
 	if (f & FORCE_WRITE)
 		c.write = true;
 	f |= c.write ? WS_F_WRITE : WS_F_READ;
+	if (c.write && c.soft && !(f & HARD_WRITE))
+		f |= WS_F_HINTABLE;
 	memset(v, 0, sizeof(*v));
 	v->flags = f;
 	v->kind = (enum ws_stmt_kind)c.kind;
@@ -943,41 +1027,6 @@ static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, u
 	return true;
 }
 
-/* Under reading `mode`, is every statement in [start, end) a read, or one the
- * server rejects (unterminated quote)? */
-static bool reads_under(const char *s, size_t start, size_t end, unsigned mode)
-{
-	struct ws_verdict v;
-	struct part_info pi;
-	size_t off = start;
-
-	while (part(s, end, &off, &v, mode, &pi))
-		if (!(v.flags & WS_F_READ) && !pi.open_quote)
-			return false;
-	return true;
-}
-
-static bool readings_agree(const char *s, size_t start, size_t end, const struct part_info *pi)
-{
-	static const unsigned modes[] = {
-		LX_GATED_AS_COMMENT,
-		LX_NO_ESC_DQ,
-		LX_NO_ESC_DQ | LX_NO_ESC_SQ,
-		LX_GATED_AS_COMMENT | LX_NO_ESC_DQ,
-		LX_GATED_AS_COMMENT | LX_NO_ESC_DQ | LX_NO_ESC_SQ,
-	};
-
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if ((modes[i] & LX_GATED_AS_COMMENT) && !pi->gated)
-			continue;
-		if ((modes[i] & LX_NO_ESC_DQ) && !pi->backslash)
-			continue;
-		if (!reads_under(s, start, end, modes[i]))
-			return false;
-	}
-	return true;
-}
-
 static void merge_hints(struct ws_verdict *out, const struct ws_verdict *v)
 {
 	if (v->hint_route == WS_HINT_PRIMARY || out->hint_route == WS_HINT_NONE)
@@ -986,40 +1035,248 @@ static void merge_hints(struct ws_verdict *out, const struct ws_verdict *v)
 		out->hint_consistency = v->hint_consistency;
 }
 
+static bool has_hints(const struct ws_verdict *v)
+{
+	return v->hint_route != WS_HINT_NONE || v->hint_consistency >= 0;
+}
+
+/* What one reading makes of [start, end): is every statement a read (or one
+ * the server rejects: an unterminated quote), or at least hintable; its hints. */
+struct tally {
+	bool read, soft;
+	struct ws_verdict hints;
+};
+
+static void tally_under(const char *s, size_t start, size_t end, const struct reading *rd, struct tally *t)
+{
+	struct ws_verdict v;
+	struct part_info pi;
+	size_t off = start;
+	bool more;
+
+	t->read = t->soft = true;
+	verdict_empty(&t->hints);
+	do {
+		more = part(s, end, &off, &v, rd, &pi);
+		merge_hints(&t->hints, &v);
+		if (!more)
+			break; /* comments only: nothing runs */
+		if (!(v.flags & WS_F_READ) && !pi.open_quote) {
+			t->read = false;
+			t->soft &= (v.flags & WS_F_HINTABLE) != 0;
+		}
+	} while (t->read || t->soft);
+}
+
+/*
+ * Where the charset is unknown: the character sets whose reading of these
+ * bytes can differ from group 0's (a byte that is a space there, a byte after
+ * "--" that makes a comment there and not in group 0 or the other way round,
+ * a byte >= 0x81 before '\' or '`' in sjis & co.). Bit g: group g.
+ */
+static unsigned differing_groups(const unsigned char *s, size_t start, size_t end)
+{
+	uint64_t present[2] = { 0, 0 }, dashed[2] = { 0, 0 };
+	bool dash_del = false, trail = false;
+	unsigned groups = 0, any = 0;
+
+	/* Most texts are ASCII: eight bytes at a time, is any byte >= 0x80 or
+	 * 0x7F (a zero byte of x ^ 0x7F…; the usual test, which may also flag
+	 * bytes after a true one: never a miss). */
+	{
+		const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+		size_t i = start;
+		uint64_t acc = 0;
+
+		for (; i + 8 <= end; i += 8) {
+			uint64_t x, d;
+
+			memcpy(&x, s + i, 8);
+			d = x ^ (ones * 0x7F);
+			acc |= x | ((d - ones) & ~d);
+		}
+		for (; i < end; i++)
+			any |= s[i] | (unsigned char)(s[i] + 1);
+		if (!((acc & high) | (any & 0x80)))
+			return 0;
+	}
+	for (size_t i = start; i < end; i++) {
+		unsigned char b = s[i];
+
+		if (b < 0x7F)
+			continue;
+		if (b == 0x7F) {
+			dash_del |= i >= start + 2 && s[i - 1] == '-' && s[i - 2] == '-';
+			continue;
+		}
+		present[(b >> 6) & 1] |= UINT64_C(1) << (b & 63);
+		if (i >= start + 2 && s[i - 1] == '-' && s[i - 2] == '-')
+			dashed[(b >> 6) & 1] |= UINT64_C(1) << (b & 63);
+		if (b >= 0x81 && i + 1 < end && (s[i + 1] == '\\' || s[i + 1] == '`'))
+			trail = true;
+	}
+	for (unsigned g = 1; g < WS_CSG_COUNT; g++) {
+		const struct ws_csg *cs = &ws_csg[g];
+
+		if ((present[0] & cs->space[0]) | (present[1] & cs->space[1]) |
+		    (dashed[0] & (cs->dash[0] ^ ws_csg[0].dash[0])) | (dashed[1] & (cs->dash[1] ^ ws_csg[0].dash[1])) ||
+		    (dash_del && cs->dash_del != ws_csg[0].dash_del) || (trail && cs->ascii_trail))
+			groups |= 1u << g;
+	}
+	return groups;
+}
+
+/*
+ * Where the readings may differ on backslash escapes or version-gated
+ * comments. The base reading's own note (pi) is not enough once one other
+ * reading is made: a backslash or a gated comment that the base reading finds
+ * inside a comment may be in a literal for another character set ("--<81>"
+ * is a comment in latin7 only), or after a gated comment read as a comment;
+ * so then the raw bytes decide.
+ */
+static void raw_triggers(const char *s, size_t start, size_t end, struct part_info *pi)
+{
+	const char *p = s + start, *e = s + end;
+
+	if (!pi->backslash)
+		pi->backslash = memchr(p, '\\', (size_t)(e - p)) != NULL;
+	while (!pi->gated && p < e && (p = memchr(p, '/', (size_t)(e - p))) && p + 2 < e) {
+		if (p[1] == '*' && (p[2] == '!' || (p[2] == 'M' && p + 3 < e && p[3] == '!')))
+			pi->gated = true;
+		p++;
+	}
+}
+
+/* The session as far as it is known: the reading to start with, and which
+ * of the others the server might make. */
+struct env_info {
+	struct reading base;
+	bool cs_known, sqlm_known;
+};
+
+static void env_info(const struct ws_lexenv *env, struct env_info *e)
+{
+	e->base.mode = 0;
+	e->base.cs = &ws_csg[0];
+	e->base.env = env;
+	e->cs_known = e->sqlm_known = false;
+	if (env && (env->sql_mode & WS_SQLM_KNOWN)) {
+		e->sqlm_known = true;
+		if (env->sql_mode & WS_SQLM_NO_BACKSLASH_ESCAPES)
+			e->base.mode |= LX_NO_ESC_SQ | LX_NO_ESC_DQ;
+		if (env->sql_mode & WS_SQLM_ANSI_QUOTES)
+			e->base.mode |= LX_NO_ESC_DQ | LX_ANSI_QUOTES;
+	} else {
+		e->base.mode |= LX_ANSI_QUOTES; /* "f"( may be a call */
+	}
+	if (env && env->charset > 0 && env->charset <= sizeof(ws_cs_names) / sizeof(ws_cs_names[0])) {
+		e->base.cs = &ws_csg[ws_cs_names[env->charset - 1].group];
+		e->cs_known = true;
+	}
+}
+
+/*
+ * The other readings of [start, end) (see the top of the file): version-gated
+ * comments as comments, no backslash escapes, other character sets — each
+ * only where the text could be read differently and the session does not
+ * say. Base verdict *v (the merged one, over the same range) is kept only if
+ * every reading agrees: a READ stays one if all find only reads, HINTABLE if
+ * all find nothing worse; hints count only if all find the same (otherwise a
+ * replica hint is dropped, a primary hint found by any reading kept, and the
+ * strongest consistency wins).
+ */
+static void check_readings(const char *s, size_t start, size_t end, const struct env_info *e,
+			   const struct part_info *pi, struct ws_verdict *v)
+{
+	static const unsigned quoting[] = { 0, LX_NO_ESC_DQ, LX_NO_ESC_DQ | LX_NO_ESC_SQ };
+	bool want_read = (v->flags & WS_F_READ) != 0, want_soft = want_read || (v->flags & WS_F_HINTABLE);
+	bool read = want_read, soft = want_soft, differ = false;
+	struct ws_verdict hints = *v;
+	struct part_info trig = *pi;
+	unsigned groups = 1;
+	size_t n_quoting;
+
+	if (!want_soft && !has_hints(v))
+		return;
+	if (!e->cs_known)
+		groups |= differing_groups((const unsigned char *)s, start, end);
+	if (groups != 1 || trig.gated || trig.backslash) /* one reading may uncover another */
+		raw_triggers(s, start, end, &trig);
+	n_quoting = e->sqlm_known || !trig.backslash ? 1 : 3;
+	if (!trig.gated && n_quoting == 1 && groups == 1)
+		return;
+	for (unsigned gated = 0; gated <= (trig.gated ? 1u : 0u); gated++) {
+		for (size_t q = 0; q < n_quoting; q++) {
+			for (unsigned g = 0; g < WS_CSG_COUNT; g++) {
+				struct reading rd = e->base;
+				struct tally t;
+
+				if (!(groups >> g & 1))
+					continue;
+				if (gated)
+					rd.mode |= LX_GATED_AS_COMMENT;
+				if (!e->sqlm_known)
+					rd.mode = (rd.mode & ~(unsigned)(LX_NO_ESC_DQ | LX_NO_ESC_SQ)) | quoting[q];
+				if (!e->cs_known)
+					rd.cs = &ws_csg[g];
+				if (rd.mode == e->base.mode && rd.cs == e->base.cs)
+					continue;
+				tally_under(s, start, end, &rd, &t);
+				read &= t.read;
+				soft &= t.soft;
+				if (t.hints.hint_route != v->hint_route || t.hints.hint_consistency != v->hint_consistency)
+					differ = true;
+				merge_hints(&hints, &t.hints);
+			}
+		}
+	}
+	if (want_read && !read)
+		v->flags = (v->flags & ~(uint32_t)WS_F_READ) | WS_F_WRITE;
+	v->flags &= ~(uint32_t)WS_F_HINTABLE;
+	if (!read && soft)
+		v->flags |= WS_F_HINTABLE;
+	if (differ) {
+		v->flags |= WS_F_HINT_DROPPED;
+		v->hint_route = hints.hint_route == WS_HINT_PRIMARY ? WS_HINT_PRIMARY : WS_HINT_NONE;
+		v->hint_consistency = hints.hint_consistency;
+	}
+}
+
 /* One statement, as ws_classify_next() reports it: re-checked under the other
  * readings when its bytes could be read differently. */
-static bool classify_part(const char *text, size_t len, size_t *offset, struct ws_verdict *out,
-			  struct part_info *pi)
+static bool classify_part(const char *text, size_t len, size_t *offset, const struct env_info *e,
+			  struct ws_verdict *out, struct part_info *pi)
 {
 	size_t start = *offset;
 
-	if (!part(text, len, offset, out, 0, pi))
+	if (!part(text, len, offset, out, &e->base, pi))
 		return false;
-	if ((out->flags & WS_F_READ) && (pi->gated || pi->backslash) &&
-	    !readings_agree(text, start, *offset, pi))
-		out->flags = (out->flags & ~(uint32_t)WS_F_READ) | WS_F_WRITE;
+	check_readings(text, start, *offset, e, pi, out);
 	return true;
 }
 
-void ws_classify_full(const char *text, size_t len, struct ws_verdict *out)
+void ws_classify_full(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out)
 {
 	struct ws_verdict v;
 	struct part_info pi, seen;
+	struct env_info e;
 	size_t off = 0, n;
 	uint32_t flags;
-	bool all_read, tail = true;
+	bool all_read, all_soft, tail = true;
 
 	if (!text)
 		len = 0;
+	env_info(env, &e);
 	/* The common case, one statement and nothing after it: its verdict is
 	 * the text's. None: the empty verdict, with any hints. */
-	if (!classify_part(text, len, &off, out, &pi) || off >= len)
+	if (!classify_part(text, len, &off, &e, out, &pi) || off >= len)
 		return;
 	n = 1;
 	flags = out->flags;
 	all_read = (out->flags & WS_F_READ) != 0;
+	all_soft = (out->flags & (WS_F_READ | WS_F_HINTABLE)) != 0;
 	seen = pi;
-	while (classify_part(text, len, &off, &v, &pi)) {
+	while (classify_part(text, len, &off, &e, &v, &pi)) {
 		n++;
 		if (!out->temp_name && v.temp_name) {
 			out->temp_name = v.temp_name;
@@ -1031,6 +1288,7 @@ void ws_classify_full(const char *text, size_t len, struct ws_verdict *out)
 		}
 		flags |= v.flags;
 		all_read &= (v.flags & WS_F_READ) != 0;
+		all_soft &= (v.flags & (WS_F_READ | WS_F_HINTABLE)) != 0;
 		merge_hints(out, &v);
 		seen.gated |= pi.gated;
 		seen.backslash |= pi.backslash;
@@ -1043,29 +1301,36 @@ void ws_classify_full(const char *text, size_t len, struct ws_verdict *out)
 		merge_hints(out, &v);
 		flags |= v.flags & WS_F_PARSE_ERROR;
 	}
-	flags &= ~(uint32_t)(WS_F_READ | WS_F_WRITE);
+	flags &= ~(uint32_t)(WS_F_READ | WS_F_WRITE | WS_F_HINTABLE);
 	if (n > 1)
 		flags |= WS_F_MULTI;
 	if (flags & WS_F_PARSE_ERROR)
-		all_read = false;
+		all_read = all_soft = false;
+	out->flags = flags | (all_read ? WS_F_READ : WS_F_WRITE) | (!all_read && all_soft ? WS_F_HINTABLE : 0);
+	out->n_statements = n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
 	/* The parts were re-checked one by one; another reading may also move
 	 * the boundaries between them, or turn the comments after the last one
 	 * into a statement, so the whole text is re-checked too. */
-	if (all_read && (seen.gated || seen.backslash) && !readings_agree(text, 0, len, &seen))
-		all_read = false;
-	out->flags = flags | (all_read ? WS_F_READ : WS_F_WRITE);
-	out->n_statements = n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+	check_readings(text, 0, len, &e, &seen, out);
 }
 
-bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_verdict *out)
+bool ws_classify_next_env(const char *text, size_t len, size_t *offset, const struct ws_lexenv *env,
+			  struct ws_verdict *out)
 {
 	struct part_info pi;
+	struct env_info e;
 
 	if (!text)
 		len = 0;
 	if (*offset > len)
 		*offset = len;
-	return classify_part(text, len, offset, out, &pi);
+	env_info(env, &e);
+	return classify_part(text, len, offset, &e, out, &pi);
+}
+
+bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_verdict *out)
+{
+	return ws_classify_next_env(text, len, offset, NULL, out);
 }
 
 const char *ws_stmt_kind_to_string(enum ws_stmt_kind kind)

@@ -77,6 +77,16 @@ enum ws_verdict_flag {
 	WS_F_PARSE_ERROR   = 1u << 22, /* unterminated string/comment/identifier, or other junk */
 	WS_F_USE_DB        = 1u << 23, /* USE db: db/db_len is set */
 	WS_F_XA            = 1u << 24,
+	WS_F_STORED_FUNC   = 1u << 25, /* calls a function that is not the server's own (a stored function,
+					  a UDF) and that the environment does not know to be READS SQL
+					  DATA or NO SQL: it may write */
+	WS_F_HINTABLE      = 1u << 26, /* with WRITE: not provably a read, but nothing in it writes, locks,
+					  changes session state or asks about this connection (SHOW STATUS,
+					  a SELECT calling a stored function): a replica hint, a rule's
+					  route = replica or wescale_route_next() may send it to a replica.
+					  Without it (and without READ) they must not. */
+	WS_F_HINT_DROPPED  = 1u << 27, /* the readings of the text disagree on its hints: a replica hint
+					  was dropped (and the strongest consistency kept) */
 };
 
 /* Hints found in comments (wescale dialect and the dialects of other tools). */
@@ -100,6 +110,40 @@ struct ws_verdict {
 };
 
 /*
+ * What the server's lexer depends on besides the text: the connection's
+ * character set (character_set_client) and sql_mode. Where one is unknown the
+ * classifier reads the text every way the server might, and a verdict or hint
+ * counts only if every reading agrees (docs/classifier.md, "Readings").
+ * A zeroed struct (or NULL) knows nothing.
+ */
+enum {
+	WS_SQLM_KNOWN = 1,                 /* the bits below are the session's */
+	WS_SQLM_NO_BACKSLASH_ESCAPES = 2,
+	WS_SQLM_ANSI_QUOTES = 4,
+};
+
+struct ws_lexenv {
+	uint8_t charset;   /* ws_classify_charset(); 0: unknown */
+	uint8_t sql_mode;  /* ws_classify_sql_mode(); 0: unknown */
+	/*
+	 * May a read call this stored function on a replica (declared READS SQL
+	 * DATA or NO SQL)? db is NULL for an unqualified call (the current
+	 * database). Names are as written (a quoted one without its quotes,
+	 * doubled quotes left as they are). NULL: no stored function may.
+	 * Called during classification: must not block; any thread.
+	 */
+	bool (*func_ok)(void *ctx, const char *db, size_t db_len, const char *name, size_t name_len);
+	void *func_ctx;
+};
+
+/* A character set name as character_set_client reports it (utf8mb4, latin1,
+ * …; case-insensitive) → its WS lexer id, 0 when the classifier does not know
+ * it (then it reads every way). */
+uint8_t ws_classify_charset(const char *name, size_t len);
+/* An sql_mode value (comma-separated, as @@sql_mode reports it) → WS_SQLM_* bits. */
+uint8_t ws_classify_sql_mode(const char *value, size_t len);
+
+/*
  * Classify the whole text (all statements of a multi-statement text).
  * The merged verdict is READ only if every part is READ; every other flag is the
  * union over the parts; kind, temp_name and db come from the first part that
@@ -111,6 +155,8 @@ struct ws_verdict {
  * is READ.
  */
 void ws_classify(const char *text, size_t len, struct ws_verdict *out);
+/* The same, lexed as the session described by env does (NULL: unknown). */
+void ws_classify_env(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out);
 
 /*
  * Classify one statement at a time: start with *offset = 0; each call classifies
@@ -123,6 +169,8 @@ void ws_classify(const char *text, size_t len, struct ws_verdict *out);
  * never WS_F_MULTI.
  */
 bool ws_classify_next(const char *text, size_t len, size_t *offset, struct ws_verdict *out);
+bool ws_classify_next_env(const char *text, size_t len, size_t *offset, const struct ws_lexenv *env,
+			  struct ws_verdict *out);
 
 /*
  * True when `name` (len bytes, compared case-insensitively as MySQL does for

@@ -24,6 +24,7 @@
 
 #include "classify.h"
 #include "config.h"
+#include "safefuncs.h"
 #include "wescale.h"
 
 #define MAX_FILE_SIZE (1024 * 1024)
@@ -96,7 +97,7 @@ enum key_id {
 	K_MAX_REPLICA_LAG, K_HEALTH_INTERVAL, K_FAILOVER_TIMEOUT, K_GLOBAL_CACHE,
 	K_REPLICA_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS, K_RO_TRX, K_FALLBACK, K_TRX_REPLAY,
 	K_TRX_REPLAY_MAX_SIZE,
-	K_MONITOR_USER, K_MONITOR_PASSWORD,
+	K_MONITOR_USER, K_MONITOR_PASSWORD, K_SAFE_FUNCS,
 	K_PRIORITY, K_MATCH_KIND, K_QUERY_REGEX, K_USER, K_DATABASE, K_ACTION, K_ERROR_MESSAGE,
 	K_ROUTE, K_RULE_CONSISTENCY, K_MAX_CONCURRENCY, K_MAX_QUEUE, K_QUEUE_TIMEOUT, K_LOG,
 	K_COUNT
@@ -135,6 +136,7 @@ static const struct keydef keydefs[K_COUNT] = {
 	[K_TRX_REPLAY_MAX_SIZE] = { "transaction_replay_max_size", S_CLUSTER, T_NUM, 0, SIZE_MAX_CONF, NULL },
 	[K_MONITOR_USER] = { "monitor_user", S_CLUSTER, T_STR, 0, 0, NULL },
 	[K_MONITOR_PASSWORD] = { "monitor_password", S_CLUSTER, T_STR_EMPTY_OK, 0, 0, NULL },
+	[K_SAFE_FUNCS] = { "replica_safe_functions", S_CLUSTER, T_STR, 0, 0, NULL },
 	[K_PRIORITY] = { "priority", S_RULE, T_NUM, INT_MIN, INT_MAX, NULL },
 	[K_MATCH_KIND] = { "match_kind", S_RULE, T_CHOICE, 0, 0, kind_choices },
 	[K_QUERY_REGEX] = { "query_regex", S_RULE, T_STR, 0, 0, NULL },
@@ -564,6 +566,7 @@ static void cluster_clear(struct ws_cluster *c)
 	addrs_free(c->replicas, c->n_replicas);
 	addrs_free(c->nodes, c->n_nodes);
 	free(c->monitor_user);
+	free(c->replica_safe_functions);
 	if (c->monitor_password)
 		explicit_bzero(c->monitor_password, strlen(c->monitor_password));
 	free(c->monitor_password);
@@ -755,6 +758,7 @@ static char **str_field(struct parser *p, enum key_id id)
 	case K_LOG_FILE: return &p->cfg->log_file;
 	case K_STATS_SOCKET: return &p->cfg->stats_socket;
 	case K_MONITOR_USER: return &p->cl.monitor_user;
+	case K_SAFE_FUNCS: return &p->cl.replica_safe_functions;
 	case K_MONITOR_PASSWORD: return &p->cl.monitor_password;
 	case K_QUERY_REGEX: p->rule.query_regex_line = p->line; return &p->rule.query_regex;
 	case K_USER: return &p->rule.user;
@@ -859,6 +863,8 @@ static void handle_key(struct parser *p, struct span key, struct span raw)
 		if (k == K_STATS_SOCKET && v.n > SUN_PATH_MAX)
 			err(p, p->line, "%s = %s: too long for a unix socket path (at most %d bytes)",
 			    echo(key, ke), echo(v, ve), SUN_PATH_MAX);
+		else if (k == K_SAFE_FUNCS && (why = ws_safefuncs_check(v.p, v.n)))
+			err(p, p->line, "%s = %s: %s", echo(key, ke), echo(v, ve), why);
 		else if ((dst = str_field(p, (enum key_id)k)) && !(*dst = strndup(v.p, v.n)))
 			p->oom = true;
 		break;

@@ -75,6 +75,8 @@ struct ws_cluster {
 	enum ws_fallback replica_fallback;       /* default primary */
 	bool transaction_replay;                 /* default off */
 	unsigned transaction_replay_max_size;    /* bytes of statement text per transaction; default 1 MiB */
+	char *replica_safe_functions;            /* "db.f1, f2": stored functions a read may call on a
+						    replica (safefuncs.h); NULL: none */
 	char *monitor_user;                      /* NULL: the application's own */
 	char *monitor_password;
 	unsigned line;                           /* line of the [cluster] header */

@@ -33,6 +33,7 @@
 #include "monitor.h"
 #include "replay.h"
 #include "rules.h"
+#include "safefuncs.h"
 #include "safety.h"
 #include "topology.h"
 #include "log.h"
@@ -99,9 +100,13 @@ static bool in_trx_for_read(struct ws_session *s)
 
 void ws_route_on_connect(struct ws_session *s)
 {
-	static const char sql_mariadb[] = "SET session_track_schema=ON, session_track_system_variables='*'";
+	/* Setting character_set_client and sql_mode to themselves makes the
+	 * server report them: the classifier lexes as the server does for them. */
+	static const char sql_mariadb[] = "SET session_track_schema=ON, session_track_system_variables='*', "
+					  "character_set_client=@@character_set_client, sql_mode=@@sql_mode";
 	static const char sql_mysql[] = "SET session_track_schema=ON, session_track_system_variables='*', "
-					"session_track_gtids=OWN_GTID";
+					"session_track_gtids=OWN_GTID, character_set_client=@@character_set_client, "
+					"sql_mode=@@sql_mode";
 	const struct ws_real *R = ws_real();
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	const char *info, *sql;
@@ -136,7 +141,11 @@ void ws_route_on_connect(struct ws_session *s)
 		ws_log(WS_LOG_WARN, "cannot enable session tracking on the primary (%s): this connection "
 		       "sends everything to the primary", R->mysql_error(s->mysql));
 		s->state_unknown = true;
+		return;
 	}
+	s->lexenv.func_ok = ws_safefuncs_ok;
+	s->lexenv.func_ctx = s;
+	ws_route_after_primary(s); /* the character set and sql_mode just reported */
 }
 
 void ws_route_after_primary(struct ws_session *s)
@@ -369,7 +378,8 @@ WS_HOT bool replica_allowed(struct ws_session *s, const struct ws_verdict *v, in
 		return false;
 	if (forced == WESCALE_ROUTE_PRIMARY || v->hint_route == WS_HINT_PRIMARY)
 		return false;
-	if (!(v->flags & WS_F_READ) && forced != WESCALE_ROUTE_REPLICA && v->hint_route != WS_HINT_REPLICA)
+	if (!(v->flags & WS_F_READ) && !((forced == WESCALE_ROUTE_REPLICA || v->hint_route == WS_HINT_REPLICA) &&
+					  (v->flags & WS_F_HINTABLE)))
 		return false;
 	/* A multi-statement text on a handle that did not ask for multi-statements
 	 * must fail on the primary exactly as it would without us. */
@@ -660,7 +670,7 @@ static void note_primary_statement(struct ws_session *s, const char *q, size_t l
 	if (!(all->flags & (WS_F_LOCK_TABLES | WS_F_UNLOCK_TABLES | WS_F_TEMP_CREATE | WS_F_TEMP_DROP |
 			    WS_F_TRX_BEGIN)))
 		return;
-	while (ws_classify_next(q, len, &off, &v)) {
+	while (ws_classify_next_env(q, len, &off, &s->lexenv, &v)) {
 		if (v.flags & WS_F_LOCK_TABLES)
 			s->locked_tables = true;
 		if (v.flags & (WS_F_UNLOCK_TABLES | WS_F_TRX_BEGIN))
@@ -698,7 +708,7 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
 	ws_session_close_idle(s, now_us / 1000u);
-	ws_classify(q, len, &v);
+	ws_classify_env(q, len, &s->lexenv, &v);
 
 	/* Query rules: with none installed this is one atomic load. */
 	rr.held = NULL;

@@ -517,6 +517,11 @@ int ws_session_set_var(struct ws_session *s, const char *name, size_t name_len, 
 
 	if (!valid_var_name(name, name_len))
 		return -EINVAL; /* not a name a server sends: stop trusting this session's state */
+	/* The classifier lexes as the server does for these (docs/classifier.md). */
+	if (name_len == 20 && strncasecmp(name, "character_set_client", 20) == 0)
+		s->lexenv.charset = ws_classify_charset(value, value_len);
+	else if (name_len == 8 && strncasecmp(name, "sql_mode", 8) == 0)
+		s->lexenv.sql_mode = ws_classify_sql_mode(value, value_len);
 	if (var_is_local(name, name_len))
 		return 0;
 	for (size_t i = 0; i < s->n_vars; i++) {
@@ -582,6 +587,7 @@ void ws_session_reset_state(struct ws_session *s)
 	s->state_gen = 0;
 	s->locked_tables = false;
 	s->state_unknown = false;
+	s->lexenv.charset = s->lexenv.sql_mode = 0;
 	clear_temp(s);
 }
 

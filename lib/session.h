@@ -30,6 +30,7 @@
 
 #include <ck_pr.h>
 
+#include "classify.h"
 #include "config.h"
 #include "global.h"
 #include "hmap.h"
@@ -107,6 +108,8 @@ struct ws_session {
 	uint64_t state_gen;               /* bumped on every change */
 	bool state_unknown;               /* lost track (reset, change_user): reads go to the primary */
 	bool collation_pending;           /* the charset changed: read collation_connection */
+	struct ws_lexenv lexenv;          /* how the primary lexes this session's text (character_set_client,
+					     sql_mode, as tracked; zero: unknown) for the classifier */
 
 	/* Routing. */
 	MYSQL *last;                      /* ran the last statement; NULL = the primary */

@@ -60,7 +60,9 @@ wescale.route_next(conn, 'primary')
 wescale.route_next(conn, 'auto')  # cancels
 assert server_id(cur) in REPLICAS, "route_next 'auto' cancels a pending choice"
 wescale.route_next(conn, 'replica')
-assert server_id(cur, 'SELECT @@server_id, CONNECTION_ID()') in REPLICAS, 'route_next replica'
+assert server_id(cur, 'SELECT SQL_CALC_FOUND_ROWS @@server_id') in REPLICAS, 'route_next replica'
+wescale.route_next(conn, 'replica')  # never for a primary-only function
+assert server_id(cur, 'SELECT @@server_id, CONNECTION_ID()') == 1, 'route_next replica, CONNECTION_ID()'
 
 # set_consistency: 'primary' keeps reads on the primary until changed.
 wescale.set_consistency(conn, 'primary')

@@ -81,6 +81,10 @@ static void check_verdict(const struct ws_verdict *v, const char *text, size_t l
 	bool rd = (v->flags & WS_F_READ) != 0, wr = (v->flags & WS_F_WRITE) != 0;
 
 	CHECK(rd != wr);
+	/* A hint never moves a write, a lock, a primary function or session state. */
+	if (v->flags & WS_F_HINTABLE)
+		CHECK(wr && !(v->flags & (WS_F_USER_VAR | WS_F_PRIMARY_FUNC | WS_F_LOCKING_READ | WS_F_SELECT_INTO |
+					  WS_F_PARSE_ERROR | WS_F_SESSION_STATE)));
 	CHECK((unsigned)v->kind < WS_STMT_KIND_COUNT);
 	CHECK(ws_stmt_kind_to_string(v->kind) != NULL);
 	CHECK(v->hint_route == WS_HINT_NONE || v->hint_route == WS_HINT_PRIMARY ||
@@ -107,13 +111,27 @@ static bool same(const struct ws_verdict *a, const char *ta, const struct ws_ver
 	       (a->db ? b->db && a->db - ta == b->db - tb : !b->db);
 }
 
+/* Sessions: ids are 1 + the index in classify-server.h's sorted name list. */
+static const struct ws_lexenv envs[] = {
+	{ 0 },
+	{ .charset = 0, .sql_mode = WS_SQLM_KNOWN | WS_SQLM_NO_BACKSLASH_ESCAPES },
+	{ .charset = 1 /* armscii8: the latin1 reading */, .sql_mode = 0 },
+	{ .charset = 3 /* big5: the sjis reading, where the fast path gives up */, .sql_mode = WS_SQLM_KNOWN },
+	{ .charset = 6 /* cp1251: DEL is no control */, .sql_mode = WS_SQLM_KNOWN | WS_SQLM_ANSI_QUOTES },
+	{ .charset = 10 /* cp852: 0xFF is a space */, .sql_mode = WS_SQLM_KNOWN },
+	{ .charset = 37 /* utf8mb4 */, .sql_mode = WS_SQLM_KNOWN },
+};
+#define N_ENVS (sizeof(envs) / sizeof(envs[0]))
+
 static void fast_agrees(const char *text, size_t len)
 {
 	struct ws_verdict fast, full;
 
-	if (ws_classify_fast(text, len, &fast)) {
-		ws_classify_full(text, len, &full);
-		CHECK(same(&fast, text, &full, text));
+	for (size_t e = 0; e < N_ENVS; e++) {
+		if (ws_classify_fast(text, len, &envs[e], &fast)) {
+			ws_classify_full(text, len, &envs[e], &full);
+			CHECK(same(&fast, text, &full, text));
+		}
 	}
 }
 
@@ -122,7 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *)data;
 	struct ws_verdict whole, v, again;
 	size_t off = 0, prev = 0, n = 0;
-	bool all_read = true;
+	bool all_read = true, all_soft = true;
+	const uint32_t verdict = WS_F_READ | WS_F_WRITE | WS_F_HINTABLE | WS_F_HINT_DROPPED;
 
 	cur_data = data;
 	cur_size = size;
@@ -137,14 +156,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n == 0)
 			CHECK(v.kind == whole.kind);
 		all_read &= (v.flags & WS_F_READ) != 0;
+		all_soft &= (v.flags & (WS_F_READ | WS_F_HINTABLE)) != 0;
 		/* Every flag of a part is in the merged verdict. */
-		CHECK((v.flags & ~(uint32_t)(WS_F_READ | WS_F_WRITE) & ~whole.flags) == 0);
+		CHECK((v.flags & ~verdict & ~whole.flags) == 0);
+		CHECK(!((v.flags & WS_F_HINTABLE) && (v.flags & WS_F_READ)));
 		prev = off;
 		n++;
 	}
 	CHECK(off == size);
 	CHECK(whole.n_statements == (n > UINT16_MAX ? UINT16_MAX : n));
 	CHECK(!(whole.flags & WS_F_READ) || all_read);
+	/* A hint may move the whole to a replica only if it may move every part. */
+	CHECK(!(whole.flags & WS_F_HINTABLE) || (all_soft && !(whole.flags & WS_F_READ)));
 	CHECK(!!(whole.flags & WS_F_MULTI) == (n > 1));
 
 	/* Deterministic, and blind to what follows len: a prefix classified inside
@@ -180,6 +203,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fast_agrees(buf, size + 7);
 			free(buf);
 		}
+	}
+
+	/* Each session's reading is one of those the unknown session checks:
+	 * where nothing is known, a READ (or HINTABLE) must be one in every
+	 * session — or a statement that session's server rejects (the unknown
+	 * session counts a reading that ends inside a quote as harmless; a known
+	 * one reports it as PARSE_ERROR). */
+	for (size_t e = 1; e < N_ENVS; e++) {
+		ws_classify_env(text, size, &envs[e], &v);
+		check_verdict(&v, text, size);
+		if (whole.flags & WS_F_READ)
+			CHECK(v.flags & (WS_F_READ | WS_F_PARSE_ERROR));
+		if (whole.flags & WS_F_HINTABLE)
+			CHECK(v.flags & (WS_F_READ | WS_F_HINTABLE | WS_F_PARSE_ERROR));
 	}
 
 	/* mentions(): names taken from the input itself, and fixed ones. */

@@ -113,8 +113,9 @@ want() { # want SQL IDS: the statement SQL ran on one of the servers IDS ("23": 
 }
 want "SELECT @@server_id" 23
 want "/* wescale:route=primary */ SELECT @@server_id" 1
-want "SELECT @@server_id, CONNECTION_ID()" 1
-want "SELECT @@server_id, CONNECTION_ID() /* wescale:route=replica */" 23
+want "SELECT SQL_CALC_FOUND_ROWS @@server_id" 1
+want "SELECT SQL_CALC_FOUND_ROWS @@server_id /* wescale:route=replica */" 23
+want "SELECT @@server_id, CONNECTION_ID() /* wescale:route=replica */" 1
 want "/* wescale:consistency=primary */ SELECT @@server_id, COUNT(*) FROM ex_hints" 1
 want "/* wescale:consistency=eventual */ SELECT @@server_id" 23
 grep -A2 -x "wescale_route_next(m, WESCALE_ROUTE_PRIMARY):" "$tmp/hints.out" | tail -1 | grep -q "@@server_id=1$" ||

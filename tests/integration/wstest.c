@@ -150,7 +150,9 @@ bool wstest_sync_replicas(const struct wstest_env *env)
 
 	if (!p)
 		return false;
-	if (mysql_query(p, "SELECT @@gtid_binlog_pos") || !(res = mysql_store_result(p))) {
+	/* The hint: in a process linked with libwescale the primary's port may be
+	 * a cluster's, whose reads go to a replica. */
+	if (mysql_query(p, "SELECT /* wescale:route=primary */ @@gtid_binlog_pos") || !(res = mysql_store_result(p))) {
 		mysql_close(p);
 		return false;
 	}

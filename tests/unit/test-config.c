@@ -14,6 +14,7 @@
 
 #include "classify.h"
 #include "config.h"
+#include "safefuncs.h"
 #include "wescale.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -63,6 +64,31 @@ static struct ws_config *load(const char *text)
 	CU_ASSERT_EQUAL_FATAL(r, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	return cfg;
+}
+
+/* [cluster] replica_safe_functions: kept as written; which calls it names. */
+static void test_safe_functions(void)
+{
+	struct ws_config *cfg = load("[cluster c]\nprimary = h\nreplica_safe_functions = f_ro, app.F2,  `x`\n");
+	const char *l;
+
+	CU_ASSERT_EQUAL(cfg->n_errors, 1); /* `x`: not a plain name */
+	ws_config_free(cfg);
+	cfg = load("[cluster c]\nprimary = h\nreplica_safe_functions = f_ro, app.F2\n");
+	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 0);
+	l = cfg->clusters[0].replica_safe_functions;
+	CU_ASSERT_STRING_EQUAL(l, "f_ro, app.F2");
+	CU_ASSERT(ws_safefuncs_listed(l, NULL, NULL, 0, "f_ro", 4));          /* any database */
+	CU_ASSERT(ws_safefuncs_listed(l, NULL, "other", 5, "F_RO", 4));       /* names fold */
+	CU_ASSERT(ws_safefuncs_listed(l, NULL, "app", 3, "f2", 2));           /* app.F2 */
+	CU_ASSERT(ws_safefuncs_listed(l, "app", NULL, 0, "f2", 2));           /* unqualified, in app */
+	CU_ASSERT_FALSE(ws_safefuncs_listed(l, "other", NULL, 0, "f2", 2));   /* in another database */
+	CU_ASSERT_FALSE(ws_safefuncs_listed(l, NULL, "APP", 3, "f2", 2));     /* databases exact */
+	CU_ASSERT_FALSE(ws_safefuncs_listed(l, NULL, NULL, 0, "f", 1));
+	CU_ASSERT_FALSE(ws_safefuncs_listed(NULL, NULL, NULL, 0, "f_ro", 4));
+	CU_ASSERT_PTR_NULL(ws_safefuncs_check("a, b.c ,d", 9));
+	CU_ASSERT_PTR_NOT_NULL(ws_safefuncs_check("a.", 2));
+	ws_config_free(cfg);
 }
 
 static void dump_errors(const struct ws_config *cfg)
@@ -277,6 +303,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c->replica_fallback, WS_FALLBACK_PRIMARY);
 	CU_ASSERT_FALSE(c->transaction_replay);
 	CU_ASSERT_PTR_NULL(c->monitor_user);
+	CU_ASSERT_PTR_NULL(c->replica_safe_functions);
 	CU_ASSERT_PTR_NULL(c->monitor_password);
 	CU_ASSERT_EQUAL_FATAL(cfg->n_rules, 1);
 	r = &cfg->rules[0];
@@ -376,6 +403,10 @@ static const struct bad_value {
 	{ "cluster", "transaction_replay_max_size = 1073741825",
 	  "transaction_replay_max_size = 1073741825: expected a whole number from 0 to 1073741824" },
 	{ "cluster", "monitor_user =", "monitor_user: missing value" },
+	{ "cluster", "replica_safe_functions = f, db.(g)",
+	  "replica_safe_functions = f, db.(g): expected a comma-separated list of function names, each NAME or DB.NAME" },
+	{ "cluster", "replica_safe_functions = .f",
+	  "replica_safe_functions = .f: expected a comma-separated list of function names, each NAME or DB.NAME" },
 	{ "cluster", "monitor_password = \"abc", "monitor_password: unterminated quoted value (missing '\"')" },
 	{ "rule", "priority = high", "priority = high: expected a whole number from -2147483648 to 2147483647" },
 	{ "rule", "priority = 2147483648",
@@ -1046,6 +1077,7 @@ int main(void)
 		{ "file errors", test_file_errors },
 		{ "file sizes", test_file_sizes },
 		{ "file password warning", test_file_password_warning },
+		{ "replica_safe_functions", test_safe_functions },
 	};
 	CU_pSuite suite;
 	unsigned failed;

@@ -1,0 +1,304 @@
+/*
+ * classify-server.h — what the classifier knows about the MariaDB 10.11
+ * server's lexer beyond the SQL grammar: which bytes each character set reads
+ * as space or control, and which names a call may use without calling a stored
+ * function. Private to the classifier (included through classify-lex.h).
+ *
+ * Both tables were read off a MariaDB 10.11 server, not written from memory,
+ * and tests/integration/test-oracle.c checks them against the test topology's
+ * server on every CI run (a table that drifts from the server fails it):
+ *  - character sets: for each byte b, whether "SELECT 1 --<b>x" is a comment
+ *    and whether "SELECT 1<b>AS a" skips b as space, under SET NAMES of every
+ *    character set a client may use (ucs2, utf16, utf16le, utf32 cannot be);
+ *  - names: information_schema.SQL_FUNCTIONS and KEYWORDS, the geometry
+ *    functions (which SQL_FUNCTIONS does not list), less every keyword that a
+ *    stored function of that name can be called by without a schema
+ *    ("SELECT status()" calls wstest.status; "SELECT date()" is a syntax
+ *    error).
+ */
+#ifndef WS_CLASSIFY_SERVER_H
+#define WS_CLASSIFY_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * How a character set's lexer differs from the others, as far as it can change
+ * where a statement, a comment or a literal ends. Bytes below 0x7F read the
+ * same in every character set a client may use: 0x01-0x20 after "--" make it a
+ * comment (NUL does not); 0x09-0x0D and 0x20 are space. Bytes that are
+ * punctuation to the server but part of a name to the classifier (0xD7 in
+ * latin1) only turn into syntax errors, which run nothing.
+ */
+struct ws_csg {
+	uint64_t space[2];  /* bytes 0x80-0xFF the server skips as whitespace */
+	uint64_t dash[2];   /* bytes 0x80-0xFF after "--" that make it a comment (space or control) */
+	bool dash_del;      /* 0x7F after "--" makes it a comment */
+	bool ascii_trail;   /* multi-byte, and the second byte of a character may be '\' or '`'
+			       (sjis, cp932, gbk, big5): see classify-lex.c */
+};
+
+/* Group 0 is the reading of an unknown character set's first pass. */
+#define WS_CSG_COUNT 12
+static const struct ws_csg ws_csg[WS_CSG_COUNT] = {
+	/*  0: ascii, binary, cp1256, eucjpms, euckr, gb2312, koi8r, koi8u, swe7, tis620, ujis, utf8, utf8mb3, utf8mb4 */
+	{ { 0x0000000000000000ull, 0x0000000000000000ull }, { 0x0000000000000000ull, 0x0000000000000000ull }, true, false },
+	/*  1: armscii8, dec8, geostd8, greek, latin1, latin5 */
+	{ { 0x0000000100000000ull, 0x0000000000000000ull }, { 0x0000000100000000ull, 0x0000000000000000ull }, true, false },
+	/*  2: big5, cp932, gbk, sjis */
+	{ { 0x0000000000000000ull, 0x0000000000000000ull }, { 0x0000000000000000ull, 0x0000000000000000ull }, true, true },
+	/*  3: cp1250 */
+	{ { 0x0000000100000000ull, 0x0000000000000000ull }, { 0x000000010101010bull, 0x0000000000000000ull }, true, false },
+	/*  4: cp1251, cp1257, macce */
+	{ { 0x0000000000000000ull, 0x0000000000000000ull }, { 0x0000000000000000ull, 0x0000000000000000ull }, false, false },
+	/*  5: cp850 */
+	{ { 0x0000000000000000ull, 0x0000000000000000ull }, { 0x0000000000000000ull, 0x8000000000000000ull }, true, false },
+	/*  6: cp852, cp866, keybcs2 */
+	{ { 0x0000000000000000ull, 0x8000000000000000ull }, { 0x0000000000000000ull, 0x8000000000000000ull }, false, false },
+	/*  7: hebrew */
+	{ { 0x0000000100000000ull, 0x0000000000000000ull }, { 0x0000000100000000ull, 0x6000000000000000ull }, true, false },
+	/*  8: hp8 */
+	{ { 0x0000000000000000ull, 0x0000000000000000ull }, { 0x00060001ffffffffull, 0x803c000000000000ull }, true, false },
+	/*  9: latin2 */
+	{ { 0x0000000100000000ull, 0x0000000000000000ull }, { 0x0000000100000000ull, 0x0000000000000000ull }, false, false },
+	/* 10: latin7 */
+	{ { 0x0000000100000000ull, 0x0000000000000000ull }, { 0x000000239501150aull, 0x0000000000000000ull }, true, false },
+	/* 11: macroman */
+	{ { 0x0000000000000000ull, 0x0000000000000000ull }, { 0x0000000000000001ull, 0x0000002000000800ull }, false, false },
+};
+
+/* Character set names as character_set_client reports them → group. Sorted. */
+struct ws_cs_name {
+	const char *name;
+	uint8_t group;
+};
+static const struct ws_cs_name ws_cs_names[] = {
+	{ "armscii8", 1 },
+	{ "ascii", 0 },
+	{ "big5", 2 },
+	{ "binary", 0 },
+	{ "cp1250", 3 },
+	{ "cp1251", 4 },
+	{ "cp1256", 0 },
+	{ "cp1257", 4 },
+	{ "cp850", 5 },
+	{ "cp852", 6 },
+	{ "cp866", 6 },
+	{ "cp932", 2 },
+	{ "dec8", 1 },
+	{ "eucjpms", 0 },
+	{ "euckr", 0 },
+	{ "gb2312", 0 },
+	{ "gbk", 2 },
+	{ "geostd8", 1 },
+	{ "greek", 1 },
+	{ "hebrew", 7 },
+	{ "hp8", 8 },
+	{ "keybcs2", 6 },
+	{ "koi8r", 0 },
+	{ "koi8u", 0 },
+	{ "latin1", 1 },
+	{ "latin2", 9 },
+	{ "latin5", 1 },
+	{ "latin7", 10 },
+	{ "macce", 4 },
+	{ "macroman", 11 },
+	{ "sjis", 2 },
+	{ "swe7", 0 },
+	{ "tis620", 0 },
+	{ "ujis", 0 },
+	{ "utf8", 0 },
+	{ "utf8mb3", 0 },
+	{ "utf8mb4", 0 },
+};
+
+/*
+ * Names a call may use without calling a stored function: FN_(NAME, N) for a
+ * native function (also callable as `NAME`(…)), FN_(NAME, B) for a keyword or
+ * a function the grammar knows by its bare name only (COUNT, NOW, IF, CAST …;
+ * `NOW`() calls a stored function NOW). One list per first letter, expanded
+ * into ws_classify_server_func() (classify-lex.c) the way classify-keywords.h
+ * expands the keywords: a switch on the first letter, then on the length,
+ * inside which only the names of that letter and length are compared.
+ */
+#define WS_FN_LENGTHS(FN_) FN_(1) FN_(2) FN_(3) FN_(4) FN_(5) FN_(6) FN_(7) FN_(8) FN_(9) FN_(10) FN_(11) FN_(12) FN_(13) FN_(14) FN_(15) FN_(16) FN_(17) FN_(18) FN_(19) FN_(20) FN_(21) FN_(22) FN_(23) FN_(24) FN_(25) FN_(26) FN_(28) FN_(29)
+#define WS_FN_A(FN_) FN_(ABS, N) FN_(ACCESSIBLE, B) FN_(ACOS, N) FN_(ADD, B) FN_(ADDDATE, B) \
+	FN_(ADDTIME, N) FN_(ADD_MONTHS, N) FN_(AES_DECRYPT, N) FN_(AES_ENCRYPT, N) FN_(ALL, B) \
+	FN_(ALTER, B) FN_(ANALYZE, B) FN_(AND, B) FN_(ANY, B) FN_(AREA, N) FN_(AS, B) FN_(ASBINARY, N) \
+	FN_(ASC, B) FN_(ASCII, B) FN_(ASENSITIVE, B) FN_(ASIN, N) FN_(ASTEXT, N) FN_(ASWKB, N) \
+	FN_(ASWKT, N) FN_(ATAN, N) FN_(ATAN2, N) FN_(AVG, B)
+#define WS_FN_B(FN_) FN_(BACKUP, B) FN_(BEFORE, B) FN_(BEGIN, B) FN_(BENCHMARK, N) FN_(BETWEEN, B) \
+	FN_(BIGINT, B) FN_(BIN, N) FN_(BINARY, B) FN_(BINLOG, B) FN_(BINLOG_GTID_POS, N) FN_(BIT, B) \
+	FN_(BIT_AND, B) FN_(BIT_COUNT, N) FN_(BIT_LENGTH, N) FN_(BIT_OR, B) FN_(BIT_XOR, B) FN_(BLOB, B) \
+	FN_(BOOL, B) FN_(BOOLEAN, B) FN_(BOTH, B) FN_(BOUNDARY, N) FN_(BUFFER, N) FN_(BY, B) FN_(BYTE, B)
+#define WS_FN_C(FN_) FN_(CACHE, B) FN_(CALL, B) FN_(CASCADE, B) FN_(CASE, B) FN_(CAST, B) \
+	FN_(CEIL, N) FN_(CEILING, N) FN_(CENTROID, N) FN_(CHANGE, B) FN_(CHAR, B) FN_(CHARACTER, B) \
+	FN_(CHARACTER_LENGTH, N) FN_(CHARSET, B) FN_(CHAR_LENGTH, N) FN_(CHECK, B) FN_(CHECKPOINT, B) \
+	FN_(CHECKSUM, B) FN_(CHR, N) FN_(CLOB, B) FN_(CLOSE, B) FN_(COALESCE, N) FN_(CODE, B) \
+	FN_(COERCIBILITY, N) FN_(COLLATE, B) FN_(COLLATION, N) FN_(COLUMN, B) FN_(COLUMN_ADD, B) \
+	FN_(COLUMN_CHECK, N) FN_(COLUMN_CREATE, B) FN_(COLUMN_DELETE, B) FN_(COLUMN_EXISTS, N) \
+	FN_(COLUMN_GET, B) FN_(COLUMN_JSON, N) FN_(COLUMN_LIST, N) FN_(COMMENT, B) FN_(COMMIT, B) \
+	FN_(COMPRESS, N) FN_(COMPRESSED, B) FN_(CONCAT, N) FN_(CONCAT_OPERATOR_ORACLE, N) \
+	FN_(CONCAT_WS, N) FN_(CONDITION, B) FN_(CONNECTION_ID, N) FN_(CONSTRAINT, B) FN_(CONTAINS, B) \
+	FN_(CONTINUE, B) FN_(CONV, N) FN_(CONVERT, B) FN_(CONVERT_TZ, N) FN_(CONVEXHULL, N) FN_(COS, N) \
+	FN_(COT, N) FN_(COUNT, B) FN_(CRC32, N) FN_(CRC32C, N) FN_(CREATE, B) FN_(CROSS, B) \
+	FN_(CROSSES, N) FN_(CUME_DIST, B) FN_(CURDATE, B) FN_(CURRENT_DATE, B) FN_(CURRENT_ROLE, B) \
+	FN_(CURRENT_TIME, B) FN_(CURRENT_TIMESTAMP, B) FN_(CURRENT_USER, B) FN_(CURSOR, B) \
+	FN_(CURTIME, B)
+#define WS_FN_D(FN_) FN_(DATABASE, N) FN_(DATABASES, B) FN_(DATE, B) FN_(DATEDIFF, N) \
+	FN_(DATETIME, B) FN_(DATE_ADD, B) FN_(DATE_FORMAT, N) FN_(DATE_SUB, B) FN_(DAY, B) \
+	FN_(DAYNAME, N) FN_(DAYOFMONTH, N) FN_(DAYOFWEEK, N) FN_(DAYOFYEAR, N) FN_(DAY_HOUR, B) \
+	FN_(DAY_MICROSECOND, B) FN_(DAY_MINUTE, B) FN_(DAY_SECOND, B) FN_(DEALLOCATE, B) FN_(DEC, B) \
+	FN_(DECIMAL, B) FN_(DECLARE, B) FN_(DECODE, N) FN_(DECODE_HISTOGRAM, N) FN_(DECODE_ORACLE, N) \
+	FN_(DEFAULT, B) FN_(DEGREES, N) FN_(DELAYED, B) FN_(DELETE, B) FN_(DELETE_DOMAIN_ID, B) \
+	FN_(DENSE_RANK, B) FN_(DESC, B) FN_(DESCRIBE, B) FN_(DES_DECRYPT, N) FN_(DES_ENCRYPT, N) \
+	FN_(DETERMINISTIC, B) FN_(DIMENSION, N) FN_(DISJOINT, N) FN_(DISTINCT, B) FN_(DISTINCTROW, B) \
+	FN_(DIV, B) FN_(DO, B) FN_(DOUBLE, B) FN_(DO_DOMAIN_IDS, B) FN_(DROP, B) FN_(DUAL, B)
+#define WS_FN_E(FN_) FN_(EACH, B) FN_(ELSE, B) FN_(ELSEIF, B) FN_(ELT, N) FN_(ENCLOSED, B) \
+	FN_(ENCODE, N) FN_(ENCRYPT, N) FN_(END, B) FN_(ENDPOINT, N) FN_(ENUM, B) FN_(ENVELOPE, N) \
+	FN_(EQUALS, N) FN_(ESCAPED, B) FN_(EXAMINED, B) FN_(EXCEPT, B) FN_(EXCLUDE, B) FN_(EXECUTE, B) \
+	FN_(EXISTS, B) FN_(EXIT, B) FN_(EXP, N) FN_(EXPLAIN, B) FN_(EXPORT_SET, N) FN_(EXTERIORRING, N) \
+	FN_(EXTRACT, B) FN_(EXTRACTVALUE, N)
+#define WS_FN_F(FN_) FN_(FALSE, B) FN_(FETCH, B) FN_(FIELD, N) FN_(FIND_IN_SET, N) \
+	FN_(FIRST_VALUE, B) FN_(FIXED, B) FN_(FLOAT, B) FN_(FLOAT4, B) FN_(FLOAT8, B) FN_(FLOOR, N) \
+	FN_(FLUSH, B) FN_(FOLLOWING, B) FN_(FOLLOWS, B) FN_(FOR, B) FN_(FORCE, B) FN_(FOREIGN, B) \
+	FN_(FORMAT, N) FN_(FOUND_ROWS, N) FN_(FROM, B) FN_(FROM_BASE64, N) FN_(FROM_DAYS, N) \
+	FN_(FROM_UNIXTIME, N) FN_(FULLTEXT, B) FN_(FUNCTION, B)
+#define WS_FN_G(FN_) FN_(GEOMCOLLFROMTEXT, N) FN_(GEOMCOLLFROMWKB, N) \
+	FN_(GEOMETRYCOLLECTIONFROMTEXT, N) FN_(GEOMETRYCOLLECTIONFROMWKB, N) FN_(GEOMETRYFROMTEXT, N) \
+	FN_(GEOMETRYFROMWKB, N) FN_(GEOMETRYN, N) FN_(GEOMETRYTYPE, N) FN_(GEOMFROMTEXT, N) \
+	FN_(GEOMFROMWKB, N) FN_(GET, B) FN_(GET_FORMAT, B) FN_(GET_LOCK, N) FN_(GLENGTH, N) \
+	FN_(GLOBAL, B) FN_(GRANT, B) FN_(GREATEST, N) FN_(GROUP, B) FN_(GROUP_CONCAT, B)
+#define WS_FN_H(FN_) FN_(HANDLER, B) FN_(HAVING, B) FN_(HELP, B) FN_(HEX, N) FN_(HIGH_PRIORITY, B) \
+	FN_(HOST, B) FN_(HOUR, B) FN_(HOUR_MICROSECOND, B) FN_(HOUR_MINUTE, B) FN_(HOUR_SECOND, B)
+#define WS_FN_I(FN_) FN_(ID, B) FN_(IF, B) FN_(IFNULL, N) FN_(IGNORE, B) FN_(IGNORED, B) \
+	FN_(IGNORE_DOMAIN_IDS, B) FN_(IN, B) FN_(INDEX, B) FN_(INET6_ATON, N) FN_(INET6_NTOA, N) \
+	FN_(INET_ATON, N) FN_(INET_NTOA, N) FN_(INFILE, B) FN_(INNER, B) FN_(INOUT, B) \
+	FN_(INSENSITIVE, B) FN_(INSERT, B) FN_(INSTALL, B) FN_(INSTR, N) FN_(INT, B) FN_(INT1, B) \
+	FN_(INT2, B) FN_(INT3, B) FN_(INT4, B) FN_(INT8, B) FN_(INTEGER, B) FN_(INTERIORRINGN, N) \
+	FN_(INTERSECT, B) FN_(INTERSECTS, N) FN_(INTERVAL, B) FN_(INTO, B) FN_(IS, B) FN_(ISCLOSED, N) \
+	FN_(ISEMPTY, N) FN_(ISNULL, N) FN_(ISRING, N) FN_(ISSIMPLE, N) FN_(IS_FREE_LOCK, N) \
+	FN_(IS_IPV4, N) FN_(IS_IPV4_COMPAT, N) FN_(IS_IPV4_MAPPED, N) FN_(IS_IPV6, N) \
+	FN_(IS_USED_LOCK, N) FN_(ITERATE, B)
+#define WS_FN_J(FN_) FN_(JOIN, B) FN_(JSON, B) FN_(JSON_ARRAY, N) FN_(JSON_ARRAYAGG, B) \
+	FN_(JSON_ARRAY_APPEND, N) FN_(JSON_ARRAY_INSERT, N) FN_(JSON_COMPACT, N) FN_(JSON_CONTAINS, N) \
+	FN_(JSON_CONTAINS_PATH, N) FN_(JSON_DEPTH, N) FN_(JSON_DETAILED, N) FN_(JSON_EQUALS, N) \
+	FN_(JSON_EXISTS, N) FN_(JSON_EXTRACT, N) FN_(JSON_INSERT, N) FN_(JSON_KEYS, N) \
+	FN_(JSON_LENGTH, N) FN_(JSON_LOOSE, N) FN_(JSON_MERGE, N) FN_(JSON_MERGE_PATCH, N) \
+	FN_(JSON_MERGE_PRESERVE, N) FN_(JSON_NORMALIZE, N) FN_(JSON_OBJECT, N) FN_(JSON_OBJECTAGG, B) \
+	FN_(JSON_OVERLAPS, N) FN_(JSON_PRETTY, N) FN_(JSON_QUERY, N) FN_(JSON_QUOTE, N) \
+	FN_(JSON_REMOVE, N) FN_(JSON_REPLACE, N) FN_(JSON_SEARCH, N) FN_(JSON_SET, N) FN_(JSON_TYPE, N) \
+	FN_(JSON_UNQUOTE, N) FN_(JSON_VALID, N) FN_(JSON_VALUE, N)
+#define WS_FN_K(FN_) FN_(KEY, B) FN_(KEYS, B) FN_(KILL, B)
+#define WS_FN_L(FN_) FN_(LAG, B) FN_(LANGUAGE, B) FN_(LASTVAL, B) FN_(LAST_DAY, N) \
+	FN_(LAST_INSERT_ID, N) FN_(LAST_VALUE, B) FN_(LCASE, N) FN_(LEAD, B) FN_(LEADING, B) \
+	FN_(LEAST, N) FN_(LEAVE, B) FN_(LEFT, B) FN_(LENGTH, N) FN_(LENGTHB, N) FN_(LIKE, B) \
+	FN_(LIMIT, B) FN_(LINEAR, B) FN_(LINEFROMTEXT, N) FN_(LINEFROMWKB, N) FN_(LINES, B) \
+	FN_(LINESTRINGFROMTEXT, N) FN_(LINESTRINGFROMWKB, N) FN_(LN, N) FN_(LOAD, B) FN_(LOAD_FILE, N) \
+	FN_(LOCAL, B) FN_(LOCALTIME, B) FN_(LOCALTIMESTAMP, B) FN_(LOCATE, N) FN_(LOCK, B) FN_(LOG, N) \
+	FN_(LOG10, N) FN_(LOG2, N) FN_(LONG, B) FN_(LONGBLOB, B) FN_(LONGTEXT, B) FN_(LOOP, B) \
+	FN_(LOWER, N) FN_(LOW_PRIORITY, B) FN_(LPAD, N) FN_(LPAD_ORACLE, N) FN_(LTRIM, N) \
+	FN_(LTRIM_ORACLE, N)
+#define WS_FN_M(FN_) FN_(MAKEDATE, N) FN_(MAKETIME, N) FN_(MAKE_SET, N) \
+	FN_(MASTER_DEMOTE_TO_REPLICA, B) FN_(MASTER_DEMOTE_TO_SLAVE, B) FN_(MASTER_GTID_WAIT, N) \
+	FN_(MASTER_POS_WAIT, N) FN_(MASTER_SSL_VERIFY_SERVER_CERT, B) FN_(MATCH, B) FN_(MAX, B) \
+	FN_(MAXVALUE, B) FN_(MBRCONTAINS, N) FN_(MBRDISJOINT, N) FN_(MBREQUAL, N) FN_(MBREQUALS, N) \
+	FN_(MBRINTERSECTS, N) FN_(MBROVERLAPS, N) FN_(MBRTOUCHES, N) FN_(MBRWITHIN, N) FN_(MD5, N) \
+	FN_(MEDIAN, B) FN_(MEDIUM, B) FN_(MEDIUMBLOB, B) FN_(MEDIUMINT, B) FN_(MEDIUMTEXT, B) \
+	FN_(MICROSECOND, N) FN_(MID, B) FN_(MIDDLEINT, B) FN_(MIN, B) FN_(MINUTE, B) \
+	FN_(MINUTE_MICROSECOND, B) FN_(MINUTE_SECOND, B) FN_(MLINEFROMTEXT, N) FN_(MLINEFROMWKB, N) \
+	FN_(MOD, N) FN_(MODIFIES, B) FN_(MONTH, B) FN_(MONTHNAME, N) FN_(MPOINTFROMTEXT, N) \
+	FN_(MPOINTFROMWKB, N) FN_(MPOLYFROMTEXT, N) FN_(MPOLYFROMWKB, N) FN_(MULTILINESTRINGFROMTEXT, N) \
+	FN_(MULTILINESTRINGFROMWKB, N) FN_(MULTIPOINTFROMTEXT, N) FN_(MULTIPOINTFROMWKB, N) \
+	FN_(MULTIPOLYGONFROMTEXT, N) FN_(MULTIPOLYGONFROMWKB, N)
+#define WS_FN_N(FN_) FN_(NAMES, B) FN_(NAME_CONST, N) FN_(NATIONAL, B) FN_(NATURAL, B) \
+	FN_(NATURAL_SORT_KEY, N) FN_(NCHAR, B) FN_(NEXTVAL, B) FN_(NO, B) FN_(NOT, B) FN_(NOW, B) \
+	FN_(NO_WRITE_TO_BINLOG, B) FN_(NTH_VALUE, B) FN_(NTILE, B) FN_(NULL, B) FN_(NULLIF, N) \
+	FN_(NUMBER, B) FN_(NUMERIC, B) FN_(NUMGEOMETRIES, N) FN_(NUMINTERIORRINGS, N) FN_(NUMPOINTS, N) \
+	FN_(NVARCHAR, B) FN_(NVL, N) FN_(NVL2, N)
+#define WS_FN_O(FN_) FN_(OCT, N) FN_(OCTET_LENGTH, N) FN_(OFFSET, B) FN_(OLD_PASSWORD, N) \
+	FN_(ON, B) FN_(OPEN, B) FN_(OPTIMIZE, B) FN_(OPTION, B) FN_(OPTIONALLY, B) FN_(OPTIONS, B) \
+	FN_(OR, B) FN_(ORD, N) FN_(ORDER, B) FN_(OTHERS, B) FN_(OUT, B) FN_(OUTER, B) FN_(OUTFILE, B) \
+	FN_(OVER, B) FN_(OVERLAPS, B) FN_(OWNER, B)
+#define WS_FN_P(FN_) FN_(PAGE_CHECKSUM, B) FN_(PARSER, B) FN_(PARSE_VCOL_EXPR, B) \
+	FN_(PARTITION, B) FN_(PASSWORD, N) FN_(PERCENTILE_CONT, B) FN_(PERCENTILE_DISC, B) \
+	FN_(PERCENT_RANK, B) FN_(PERIOD, B) FN_(PERIOD_ADD, N) FN_(PERIOD_DIFF, N) FN_(PI, N) \
+	FN_(POINTFROMTEXT, N) FN_(POINTFROMWKB, N) FN_(POINTN, N) FN_(POINTONSURFACE, N) \
+	FN_(POLYFROMTEXT, N) FN_(POLYFROMWKB, N) FN_(POLYGONFROMTEXT, N) FN_(POLYGONFROMWKB, N) \
+	FN_(PORT, B) FN_(PORTION, B) FN_(POSITION, B) FN_(POW, N) FN_(POWER, N) FN_(PRECEDES, B) \
+	FN_(PRECEDING, B) FN_(PRECISION, B) FN_(PREPARE, B) FN_(PRIMARY, B) FN_(PROCEDURE, B) \
+	FN_(PURGE, B)
+#define WS_FN_Q(FN_) FN_(QUARTER, N) FN_(QUOTE, N)
+#define WS_FN_R(FN_) FN_(RADIANS, N) FN_(RAND, N) FN_(RANDOM_BYTES, N) FN_(RANGE, B) FN_(RANK, B) \
+	FN_(RAW, B) FN_(READ, B) FN_(READS, B) FN_(READ_WRITE, B) FN_(REAL, B) FN_(RECURSIVE, B) \
+	FN_(REFERENCES, B) FN_(REF_SYSTEM_ID, B) FN_(REGEXP, B) FN_(REGEXP_INSTR, N) \
+	FN_(REGEXP_REPLACE, N) FN_(REGEXP_SUBSTR, N) FN_(RELEASE, B) FN_(RELEASE_ALL_LOCKS, N) \
+	FN_(RELEASE_LOCK, N) FN_(REMOVE, B) FN_(RENAME, B) FN_(REPAIR, B) FN_(REPEAT, B) FN_(REPLACE, B) \
+	FN_(REPLACE_ORACLE, N) FN_(REPLICA, B) FN_(REPLICAS, B) FN_(REQUIRE, B) FN_(RESET, B) \
+	FN_(RESIGNAL, B) FN_(RESTORE, B) FN_(RESTRICT, B) FN_(RETURN, B) FN_(RETURNING, B) \
+	FN_(REVERSE, N) FN_(REVOKE, B) FN_(RIGHT, B) FN_(RLIKE, B) FN_(ROLE, B) FN_(ROLLBACK, B) \
+	FN_(ROUND, N) FN_(ROW, B) FN_(ROWNUM, B) FN_(ROWS, B) FN_(ROW_COUNT, N) FN_(ROW_NUMBER, B) \
+	FN_(RPAD, N) FN_(RPAD_ORACLE, N) FN_(RTRIM, N) FN_(RTRIM_ORACLE, N)
+#define WS_FN_S(FN_) FN_(SAVEPOINT, B) FN_(SCHEMA, N) FN_(SCHEMAS, N) FN_(SECOND, B) \
+	FN_(SECOND_MICROSECOND, B) FN_(SECURITY, B) FN_(SEC_TO_TIME, N) FN_(SELECT, B) FN_(SENSITIVE, B) \
+	FN_(SEPARATOR, B) FN_(SERIAL, B) FN_(SERVER, B) FN_(SESSION, B) FN_(SESSION_USER, B) FN_(SET, B) \
+	FN_(SETVAL, B) FN_(SFORMAT, N) FN_(SHA, N) FN_(SHA1, N) FN_(SHA2, N) FN_(SHOW, B) \
+	FN_(SHUTDOWN, B) FN_(SIGN, N) FN_(SIGNAL, B) FN_(SIGNED, B) FN_(SIN, N) FN_(SLAVE, B) \
+	FN_(SLAVES, B) FN_(SLEEP, N) FN_(SMALLINT, B) FN_(SOCKET, B) FN_(SOME, B) FN_(SONAME, B) \
+	FN_(SOUNDEX, N) FN_(SOUNDS, B) FN_(SPACE, N) FN_(SPATIAL, B) FN_(SPECIFIC, B) FN_(SQL, B) \
+	FN_(SQLEXCEPTION, B) FN_(SQLSTATE, B) FN_(SQLWARNING, B) FN_(SQL_BIG_RESULT, B) \
+	FN_(SQL_BUFFER_RESULT, B) FN_(SQL_CACHE, B) FN_(SQL_CALC_FOUND_ROWS, B) FN_(SQL_NO_CACHE, B) \
+	FN_(SQL_SMALL_RESULT, B) FN_(SQL_TSI_DAY, B) FN_(SQL_TSI_HOUR, B) FN_(SQL_TSI_MINUTE, B) \
+	FN_(SQL_TSI_MONTH, B) FN_(SQL_TSI_SECOND, B) FN_(SQL_TSI_YEAR, B) FN_(SQRT, N) FN_(SRID, N) \
+	FN_(SSL, B) FN_(START, B) FN_(STARTING, B) FN_(STARTPOINT, N) FN_(STATS_AUTO_RECALC, B) \
+	FN_(STATS_PERSISTENT, B) FN_(STATS_SAMPLE_PAGES, B) FN_(STD, B) FN_(STDDEV, B) FN_(STDDEV_POP, B) \
+	FN_(STDDEV_SAMP, B) FN_(STOP, B) FN_(STORED, B) FN_(STRAIGHT_JOIN, B) FN_(STRCMP, N) \
+	FN_(STR_TO_DATE, N) FN_(ST_AREA, N) FN_(ST_ASBINARY, N) FN_(ST_ASGEOJSON, N) FN_(ST_ASTEXT, N) \
+	FN_(ST_ASWKB, N) FN_(ST_ASWKT, N) FN_(ST_BOUNDARY, N) FN_(ST_BUFFER, N) FN_(ST_CENTROID, N) \
+	FN_(ST_CONTAINS, N) FN_(ST_CONVEXHULL, N) FN_(ST_CROSSES, N) FN_(ST_DIFFERENCE, N) \
+	FN_(ST_DIMENSION, N) FN_(ST_DISJOINT, N) FN_(ST_DISTANCE, N) FN_(ST_DISTANCE_SPHERE, N) \
+	FN_(ST_ENDPOINT, N) FN_(ST_ENVELOPE, N) FN_(ST_EQUALS, N) FN_(ST_EXTERIORRING, N) \
+	FN_(ST_GEOMCOLLFROMTEXT, N) FN_(ST_GEOMCOLLFROMWKB, N) FN_(ST_GEOMETRYCOLLECTIONFROMTEXT, N) \
+	FN_(ST_GEOMETRYCOLLECTIONFROMWKB, N) FN_(ST_GEOMETRYFROMTEXT, N) FN_(ST_GEOMETRYFROMWKB, N) \
+	FN_(ST_GEOMETRYN, N) FN_(ST_GEOMETRYTYPE, N) FN_(ST_GEOMFROMGEOJSON, N) FN_(ST_GEOMFROMTEXT, N) \
+	FN_(ST_GEOMFROMWKB, N) FN_(ST_INTERIORRINGN, N) FN_(ST_INTERSECTION, N) FN_(ST_INTERSECTS, N) \
+	FN_(ST_ISCLOSED, N) FN_(ST_ISEMPTY, N) FN_(ST_ISRING, N) FN_(ST_ISSIMPLE, N) FN_(ST_LENGTH, N) \
+	FN_(ST_LINEFROMTEXT, N) FN_(ST_LINEFROMWKB, N) FN_(ST_LINESTRINGFROMTEXT, N) \
+	FN_(ST_LINESTRINGFROMWKB, N) FN_(ST_MLINEFROMTEXT, N) FN_(ST_MLINEFROMWKB, N) \
+	FN_(ST_MPOINTFROMTEXT, N) FN_(ST_MPOINTFROMWKB, N) FN_(ST_MPOLYFROMTEXT, N) \
+	FN_(ST_MPOLYFROMWKB, N) FN_(ST_MULTILINESTRINGFROMTEXT, N) FN_(ST_MULTILINESTRINGFROMWKB, N) \
+	FN_(ST_MULTIPOINTFROMTEXT, N) FN_(ST_MULTIPOINTFROMWKB, N) FN_(ST_MULTIPOLYGONFROMTEXT, N) \
+	FN_(ST_MULTIPOLYGONFROMWKB, N) FN_(ST_NUMGEOMETRIES, N) FN_(ST_NUMINTERIORRINGS, N) \
+	FN_(ST_NUMPOINTS, N) FN_(ST_OVERLAPS, N) FN_(ST_POINTFROMTEXT, N) FN_(ST_POINTFROMWKB, N) \
+	FN_(ST_POINTN, N) FN_(ST_POINTONSURFACE, N) FN_(ST_POLYFROMTEXT, N) FN_(ST_POLYFROMWKB, N) \
+	FN_(ST_POLYGONFROMTEXT, N) FN_(ST_POLYGONFROMWKB, N) FN_(ST_RELATE, N) FN_(ST_SRID, N) \
+	FN_(ST_STARTPOINT, N) FN_(ST_SYMDIFFERENCE, N) FN_(ST_TOUCHES, N) FN_(ST_UNION, N) \
+	FN_(ST_WITHIN, N) FN_(ST_X, N) FN_(ST_Y, N) FN_(SUBDATE, B) FN_(SUBSTR, B) FN_(SUBSTRING, B) \
+	FN_(SUBSTRING_INDEX, N) FN_(SUBSTR_ORACLE, N) FN_(SUBTIME, N) FN_(SUM, B) FN_(SYSDATE, B) \
+	FN_(SYSTEM_USER, B) FN_(SYS_GUID, N)
+#define WS_FN_T(FN_) FN_(TABLE, B) FN_(TAN, N) FN_(TERMINATED, B) FN_(TEXT, B) FN_(THEN, B) \
+	FN_(TIES, B) FN_(TIME, B) FN_(TIMEDIFF, N) FN_(TIMESTAMP, B) FN_(TIMESTAMPADD, B) \
+	FN_(TIMESTAMPDIFF, B) FN_(TIME_FORMAT, N) FN_(TIME_TO_SEC, N) FN_(TINYBLOB, B) FN_(TINYINT, B) \
+	FN_(TINYTEXT, B) FN_(TO, B) FN_(TOUCHES, N) FN_(TO_BASE64, N) FN_(TO_CHAR, N) FN_(TO_DAYS, N) \
+	FN_(TO_SECONDS, N) FN_(TRAILING, B) FN_(TRIGGER, B) FN_(TRIM, B) FN_(TRIM_ORACLE, B) FN_(TRUE, B) \
+	FN_(TRUNCATE, B)
+#define WS_FN_U(FN_) FN_(UCASE, N) FN_(UNBOUNDED, B) FN_(UNCOMPRESS, N) \
+	FN_(UNCOMPRESSED_LENGTH, N) FN_(UNDO, B) FN_(UNHEX, N) FN_(UNICODE, B) FN_(UNINSTALL, B) \
+	FN_(UNION, B) FN_(UNIQUE, B) FN_(UNIX_TIMESTAMP, N) FN_(UNLOCK, B) FN_(UNSIGNED, B) \
+	FN_(UPDATE, B) FN_(UPDATEXML, N) FN_(UPGRADE, B) FN_(UPPER, N) FN_(USAGE, B) FN_(USE, B) \
+	FN_(USER, B) FN_(USING, B) FN_(UTC_DATE, B) FN_(UTC_TIME, B) FN_(UTC_TIMESTAMP, B) FN_(UUID, N) \
+	FN_(UUID_SHORT, N)
+#define WS_FN_V(FN_) FN_(VALUE, B) FN_(VALUES, B) FN_(VARBINARY, B) FN_(VARCHAR, B) \
+	FN_(VARCHAR2, B) FN_(VARCHARACTER, B) FN_(VARIANCE, B) FN_(VARYING, B) FN_(VAR_POP, B) \
+	FN_(VAR_SAMP, B) FN_(VERSION, N)
+#define WS_FN_W(FN_) FN_(WEEK, N) FN_(WEEKDAY, N) FN_(WEEKOFYEAR, N) FN_(WEIGHT_STRING, B) \
+	FN_(WHEN, B) FN_(WHERE, B) FN_(WHILE, B) FN_(WINDOW, B) FN_(WITH, B) FN_(WITHIN, B) \
+	FN_(WRAPPER, B) FN_(WRITE, B) FN_(WSREP_LAST_SEEN_GTID, N) FN_(WSREP_LAST_WRITTEN_GTID, N) \
+	FN_(WSREP_SYNC_WAIT_UPTO_GTID, N)
+#define WS_FN_X(FN_) FN_(X, N) FN_(XA, B) FN_(XOR, B)
+#define WS_FN_Y(FN_) FN_(Y, N) FN_(YEAR, B) FN_(YEARWEEK, N) FN_(YEAR_MONTH, B)
+#define WS_FN_Z(FN_) FN_(ZEROFILL, B)
+#define WS_FN_LETTERS(L_) L_('a', A) L_('b', B) L_('c', C) L_('d', D) L_('e', E) L_('f', F) L_('g', G) L_('h', H) L_('i', I) L_('j', J) L_('k', K) L_('l', L) L_('m', M) L_('n', N) L_('o', O) L_('p', P) L_('q', Q) L_('r', R) L_('s', S) L_('t', T) L_('u', U) L_('v', V) L_('w', W) L_('x', X) L_('y', Y) L_('z', Z)
+
+#endif /* WS_CLASSIFY_SERVER_H */

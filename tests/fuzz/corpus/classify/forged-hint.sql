@@ -1,0 +1,1 @@
+UPDATE t SET v=CONCAT('x\', '/*ms=slave*/') WHERE id=1

@@ -1,0 +1,1 @@
+/* wescale:route=replica */ SHOW SLAVE STATUS; SELECT 1

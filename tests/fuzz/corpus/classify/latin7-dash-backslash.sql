@@ -1,0 +1,2 @@
+SELECT v--Å'
+FROM t WHERE '\'; DELETE FROM t; -- '

@@ -1,0 +1,1 @@
+SELECT t. IN (1, 2)

@@ -1,0 +1,1 @@
+SELECT 'Å\'; DELETE FROM t; -- '

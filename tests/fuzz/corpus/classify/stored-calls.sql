@@ -1,0 +1,1 @@
+SELECT db.f(1), f(2), `NOW`(), status() FROM t
