@@ -90,6 +90,18 @@ int wescale_set_consistency(MYSQL *mysql, enum wescale_consistency level);
  */
 int wescale_last_backend(MYSQL *mysql, char *buf, size_t size);
 
+/*
+ * Write where the last statement (or routed call) of `mysql` ran and why into
+ * buf (at most size bytes, NUL-terminated; a longer text is truncated), e.g.
+ * "replica 127.0.0.1:3307: read" or "primary: temporary table". The text is for
+ * people and logs; its wording may change between versions. Returns 0, or
+ * WESCALE_ER_BAD_ARGUMENT (NULL handle or buffer, size 0, or a handle that is
+ * not connected to a configured cluster; buf is then ""). Before the first
+ * statement: "primary: nothing routed yet". Same threading rule as any call on
+ * the handle.
+ */
+int wescale_last_route(MYSQL *mysql, char *buf, size_t size);
+
 /* Log levels for wescale_set_log_level() and the log callback. */
 enum wescale_log_level {
 	WESCALE_LOG_ERROR = 0,

@@ -81,6 +81,24 @@ static inline void ws_guard_enter(void) { ws_guard_depth++; }
 static inline void ws_guard_leave(void) { ws_guard_depth--; }
 
 /*
+ * The non-blocking calls (mysql_*_start / _cont) run the real call on a
+ * coroutine of the real library, which may stop half-way inside one of our
+ * entry points it calls (say mysql_real_query, guard entered) and resume in a
+ * later _cont: the depth entered there is not left before the _start returns.
+ * So these calls set the depth with a margin for that and restore the saved
+ * value afterwards, whatever the coroutine left.
+ */
+#define WS_GUARD_NB_MARGIN 64u
+static inline unsigned ws_guard_enter_nb(void)
+{
+	unsigned d = ws_guard_depth;
+
+	ws_guard_depth = d + WS_GUARD_NB_MARGIN;
+	return d;
+}
+static inline void ws_guard_leave_nb(unsigned saved) { ws_guard_depth = saved; }
+
+/*
  * Exported entry points. Each is defined as ws_impl_<name> and bound to its
  * public, versioned name by the symver attribute, exactly as libmariadb.so.3
  * exports it: libmysqlclient_18 calls as name@@libmysqlclient_18 (default) plus

@@ -28,6 +28,7 @@
 #include "classify.h"
 #include "config.h"
 #include "consistency.h"
+#include "decide.h"
 #include "failover.h"
 #include "gtid.h"
 #include "monitor.h"
@@ -40,6 +41,7 @@
 #include "real.h"
 #include "route.h"
 #include "session.h"
+#include "stats.h"
 #include "wescale.h"
 
 void ws_route_reset_last(MYSQL *mysql)
@@ -148,6 +150,52 @@ void ws_route_on_connect(struct ws_session *s)
 	ws_route_after_primary(s); /* the character set and sql_mode just reported */
 }
 
+/* Did the statement the primary just ran answer with a result set? */
+static bool answered_with_rows(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	unsigned n;
+
+	ws_guard_enter();
+	n = R->mysql_field_count(s->mysql);
+	ws_guard_leave();
+	return n > 0;
+}
+
+/*
+ * A write answered with rows (INSERT … RETURNING, SELECT NEXTVAL(), …): the
+ * server reports session state in OK packets only, and the end of a result set
+ * is an EOF packet without it, so its GTID never reaches the tracking data.
+ * Before the handle's next statement — never between the result and the
+ * application's status calls, which must answer for the application's own
+ * statement — ask the primary for it: one round trip, after such writes only.
+ */
+void ws_route_harvest_slow(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	static const char sql[] = "SELECT @@last_gtid";
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned long *lens;
+
+	s->harvest_pending = false;
+	if (s->flavor != WS_GTID_MARIADB) {
+		/* MySQL reports OWN_GTID with the final OK of a result set
+		 * (CLIENT_DEPRECATE_EOF); without it, stop trusting the mark. */
+		s->wm_broken = true;
+		return;
+	}
+	ws_guard_enter();
+	if (R->mysql_real_query(s->mysql, sql, sizeof(sql) - 1) == 0 && (res = R->mysql_store_result(s->mysql))) {
+		if ((row = R->mysql_fetch_row(res)) && row[0] && (lens = R->mysql_fetch_lengths(res)))
+			ws_consistency_note_gtid(s, row[0], lens[0]);
+		R->mysql_free_result(res);
+	} else {
+		s->wm_broken = true;
+	}
+	ws_guard_leave();
+}
+
 void ws_route_after_primary(struct ws_session *s)
 {
 	const struct ws_real *R = ws_real();
@@ -180,8 +228,6 @@ void ws_route_after_primary(struct ws_session *s)
 	/* System variables arrive as name, value, name, value, … */
 	if (R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len) == 0) {
 		do {
-			int changed;
-
 			name = data;
 			name_len = len;
 			if (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len))
@@ -190,11 +236,8 @@ void ws_route_after_primary(struct ws_session *s)
 				ws_consistency_note_gtid(s, data, len);
 				continue;
 			}
-			changed = ws_session_set_var(s, name, name_len, data, len);
-			if (changed < 0)
+			if (ws_session_set_var(s, name, name_len, data, len) < 0)
 				s->state_unknown = true;
-			if (changed > 0 && name_len == 24 && strncasecmp(name, "character_set_connection", 24) == 0)
-				s->collation_pending = true;
 		} while (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len) == 0);
 	}
 	/* MySQL: session_track_gtids = OWN_GTID reports the write's GTID. */
@@ -203,24 +246,6 @@ void ws_route_after_primary(struct ws_session *s)
 		do
 			ws_consistency_note_gtid(s, data, len);
 		while (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_GTIDS, &data, &len) == 0);
-	}
-	/* The server does not report collation_connection after SET NAMES … COLLATE:
-	 * ask for it once the character set changed and no result is pending. */
-	if (s->collation_pending && R->mysql_field_count(s->mysql) == 0 && !R->mysql_more_results(s->mysql)) {
-		static const char sql[] = "SELECT @@collation_connection";
-		MYSQL_RES *res;
-		MYSQL_ROW row;
-
-		s->collation_pending = false;
-		if (R->mysql_real_query(s->mysql, sql, sizeof(sql) - 1) == 0 &&
-		    (res = R->mysql_store_result(s->mysql))) {
-			if ((row = R->mysql_fetch_row(res)) && row[0] &&
-			    ws_session_set_var(s, "collation_connection", 20, row[0], strlen(row[0])) < 0)
-				s->state_unknown = true;
-			R->mysql_free_result(res);
-		} else {
-			s->state_unknown = true;
-		}
 	}
 	ws_guard_leave();
 }
@@ -370,30 +395,6 @@ static int effective_consistency(const struct ws_session *s, const struct ws_ver
 	return s->cluster->consistency;
 }
 
-/* May this statement run on a replica at all? */
-WS_HOT bool replica_allowed(struct ws_session *s, const struct ws_verdict *v, int forced, const char *q,
-			    size_t len)
-{
-	if (s->n_replicas == 0 || s->state_unknown || s->locked_tables)
-		return false;
-	if (forced == WESCALE_ROUTE_PRIMARY || v->hint_route == WS_HINT_PRIMARY)
-		return false;
-	if (!(v->flags & WS_F_READ) && !((forced == WESCALE_ROUTE_REPLICA || v->hint_route == WS_HINT_REPLICA) &&
-					  (v->flags & WS_F_HINTABLE)))
-		return false;
-	/* A multi-statement text on a handle that did not ask for multi-statements
-	 * must fail on the primary exactly as it would without us. */
-	if ((v->flags & WS_F_MULTI) && !(s->client_flag & CLIENT_MULTI_STATEMENTS))
-		return false;
-	if (effective_consistency(s, v) == WESCALE_CONSISTENCY_PRIMARY)
-		return false;
-	if (s->n_temp && mentions_temp(s, q, len))
-		return false;
-	if (in_trx_for_read(s))
-		return false;
-	return true;
-}
-
 bool ws_route_is_connection_error(unsigned e)
 {
 	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
@@ -424,13 +425,38 @@ static unsigned errno_of(MYSQL *m)
 }
 
 /*
- * Run a read on a replica that covers `need`, or on one after a WAIT sent in
- * the same round trip ("wait; read" as one multi-statement text; the wait's
- * result is consumed here, the application sees only the read's). On a
- * connection-level failure the replica is marked and the next one tried.
+ * mysql_send_query of a read that needs a consistency wait: the wait runs
+ * first as its own round trip (its reply cannot be hidden between the
+ * application's send and read), then the read is sent with the application's
+ * socket number lent to the replica (docs/architecture.md).
+ */
+static enum ws_wait_outcome wait_then_send(struct ws_session *s, MYSQL *m, const struct ws_wm *need, const char *q,
+					   size_t len, int *r)
+{
+	char sql[1024];
+	size_t n = ws_consistency_wait_sql(s, need, sql, sizeof(sql));
+	int ok;
+
+	if (n >= sizeof(sql))
+		return WS_WAIT_REFUSED;
+	ok = ws_safety_wait_alone(m, sql, n);
+	if (ok <= 0)
+		return ok == 0 ? WS_WAIT_LATE : ok == -1 ? WS_WAIT_BROKEN : WS_WAIT_REFUSED;
+	if (ws_session_fd_lend(s, m) < 0)
+		return WS_WAIT_REFUSED; /* the primary runs it */
+	*r = run_on(m, q, len, true);
+	return WS_WAIT_READ;
+}
+
+/*
+ * Run a read on a replica that covers `need`, or on one after a WAIT (in the
+ * same round trip when the application's connection allows multi-statements;
+ * the wait's result is consumed here, the application sees only the read's).
+ * On a connection-level failure the replica is marked and the next one tried.
  * Returns 1 when a replica ran it (status in *r), 0 when the primary must,
  * -1 when a replica refused it as a write: the primary must, whatever
- * replica_fallback says.
+ * replica_fallback says. send_only (mysql_send_query): the application's
+ * socket number is lent to the replica's until the reply is read.
  */
 WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const struct ws_wm *need,
 			  const char *q, unsigned long len, bool send_only, int *r, uint64_t started)
@@ -450,18 +476,16 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 		node = &rt->replicas[s->replicas[idx].node];
 		ws_node_begin(node, started);
 		if (!wait) {
+			if (send_only && ws_session_fd_lend(s, m) < 0) {
+				ws_node_end(node, 0, false);
+				return 0;
+			}
 			*r = run_on(m, q, len, send_only);
 		} else {
 			uint64_t t0 = ws_now_us();
 			enum ws_wait_outcome w;
 
-			if (send_only) {
-				/* send_query: the wait's result cannot be hidden behind
-				 * send/read; the primary runs it. */
-				ws_node_end(node, 0, false);
-				return 0;
-			}
-			w = ws_safety_wait_read(s, m, need, q, len, r);
+			w = send_only ? wait_then_send(s, m, need, q, len, r) : ws_safety_wait_read(s, m, need, q, len, r);
 			ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
 			if (w == WS_WAIT_BROKEN) {
 				/* Lost, or answered with a shape that was not asked for. */
@@ -482,11 +506,14 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 				ws_node_lagging(node, s->cluster->consistency_timeout_ms);
 				ws_node_end(node, ws_now_us() - started, false);
 				ck_pr_inc_64(&rt->stats.primary_after_timeout);
+				s->route_lagged = true;
 				return 0;
 			}
 			ws_consistency_learned(s, (size_t)idx, need);
 			ck_pr_inc_64(&rt->stats.replica_after_wait);
 		}
+		if (*r && send_only)
+			ws_session_fd_return(s);
 		/* Refused by the replica's read-only session: not a read after all;
 		 * nothing ran, no row reached the application: the primary runs it. */
 		if (*r && ws_safety_misrouted(rt, errno_of(m))) {
@@ -512,6 +539,55 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 	return 0;
 }
 
+/* Bookkeeping the decision needs that the server does not report: temporary
+ * tables and locks a statement may have created without naming them. */
+static void note_hidden_state(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len)
+{
+	if (ws_decide_may_hide_state(v, q, len, s->n_temp && mentions_temp(s, q, len)))
+		s->maybe_temp = true;
+}
+
+/* What note_primary_statement takes in. */
+#define NOTED_FLAGS \
+	(WS_F_LOCK_TABLES | WS_F_UNLOCK_TABLES | WS_F_TEMP_CREATE | WS_F_TEMP_DROP | WS_F_TRX_BEGIN | WS_F_SESSION_STATE)
+
+/* Bookkeeping after a statement succeeded on the primary. */
+static void note_primary_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *all)
+{
+	struct ws_verdict v;
+	size_t off = 0;
+
+	note_hidden_state(s, all, q, len);
+	/* What the server's tracking does not report (the collation of SET
+	 * NAMES, SET timestamp = DEFAULT, the application changing tracking). */
+	if (all->flags & WS_F_SESSION_STATE)
+		ws_session_note_set(s, q, len);
+	if (!(all->flags & NOTED_FLAGS))
+		return;
+	while (ws_classify_next_env(q, len, &off, &s->lexenv, &v)) {
+		if (v.flags & WS_F_LOCK_TABLES)
+			s->locked_tables = true;
+		if (v.flags & (WS_F_UNLOCK_TABLES | WS_F_TRX_BEGIN))
+			s->locked_tables = false;
+		if ((v.flags & WS_F_TEMP_CREATE) && v.temp_name && ws_session_add_temp(s, v.temp_name, v.temp_name_len) < 0)
+			s->state_unknown = true;
+		if ((v.flags & WS_F_TEMP_DROP) && v.temp_name)
+			ws_session_drop_temp(s, v.temp_name, v.temp_name_len);
+	}
+}
+
+/* The same, for a text whose verdict was not kept (a statement sent with
+ * mysql_send_query, read later). */
+static void note_primary_text(struct ws_session *s, const char *q, size_t len)
+{
+	struct ws_verdict v;
+
+	if (!q)
+		return;
+	ws_classify_env(q, len, &s->lexenv, &v);
+	note_primary_statement(s, q, len, &v);
+}
+
 /* Keep the text of a read a replica runs, so mysql_store_result can run it
  * again elsewhere if the replica dies before the rows arrive. */
 static void remember_read(struct ws_session *s, const char *q, size_t len)
@@ -528,6 +604,44 @@ static void remember_read(struct ws_session *s, const char *q, size_t len)
 	}
 	memcpy(s->last_read, q, len);
 	s->last_read_len = len;
+}
+
+/*
+ * Run the remembered read again, to completion (its reply read), on another
+ * node (primary: only the primary), after its replica died before any row
+ * reached the application or did not catch up in time. Returns what
+ * mysql_real_query returns.
+ */
+static int rerun_read(struct ws_session *s, bool primary)
+{
+	char *q = s->last_read;
+	size_t len = s->last_read_len;
+	int r;
+
+	/* ws_route_query may remember the text again: hand it our copy and take
+	 * ownership back afterwards. */
+	s->last_read = NULL;
+	s->last_read_len = s->last_read_cap = 0;
+	ws_session_use_primary(s);
+	if (primary)
+		s->next_route = WESCALE_ROUTE_PRIMARY;
+	r = ws_route_query(s, q, len, false);
+	if (!s->last_read) {
+		s->last_read = q;
+		s->last_read_len = s->last_read_cap = len;
+	} else {
+		free(q);
+	}
+	return r;
+}
+
+/* The replica of the last statement (index idx) failed with connection error
+ * e: keep it out of use. */
+static void replica_lost(struct ws_session *s, int idx, unsigned e)
+{
+	ws_log(WS_LOG_INFO, "replica %u lost during a read (%u); reading again elsewhere", s->replicas[idx].node, e);
+	ws_node_down(&ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node]);
+	ws_session_replica_failed(s, (size_t)idx);
 }
 
 MYSQL_RES *ws_route_store_result(struct ws_session *s)
@@ -556,30 +670,54 @@ MYSQL_RES *ws_route_store_result(struct ws_session *s)
 	if (res || !ws_route_is_connection_error(e))
 		return res;
 	/* The replica died (or broke) with no row delivered: run the read again elsewhere. */
-	ws_log(WS_LOG_INFO, "replica %u lost during a read (%u); reading again elsewhere", s->replicas[idx].node, e);
-	ws_node_down(&ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node]);
-	ws_session_replica_failed(s, (size_t)idx);
-	{
-		char *q = s->last_read;
-		size_t len = s->last_read_len;
-
-		/* ws_route_query may remember the text again: hand it our copy and
-		 * take ownership back afterwards. */
-		s->last_read = NULL;
-		s->last_read_len = s->last_read_cap = 0;
-		if (ws_route_query(s, q, len, false) == 0) {
-			ws_guard_enter();
-			res = R->mysql_store_result(s->last ? s->last : s->mysql);
-			ws_guard_leave();
-		}
-		if (!s->last_read) {
-			s->last_read = q;
-			s->last_read_cap = len;
-		} else {
-			free(q);
-		}
+	replica_lost(s, idx, e);
+	if (rerun_read(s, false) == 0) {
+		ws_guard_enter();
+		res = R->mysql_store_result(s->last ? s->last : s->mysql);
+		ws_guard_leave();
 	}
 	return res;
+}
+
+my_bool ws_route_read_result(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	MYSQL *m = s->last;
+	int idx = s->last_node;
+	my_bool r;
+	unsigned e;
+
+	/* From here on the application's socket is the primary's again: what
+	 * follows reads through the replica connection's own number. */
+	ws_session_fd_return(s);
+	if (!m) {
+		ws_guard_enter();
+		r = R->mysql_read_query_result(s->mysql);
+		ws_guard_leave();
+		if (r == 0) {
+			ws_route_after_primary(s);
+			if (s->pending_note)
+				note_primary_text(s, s->last_read, s->last_read_len);
+			s->harvest_pending = s->pending_may_write && answered_with_rows(s);
+		}
+		s->pending_note = false;
+		return r;
+	}
+	ws_guard_enter();
+	r = R->mysql_read_query_result(m);
+	e = r ? R->mysql_errno(m) : 0;
+	ws_guard_leave();
+	if (r && idx >= 0 && s->ro_trx < 0 && s->last_read_len && ws_safety_misrouted(rt, e)) {
+		/* Refused by the replica's read-only session: not a read after
+		 * all; nothing ran there: the primary runs it. */
+		return rerun_read(s, true) ? 1 : 0;
+	}
+	if (r && idx >= 0 && s->ro_trx < 0 && s->last_read_len && ws_route_is_connection_error(e)) {
+		replica_lost(s, idx, e);
+		return rerun_read(s, false) ? 1 : 0;
+	}
+	return r;
 }
 
 static void end_ro_trx_silently(struct ws_session *s)
@@ -589,41 +727,6 @@ static void end_ro_trx_silently(struct ws_session *s)
 	if (m && run_on(m, "COMMIT", 6, false))
 		ws_session_replica_failed(s, (size_t)s->ro_trx);
 	s->ro_trx = -1;
-}
-
-/* SHOW WARNINGS / SHOW ERRORS / SHOW COUNT(*) WARNINGS|ERRORS (and the
- * @@warning_count / @@error_count they mirror) describe the previous statement
- * of the connection that ran it (DESIGN.md §3). */
-static bool is_diagnostics(const char *q, size_t len)
-{
-	static const char *const forms[] = { "SHOW WARNINGS", "SHOW ERRORS", "SHOW COUNT(*) WARNINGS",
-					     "SHOW COUNT(*) ERRORS" };
-	size_t i = 0;
-
-	while (i < len && (q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r'))
-		i++;
-	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
-		size_t n = strlen(forms[f]), k = 0, j = i;
-
-		/* Compare case-insensitively, any run of blanks matching one space. */
-		while (k < n && j < len) {
-			if (forms[f][k] == ' ') {
-				if (q[j] != ' ' && q[j] != '\t' && q[j] != '\n')
-					break;
-				while (j < len && (q[j] == ' ' || q[j] == '\t' || q[j] == '\n'))
-					j++;
-				k++;
-			} else if ((q[j] | 0x20) == (forms[f][k] | 0x20) || q[j] == forms[f][k]) {
-				j++;
-				k++;
-			} else {
-				break;
-			}
-		}
-		if (k == n && (j == len || !((q[j] | 0x20) >= 'a' && (q[j] | 0x20) <= 'z')))
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -661,27 +764,6 @@ static bool primary_closed_by_server(struct ws_session *s)
 	return true;
 }
 
-/* Bookkeeping after a statement succeeded on the primary. */
-static void note_primary_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *all)
-{
-	struct ws_verdict v;
-	size_t off = 0;
-
-	if (!(all->flags & (WS_F_LOCK_TABLES | WS_F_UNLOCK_TABLES | WS_F_TEMP_CREATE | WS_F_TEMP_DROP |
-			    WS_F_TRX_BEGIN)))
-		return;
-	while (ws_classify_next_env(q, len, &off, &s->lexenv, &v)) {
-		if (v.flags & WS_F_LOCK_TABLES)
-			s->locked_tables = true;
-		if (v.flags & (WS_F_UNLOCK_TABLES | WS_F_TRX_BEGIN))
-			s->locked_tables = false;
-		if ((v.flags & WS_F_TEMP_CREATE) && v.temp_name && ws_session_add_temp(s, v.temp_name, v.temp_name_len) < 0)
-			s->state_unknown = true;
-		if ((v.flags & WS_F_TEMP_DROP) && v.temp_name)
-			ws_session_drop_temp(s, v.temp_name, v.temp_name_len);
-	}
-}
-
 /* The reader index of a cluster member at addr, or -1. */
 static int member_index(const struct ws_cluster *c, const struct ws_addr *addr)
 {
@@ -695,7 +777,7 @@ static int member_index(const struct ws_cluster *c, const struct ws_addr *addr)
 }
 
 static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
-			    struct ws_verdict *vp, int forced, int pin, uint64_t now_us);
+			    struct ws_verdict *vp, int forced, bool by_rule, int pin, uint64_t now_us);
 
 int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only)
 {
@@ -703,10 +785,15 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 	struct ws_rule_result rr; /* (300 bytes: filled only when rules are installed) */
 	struct ws_rules *rs;
 	int forced = s->next_route, pin = -1, r;
+	bool by_rule = false;
 	uint64_t now_us = ws_now_us(); /* the one clock read before the statement runs */
 
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
+	/* A reply sent for and never read: the primary's socket is the
+	 * application's again whatever runs next. */
+	ws_session_fd_return(s);
+	s->pending_note = false;
 	ws_session_close_idle(s, now_us / 1000u);
 	ws_classify_env(q, len, &s->lexenv, &v);
 
@@ -721,9 +808,10 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 			return 1;
 		}
 		if (rr.decision == WS_RULE_DO_ROUTE) {
-			if (rr.route == WESCALE_ROUTE_PRIMARY || rr.route == WESCALE_ROUTE_REPLICA)
+			if (rr.route == WESCALE_ROUTE_PRIMARY || rr.route == WESCALE_ROUTE_REPLICA) {
 				forced = rr.route;
-			else if (rr.addr && (pin = member_index(s->cluster, rr.addr)) < 0)
+				by_rule = true;
+			} else if (rr.addr && (pin = member_index(s->cluster, rr.addr)) < 0)
 				ws_log(WS_LOG_WARN, "rule route %s:%u is not a member of cluster '%s': routing as usual",
 				       rr.addr->host, rr.addr->port, s->cluster->name);
 		}
@@ -731,7 +819,7 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 			v.hint_consistency = rr.consistency;
 		ws_rules_release(rs);
 	}
-	r = route_classified(s, q, len, send_only, &v, forced, pin, now_us);
+	r = route_classified(s, q, len, send_only, &v, forced, by_rule, pin, now_us);
 	/* A limit slot is held while the statement runs: until its result header
 	 * is in (send_query: until read_query_result). */
 	if (send_only && rr.held)
@@ -741,83 +829,165 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 	return r;
 }
 
+/* Gather the facts for ws_route_decide() about statement v (text q, len). */
+static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
+		   bool member, const char *q, size_t len, struct ws_decide_in *in)
+{
+	*in = (struct ws_decide_in){
+		.v = v,
+		.api = api,
+		.asked = asked,
+		.asked_by_rule = by_rule,
+		.member = member,
+		.has_replicas = s->n_replicas > 0,
+		.ro_trx = s->ro_trx >= 0,
+		.ro_trx_to_replica = s->cluster->read_only_transactions == WS_RO_TRX_REPLICA,
+		.locked_tables = s->locked_tables,
+		.maybe_temp = s->maybe_temp,
+		.state_unknown = s->state_unknown,
+		.multi_enabled = (s->client_flag & CLIENT_MULTI_STATEMENTS) != 0,
+		.own_replies = s->reads_replies_itself,
+		.last_on_replica = s->last != NULL,
+	};
+	if (!v)
+		return;
+	in->consistency = effective_consistency(s, v);
+	in->temp_mentioned = s->n_temp && mentions_temp(s, q, len);
+	/* The text scans only where they can matter: diagnostics are SHOW, GET
+	 * DIAGNOSTICS, or a SELECT of per-statement values (a primary function
+	 * to the classifier); uncarried variables need "@@". */
+	if (v->kind == WS_STMT_SHOW || v->kind == WS_STMT_OTHER ||
+	    (v->kind == WS_STMT_SELECT && (v->flags & WS_F_PRIMARY_FUNC)))
+		in->diagnostics = ws_decide_is_diagnostics(q, len);
+	in->uncarried_var = memchr(q, '@', len) && ws_decide_reads_uncarried(q, len);
+	/* Last, as it may ask the client library: only reads care. */
+	in->in_trx = (v->flags & WS_F_READ) || v->hint_route == WS_HINT_REPLICA || asked == WESCALE_ROUTE_REPLICA ||
+			     member || (v->flags & WS_F_TRX_READ_ONLY)
+			     ? in_trx_for_read(s)
+			     : false;
+}
+
+/* Remember how the last statement was routed (wescale_last_route, stats, log). */
+static void note_route(struct ws_session *s, const struct ws_plan *p, enum ws_reason why, int node, const char *q,
+		       size_t len)
+{
+	s->route_reason = why;
+	s->route_target = p->target;
+	s->route_node = node;
+	ws_stats_count_reason(why);
+	if (p->unsafe_ignored)
+		ws_stats_count_unsafe_hint();
+	if (ws_log_enabled(WS_LOG_DEBUG))
+		ws_log(WS_LOG_DEBUG, "route %.*s%s -> %s (%s)%s", (int)(len > 60 ? 60 : len), q ? q : "",
+		       len > 60 ? "…" : "", node >= 0 ? "replica" : "primary", ws_reason_to_string(why),
+		       p->unsafe_ignored ? "; replica request ignored: not safe there" : "");
+}
+
 static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
-			    struct ws_verdict *vp, int forced, int pin, uint64_t now_us)
+			    struct ws_verdict *vp, int forced, bool by_rule, int pin, uint64_t now_us)
 {
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	struct ws_verdict v = *vp;
+	struct ws_decide_in in;
+	struct ws_plan p;
+	enum ws_reason why;
 	struct ws_wm buf;
 	const struct ws_wm *need;
 	int r;
 
-	/* route = HOST:PORT of a member: that node runs it. */
-	if (pin >= 0) {
+	gather(s, &v, send_only ? WS_API_SEND : WS_API_TEXT, forced, by_rule, pin >= 0, q, len, &in);
+	/* Not before a statement that asks about the previous one: ours would
+	 * answer it. */
+	if (!in.diagnostics)
+		ws_route_harvest(s);
+	ws_route_decide(&in, &p);
+	why = p.reason;
+	if (p.end_ro_trx)
+		end_ro_trx_silently(s);
+
+	switch (p.target) {
+	case WS_TARGET_MEMBER: {
 		MYSQL *m = ws_session_replica(s, (size_t)pin, now_us / 1000u);
 
-		if (m) {
+		if (m && (!send_only || ws_session_fd_lend(s, m) == 0)) {
 			r = run_on(m, q, len, send_only);
 			if (!(r && ws_safety_misrouted(rt, errno_of(m)))) {
 				s->last = m;
 				s->last_node = pin;
+				note_route(s, &p, why, pin, q, len);
 				return r;
 			}
-			forced = WESCALE_ROUTE_PRIMARY; /* refused there as a write */
+			ws_session_fd_return(s);
+			why = WS_WHY_WRITE; /* refused there as a write */
+			break;
 		}
+		why = WS_WHY_NO_REPLICA_READY;
+		break;
 	}
-
-	/* Diagnostics of the previous statement: ask the connection that ran it. */
-	if (v.kind == WS_STMT_SHOW && s->last && is_diagnostics(q, len))
-		return run_on(s->last, q, len, send_only);
-
-	/* A READ ONLY transaction held on a replica keeps its statements there. */
-	if (s->ro_trx >= 0) {
-		if (v.flags & (WS_F_TRX_BEGIN | WS_F_IMPLICIT_COMMIT)) {
-			end_ro_trx_silently(s);
-		} else {
-			MYSQL *m = s->replicas[s->ro_trx].mysql;
-
-			r = run_on(m, q, len, send_only);
-			/* SET SESSION TRANSACTION READ WRITE (or tx_read_only = 0) may
-			 * have run there: read-only again before its next read. */
-			if (!(v.flags & WS_F_READ) &&
-			    ((v.flags & WS_F_MULTI) || (v.kind != WS_STMT_COMMIT && v.kind != WS_STMT_ROLLBACK)))
-				s->replicas[s->ro_trx].ro_unsure = true;
-			s->last = m;
-			s->last_node = s->ro_trx;
-			if ((v.flags & WS_F_TRX_END) || (r && ws_route_is_connection_error(errno_of(m))))
-				s->ro_trx = -1;
-			return r;
+	case WS_TARGET_LAST:
+		if (s->last) {
+			if (send_only && ws_session_fd_lend(s, s->last) < 0)
+				break;
+			note_route(s, &p, why, s->last_node, q, len);
+			return run_on(s->last, q, len, send_only);
 		}
-	}
-	if ((v.flags & WS_F_TRX_BEGIN) && (v.flags & WS_F_TRX_READ_ONLY) &&
-	    s->cluster->read_only_transactions == WS_RO_TRX_REPLICA && forced != WESCALE_ROUTE_PRIMARY &&
-	    v.hint_route != WS_HINT_PRIMARY && !(v.flags & WS_F_MULTI) && !s->state_unknown && !s->locked_tables &&
-	    effective_consistency(s, &v) != WESCALE_CONSISTENCY_PRIMARY && !in_trx_for_read(s) &&
-	    ws_consistency_need(s, effective_consistency(s, &v), &buf, &need) == 0) {
-		if (run_on_replica(s, rt, need, q, len, send_only, &r, now_us) > 0) {
-			if (r == 0)
-				s->ro_trx = s->last_node;
-			return r;
-		}
-	}
+		break; /* the primary ran it */
+	case WS_TARGET_RO_TRX: {
+		MYSQL *m = ws_session_replica(s, (size_t)s->ro_trx, now_us / 1000u);
 
-	if (replica_allowed(s, &v, forced, q, len)) {
+		if (!m) {
+			s->ro_trx = -1;
+			ws_session_set_error(s, CR_SERVER_LOST, "HY000",
+					     "wescale: the replica running this READ ONLY transaction was lost; "
+					     "the transaction is rolled back");
+			return 1;
+		}
+		if (send_only && ws_session_fd_lend(s, m) < 0)
+			send_only = false; /* run to completion: the reply is then already read */
+		r = run_on(m, q, len, send_only);
+		/* SET SESSION TRANSACTION READ WRITE (or tx_read_only = 0) may have
+		 * run there: read-only again before its next read. */
+		if (!(v.flags & WS_F_READ) &&
+		    ((v.flags & WS_F_MULTI) || (v.kind != WS_STMT_COMMIT && v.kind != WS_STMT_ROLLBACK)))
+			s->replicas[s->ro_trx].ro_unsure = true;
+		s->last = m;
+		s->last_node = s->ro_trx;
+		if ((v.flags & WS_F_TRX_END) || (r && ws_route_is_connection_error(errno_of(m))))
+			s->ro_trx = -1;
+		note_route(s, &p, why, s->last_node, q, len);
+		return r;
+	}
+	case WS_TARGET_REPLICA: {
 		int ran = 0;
 
-		if (ws_consistency_need(s, effective_consistency(s, &v), &buf, &need) == 0 &&
+		s->route_lagged = false;
+		if (ws_consistency_need(s, p.wait_level, &buf, &need) == 0 &&
 		    (ran = run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) > 0) {
-			remember_read(s, q, len);
+			if (p.start_ro_trx) {
+				if (r == 0)
+					s->ro_trx = s->last_node;
+			} else {
+				remember_read(s, q, len);
+			}
+			note_route(s, &p, why, s->last_node, q, len);
 			return r;
 		}
+		why = ran < 0 ? WS_WHY_WRITE /* refused there as a write */
+		      : s->route_lagged ? WS_WHY_REPLICA_LAGGED : WS_WHY_NO_REPLICA_READY;
 		/* replica_fallback = error: a read the replicas should have served
 		 * fails instead of loading the primary. */
-		if (s->cluster->replica_fallback == WS_FALLBACK_ERROR && ran == 0) {
+		if (!p.start_ro_trx && s->cluster->replica_fallback == WS_FALLBACK_ERROR && ran == 0) {
 			ws_session_set_error(s, WESCALE_ER_NO_REPLICA, "HY000",
 					     "wescale: no replica of cluster '%s' could serve this read "
 					     "(replica_fallback = error)", s->cluster->name);
 			return 1;
 		}
+		break;
 	}
+	default:
+		break;
+	}
+	p.target = WS_TARGET_PRIMARY;
 
 	{
 		bool in_trx = ws_route_in_trx(s) || s->locked_tables;
@@ -858,13 +1028,67 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		}
 	}
 	ws_session_use_primary(s);
+	note_route(s, &p, why, -1, q, len);
 	if (s->replay)
 		ws_replay_after(s, r);
 	if (r == 0 && !send_only) {
 		ws_route_after_primary(s);
 		note_primary_statement(s, q, len, &v);
+		/* INSERT … RETURNING, SELECT NEXTVAL(), a function that writes: the
+		 * GTID comes with the end of the rows (mysql_store_result, or before
+		 * the next statement). */
+		s->harvest_pending = ws_decide_may_write(&v) && answered_with_rows(s);
+	} else if (r == 0 && (v.flags & NOTED_FLAGS || ws_decide_may_hide_state(&v, q, len, false))) {
+		/* Taken in when its reply is read (ws_route_read_result). */
+		remember_read(s, q, len);
+		s->pending_note = true;
 	}
+	s->pending_may_write = send_only && ws_decide_may_write(&v);
 	return r;
+}
+
+int ws_route_call(struct ws_session *s, enum ws_api api)
+{
+	struct ws_decide_in in;
+	struct ws_plan p;
+
+	ws_route_harvest(s);
+	gather(s, NULL, api, WESCALE_ROUTE_AUTO, false, false, NULL, 0, &in);
+	ws_route_decide(&in, &p);
+	if (p.end_ro_trx)
+		end_ro_trx_silently(s);
+	note_route(s, &p, p.reason, p.target == WS_TARGET_RO_TRX ? s->ro_trx : -1, ws_api_to_string(api),
+		   strlen(ws_api_to_string(api)));
+	return (int)p.target;
+}
+
+void ws_route_nb_begin(struct ws_session *s, const char *q, size_t len)
+{
+	struct ws_verdict v;
+
+	ws_session_clear_error(s);
+	ws_route_call(s, WS_API_NONBLOCKING);
+	ws_session_use_primary(s);
+	s->pending_note = false;
+	if (!q)
+		return;
+	ws_classify_env(q, len, &s->lexenv, &v);
+	if ((v.flags & NOTED_FLAGS) || ws_decide_may_hide_state(&v, q, len, false)) {
+		remember_read(s, q, len);
+		s->pending_note = true;
+	}
+}
+
+void ws_route_nb_done(struct ws_session *s, bool ok, bool reply_read)
+{
+	if (!reply_read)
+		return; /* the note waits for the reply */
+	if (ok) {
+		ws_route_after_primary(s);
+		if (s->pending_note)
+			note_primary_text(s, s->last_read, s->last_read_len);
+	}
+	s->pending_note = false;
 }
 
 int ws_route_end_ro_trx(struct ws_session *s, bool commit)
@@ -885,14 +1109,15 @@ int ws_route_end_ro_trx(struct ws_session *s, bool commit)
 	return r;
 }
 
-int ws_route_last_backend(struct ws_session *s, char *buf, size_t size)
+/* "host:port" (or the socket path) of reader idx, or of the primary (-1). */
+static int node_address(struct ws_session *s, int idx, char *buf, size_t size)
 {
 	const struct ws_addr *a;
 
 	if (!s->cluster)
 		return -EINVAL;
-	if (s->last_node >= 0)
-		a = ws_cluster_reader(s->cluster, s->replicas[s->last_node].node);
+	if (idx >= 0)
+		a = ws_cluster_reader(s->cluster, s->replicas[idx].node);
 	else if (s->primary_reader >= 0)
 		a = ws_cluster_reader(s->cluster, (size_t)s->primary_reader);
 	else if (s->cluster->has_primary)
@@ -908,11 +1133,39 @@ int ws_route_last_backend(struct ws_session *s, char *buf, size_t size)
 	return 0;
 }
 
+int ws_route_last_backend(struct ws_session *s, char *buf, size_t size)
+{
+	return node_address(s, s->last_node, buf, size);
+}
+
+int ws_route_explain(struct ws_session *s, char *buf, size_t size)
+{
+	char addr[300];
+	int node = s->route_node;
+
+	if (!s->cluster)
+		return -EINVAL;
+	if (s->route_reason < 0) {
+		snprintf(buf, size, "primary: nothing routed yet");
+		return 0;
+	}
+	if (node >= 0 && (size_t)node < s->n_replicas) {
+		if (node_address(s, node, addr, sizeof(addr)) < 0)
+			addr[0] = '\0';
+		snprintf(buf, size, "replica %s: %s", addr, ws_reason_to_string((enum ws_reason)s->route_reason));
+	} else {
+		snprintf(buf, size, "primary: %s", ws_reason_to_string((enum ws_reason)s->route_reason));
+	}
+	return 0;
+}
+
 int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us)
 {
 	const struct ws_real *R = ws_real();
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	int forced = s->next_route;
+	struct ws_decide_in in;
+	struct ws_plan p;
 	struct ws_wm buf;
 	const struct ws_wm *need;
 	char sql[1024];
@@ -924,15 +1177,34 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
-	if (s->ro_trx >= 0)
-		return ws_session_replica(s, (size_t)s->ro_trx, now_us / 1000u) ? s->ro_trx : -1;
-	if (!replica_allowed(s, v, forced, q, len) ||
-	    ws_consistency_need(s, effective_consistency(s, v), &buf, &need) < 0)
+	ws_session_fd_return(s);
+	gather(s, v, WS_API_PREPARED, forced, false, false, q, len, &in);
+	if (!in.diagnostics)
+		ws_route_harvest(s);
+	ws_route_decide(&in, &p);
+	if (p.end_ro_trx)
+		end_ro_trx_silently(s);
+	if (p.target == WS_TARGET_RO_TRX) {
+		idx = ws_session_replica(s, (size_t)s->ro_trx, now_us / 1000u) ? s->ro_trx : -1;
+		note_route(s, &p, idx < 0 ? WS_WHY_NO_REPLICA_READY : p.reason, idx, q, len);
+		return idx;
+	}
+	if (p.target != WS_TARGET_REPLICA) {
+		/* The primary runs it; the statement shim takes in what it did
+		 * (ws_route_note_statement) once it succeeded. */
+		p.target = WS_TARGET_PRIMARY;
+		note_route(s, &p, p.reason, -1, q, len);
 		return -1;
+	}
+	if (ws_consistency_need(s, p.wait_level, &buf, &need) < 0) {
+		note_route(s, &p, WS_WHY_NO_REPLICA_READY, -1, q, len);
+		return -1;
+	}
 	idx = pick_replica(s, rt, need, &wait, now_us / 1000u);
 	if (idx < 0 || !wait) {
 		if (idx >= 0)
 			ck_pr_inc_64(&rt->stats.replica_no_wait);
+		note_route(s, &p, idx < 0 ? WS_WHY_NO_REPLICA_READY : p.reason, idx, q, len);
 		return idx;
 	}
 	/* A prepared statement cannot carry the wait in front of it: the wait runs
@@ -954,10 +1226,13 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		else
 			ws_node_lagging(&rt->replicas[s->replicas[idx].node], s->cluster->consistency_timeout_ms);
 		ck_pr_inc_64(&rt->stats.primary_after_timeout);
+		p.target = WS_TARGET_PRIMARY;
+		note_route(s, &p, WS_WHY_REPLICA_LAGGED, -1, q, len);
 		return -1;
 	}
 	ws_consistency_learned(s, (size_t)idx, need);
 	ck_pr_inc_64(&rt->stats.replica_after_wait);
+	note_route(s, &p, p.reason, idx, q, len);
 	return idx;
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <mysql.h>
 
+#include "decide.h"
 #include "session.h"
 
 struct ws_verdict;
@@ -48,12 +49,41 @@ bool ws_route_is_connection_error(unsigned e);
  * node (or the primary) and its result is returned instead. */
 MYSQL_RES *ws_route_store_result(struct ws_session *s);
 
+/* mysql_read_query_result for a managed handle: the reply of the statement
+ * mysql_send_query sent, from the connection that holds it (a read whose
+ * replica died or refused it as a write runs again elsewhere); the bookkeeping
+ * of a primary statement. */
+my_bool ws_route_read_result(struct ws_session *s);
+
+/* An API call without text (mysql_commit, mysql_rollback, mysql_autocommit,
+ * mysql_select_db, mysql_set_character_set, the non-blocking calls): decide
+ * where it runs (enum ws_target: the primary, or WS_TARGET_RO_TRX for the
+ * commit / rollback of a READ ONLY transaction held on a replica); a READ ONLY
+ * transaction it ends is ended first. */
+int ws_route_call(struct ws_session *s, enum ws_api api);
+
+/* The non-blocking API (shim_nonblock.c): a call starts on the primary (text
+ * q, or NULL); it completed (ok: successfully; reply_read: its reply is in,
+ * not only sent). */
+void ws_route_nb_begin(struct ws_session *s, const char *q, size_t len);
+void ws_route_nb_done(struct ws_session *s, bool ok, bool reply_read);
+
 /* After a statement or result completed on the primary: take in what the
  * server reported (session variables, schema, GTID). */
 void ws_route_after_primary(struct ws_session *s);
 
+/* The primary ran a statement that may have written and answered with rows:
+ * learn its GTID before the handle's next statement (one round trip). */
+void ws_route_harvest_slow(struct ws_session *s);
+static inline void ws_route_harvest(struct ws_session *s)
+{
+	if (s->harvest_pending)
+		ws_route_harvest_slow(s);
+}
+
 /* After a statement with verdict v (text q, len) succeeded on the primary:
- * note the temporary tables and table locks it created or dropped. */
+ * note the temporary tables and table locks it created or dropped, and what
+ * the server does not report of the session state it changed. */
 void ws_route_note_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *v);
 
 /* The server status the primary connection last reported (SERVER_STATUS_*);
@@ -74,6 +104,11 @@ int ws_route_end_ro_trx(struct ws_session *s, bool commit);
 
 /* Enable session tracking on a freshly connected managed handle. */
 void ws_route_on_connect(struct ws_session *s);
+
+/* "replica HOST:PORT: reason" / "primary: reason" for the last routed
+ * statement into buf (snprintf-truncated). 0, or negative when the handle has
+ * no cluster. */
+int ws_route_explain(struct ws_session *s, char *buf, size_t size);
 
 /* Copy "host:port" of the node that ran the last statement into buf. */
 int ws_route_last_backend(struct ws_session *s, char *buf, size_t size);

@@ -81,6 +81,56 @@ void ws_session_disown_socket(MYSQL *m)
 	close(nul);
 }
 
+/*
+ * Lending the application's fd number (see session.h and docs/architecture.md).
+ * dup3() replaces the number's file description atomically, so the number is
+ * never closed in between: no other thread can be handed it by open()/socket()
+ * meanwhile, and a poll() on it always watches a live socket. Socket options
+ * and O_NONBLOCK belong to the description, not the number: both connections
+ * keep their own. Only FD_CLOEXEC belongs to the number; it is carried over.
+ */
+int ws_session_fd_lend(struct ws_session *s, MYSQL *replica)
+{
+	const struct ws_real *R = ws_real();
+	int app, rep, saved, fl;
+
+	if (!R->mysql_get_socket || s->fd_saved >= 0)
+		return -ENOTSUP;
+	ws_guard_enter();
+	app = (int)R->mysql_get_socket(s->mysql);
+	rep = (int)R->mysql_get_socket(replica);
+	ws_guard_leave();
+	if (app < 0 || rep < 0 || app == rep)
+		return -EBADF;
+	if ((fl = fcntl(app, F_GETFD)) < 0)
+		return -errno;
+	if ((saved = fcntl(app, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (dup3(rep, app, (fl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+		int e = errno;
+
+		close(saved);
+		return -e;
+	}
+	s->fd_app = app;
+	s->fd_saved = saved;
+	s->fd_cloexec = fl & FD_CLOEXEC;
+	return 0;
+}
+
+void ws_session_fd_return_slow(struct ws_session *s)
+{
+	/* In a child after fork() the number is the parent's business (it is
+	 * disowned before the handle is closed): only drop our spare. */
+	if (!ws_session_inherited(s) &&
+	    dup3(s->fd_saved, s->fd_app, s->fd_cloexec ? O_CLOEXEC : 0) < 0)
+		ws_log(WS_LOG_ERROR, "cannot give socket %d back to the primary connection: %s", s->fd_app,
+		       strerror(errno));
+	close(s->fd_saved);
+	s->fd_saved = -1;
+	s->fd_app = -1;
+}
+
 void ws_session_set_cloexec(MYSQL *m)
 {
 	const struct ws_real *R = ws_real();
@@ -118,6 +168,7 @@ static void close_conn(struct ws_session *s, struct ws_conn *c)
 
 static void close_replicas(struct ws_session *s)
 {
+	ws_session_fd_return(s);
 	for (size_t i = 0; i < s->n_replicas; i++) {
 		close_conn(s, &s->replicas[i]);
 		s->replicas[i].applied_gen = 0;
@@ -171,6 +222,9 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	s->hnode.key = mysql;
 	s->last_node = -1;
 	s->ro_trx = -1;
+	s->fd_app = s->fd_saved = -1;
+	s->route_node = -1;
+	s->route_reason = -1; /* nothing routed yet */
 	s->consistency = -1;
 	s->flavor = -1;
 	s->primary_reader = -1;
@@ -313,6 +367,11 @@ int ws_session_record_option(struct ws_session *s, int option, const void *arg1,
 		return -ENOMEM;
 	o->option = option;
 	o->kind = option_kind(option);
+	/* The application reads the replies itself, through MYSQL.methods (what
+	 * pipelining clients do): those reads see the application's connection
+	 * only, so its statements must run there (docs/architecture.md). */
+	if (option == MARIADB_OPT_SKIP_READ_RESPONSE)
+		s->reads_replies_itself = arg1 && *(const my_bool *)arg1;
 	o->value_was_null = arg1 == NULL;
 	switch (o->kind) {
 	case WS_OPT_NONE:
@@ -497,6 +556,16 @@ static bool var_is_local(const char *name, size_t len)
 
 /* A system variable's name as SQL may write it unquoted: the names come from
  * the server's tracking data, and are placed in SQL run on replicas. */
+static bool strcasestr_n(const char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+
+	for (size_t i = 0; i + m <= n; i++)
+		if (strncasecmp(hay + i, needle, m) == 0)
+			return true;
+	return false;
+}
+
 static bool valid_var_name(const char *name, size_t len)
 {
 	if (len == 0 || len > 64 || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
@@ -554,11 +623,13 @@ int ws_session_set_var(struct ws_session *s, const char *name, size_t name_len, 
 			return -ENOMEM;
 		}
 		v->value = NULL;
+		v->quoted = false;
 		s->n_vars++;
 	}
 	free(v->value);
 	v->value = val;
 	v->gen = ++s->state_gen;
+	v->is_default = false;
 	return 1;
 }
 
@@ -577,6 +648,128 @@ int ws_session_set_db(struct ws_session *s, const char *db, size_t len)
 	return 0;
 }
 
+/* The variable called name, or NULL. */
+static struct ws_var *find_var(struct ws_session *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_vars; i++)
+		if (strcasecmp(s->vars[i].name, name) == 0)
+			return &s->vars[i];
+	return NULL;
+}
+
+void ws_session_collation_default(struct ws_session *s)
+{
+	struct ws_var *coll = find_var(s, "collation_connection"), *cs;
+
+	if (!coll)
+		return;
+	/* Forget the collation; setting the character set again on each replica
+	 * gives it the character set's default one. */
+	free(coll->name);
+	free(coll->value);
+	*coll = s->vars[--s->n_vars];
+	if ((cs = find_var(s, "character_set_connection")))
+		cs->gen = ++s->state_gen;
+}
+
+/* A token of a SET statement: a word (letters, digits, _ @ . $) or a quoted
+ * name (quotes removed), or one punctuation character. */
+struct set_tok {
+	const char *p;
+	size_t n;
+	bool quoted;
+};
+
+static bool set_next(const char *q, size_t len, size_t *pos, struct set_tok *t)
+{
+	size_t i = *pos;
+
+	while (i < len && (q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r'))
+		i++;
+	if (i >= len)
+		return false;
+	t->quoted = false;
+	if (q[i] == '\'' || q[i] == '"' || q[i] == '`') {
+		char quote = q[i];
+		size_t s0 = ++i;
+
+		while (i < len && q[i] != quote)
+			i++;
+		t->p = q + s0;
+		t->n = i - s0;
+		t->quoted = true;
+		*pos = i < len ? i + 1 : i;
+		return true;
+	}
+	t->p = q + i;
+	if ((q[i] >= 'a' && q[i] <= 'z') || (q[i] >= 'A' && q[i] <= 'Z') || (q[i] >= '0' && q[i] <= '9') ||
+	    q[i] == '_' || q[i] == '@' || q[i] == '$' || q[i] == '.') {
+		while (i < len && ((q[i] >= 'a' && q[i] <= 'z') || (q[i] >= 'A' && q[i] <= 'Z') ||
+				   (q[i] >= '0' && q[i] <= '9') || q[i] == '_' || q[i] == '@' || q[i] == '$' ||
+				   q[i] == '.'))
+			i++;
+	} else {
+		i++;
+	}
+	t->n = (size_t)(q + i - t->p);
+	*pos = i;
+	return true;
+}
+
+static bool set_is(const struct set_tok *t, const char *w)
+{
+	return !t->quoted && strlen(w) == t->n && strncasecmp(t->p, w, t->n) == 0;
+}
+
+/* Does the word end in `name` ("timestamp", "@@session.timestamp")? */
+static bool set_names_var(const struct set_tok *t, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !t->quoted && t->n >= n && strncasecmp(t->p + t->n - n, name, n) == 0 &&
+	       (t->n == n || t->p[t->n - n - 1] == '.' || t->p[t->n - n - 1] == '@');
+}
+
+void ws_session_note_set(struct ws_session *s, const char *q, size_t len)
+{
+	struct set_tok t, u;
+	size_t pos = 0;
+	bool names = false, collate = false;
+
+	while (set_next(q, len, &pos, &t)) {
+		if (!t.quoted && t.n >= 13 && strcasestr_n(t.p, t.n, "session_track")) {
+			if (!s->state_unknown)
+				ws_log(WS_LOG_INFO, "the application changed session tracking: this connection's "
+				       "reads go to the primary until it is reset");
+			s->state_unknown = true;
+		} else if (set_names_var(&t, "timestamp")) {
+			size_t p2 = pos;
+
+			if (set_next(q, len, &p2, &u) && (set_is(&u, "=") || set_is(&u, ":")) &&
+			    (!set_is(&u, ":") || (set_next(q, len, &p2, &u) && set_is(&u, "="))) &&
+			    set_next(q, len, &p2, &u) && (set_is(&u, "DEFAULT") || set_is(&u, "0"))) {
+				struct ws_var *v;
+
+				if (ws_session_set_var(s, "timestamp", 9, "0", 1) < 0 || !(v = find_var(s, "timestamp")))
+					s->state_unknown = true;
+				else {
+					v->is_default = true;
+					v->gen = ++s->state_gen;
+				}
+			}
+		} else if (set_is(&t, "NAMES") || (set_is(&t, "CHARACTER") && set_next(q, len, &pos, &u) &&
+						    set_is(&u, "SET"))) {
+			names = true;
+		} else if (names && set_is(&t, "COLLATE") && set_next(q, len, &pos, &u)) {
+			collate = true;
+			if (ws_session_set_var(s, "collation_connection", 20, u.p, u.n) < 0)
+				s->state_unknown = true;
+		}
+	}
+	if (names && !collate)
+		ws_session_collation_default(s);
+}
+
 void ws_session_reset_state(struct ws_session *s)
 {
 	close_replicas(s);
@@ -586,6 +779,7 @@ void ws_session_reset_state(struct ws_session *s)
 	s->db_gen = 0;
 	s->state_gen = 0;
 	s->locked_tables = false;
+	s->maybe_temp = false;
 	s->state_unknown = false;
 	s->lexenv.charset = s->lexenv.sql_mode = 0;
 	clear_temp(s);
@@ -666,11 +860,12 @@ void ws_session_replica_failed(struct ws_session *s, size_t idx)
  * differently and no byte of the value can break out of. MariaDB and MySQL
  * accept hex strings for string, enum and boolean system variables.
  */
-static size_t put_value(char *buf, size_t pos, size_t cap, const char *name, const char *v)
+static size_t put_value(char *buf, size_t pos, size_t cap, const struct ws_var *var, const char *v)
 {
 	static const char hex[] = "0123456789abcdef";
+	const char *name = var->name;
 	size_t n = strlen(v), digits = 0;
-	bool numeric = n > 0, dot = false;
+	bool numeric = n > 0 && !var->quoted, dot = false;
 
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] >= '0' && v[i] <= '9')
@@ -743,12 +938,46 @@ static size_t build_set(const struct ws_session *s, uint64_t since, char *buf, s
 			/* Names were checked to be plain identifiers when stored. */
 			pos = put_str(buf, pos, cap, v->name);
 			pos = put_str(buf, pos, cap, "=");
-			pos = put_value(buf, pos, cap, v->name, v->value);
+			if (v->is_default)
+				pos = put_str(buf, pos, cap, "DEFAULT");
+			else
+				pos = put_value(buf, pos, cap, v, v->value);
 		}
 	}
 	if (pos < cap)
 		buf[pos] = '\0';
 	return pos;
+}
+
+/*
+ * The replay failed on m: was it an all-digit value sent as a number to a
+ * variable that takes a string ("Incorrect argument type to variable 'x'",
+ * ER_WRONG_TYPE_FOR_VAR)? Then that variable is quoted from now on and true
+ * is returned (replay again). The tracked value does not say the type; the
+ * server does, once.
+ */
+static bool retry_quoted(struct ws_session *s, MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+	const char *msg, *a, *b;
+	unsigned e;
+
+	ws_guard_enter();
+	e = R->mysql_errno(m);
+	msg = R->mysql_error(m);
+	ws_guard_leave();
+	if (e != 1232 /* ER_WRONG_TYPE_FOR_VAR */ || !msg || !(a = strchr(msg, '\'')) || !(b = strchr(a + 1, '\'')))
+		return false;
+	a++;
+	for (size_t i = 0; i < s->n_vars; i++) {
+		struct ws_var *v = &s->vars[i];
+
+		if (!v->quoted && strlen(v->name) == (size_t)(b - a) && strncasecmp(v->name, a, (size_t)(b - a)) == 0) {
+			v->quoted = true;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Apply the state changed after generation `since` to m. 0 or -1. */
@@ -768,22 +997,30 @@ static int replay_on(struct ws_session *s, MYSQL *m, uint64_t since, uint64_t db
 			return -1;
 		}
 	}
-	n = build_set(s, since, stack, sizeof(stack));
-	if (n >= sizeof(stack)) {
-		buf = malloc(n + 1);
-		if (!buf)
-			return -1;
-		build_set(s, since, buf, n + 1);
+	/* Each retry quotes one more all-digit value the server refused as a
+	 * number: at most one per variable. */
+	for (size_t attempt = 0; attempt <= s->n_vars; attempt++) {
+		n = build_set(s, since, stack, sizeof(stack));
+		buf = stack;
+		if (n >= sizeof(stack)) {
+			buf = malloc(n + 1);
+			if (!buf)
+				return -1;
+			build_set(s, since, buf, n + 1);
+		}
+		r = 0;
+		if (n > 0) {
+			ws_guard_enter();
+			r = R->mysql_real_query(m, buf, n);
+			ws_guard_leave();
+		}
+		if (buf != stack)
+			free(buf);
+		if (!r || !retry_quoted(s, m))
+			break;
 	}
-	if (n > 0) {
-		ws_guard_enter();
-		r = R->mysql_real_query(m, buf, n);
-		ws_guard_leave();
-		if (r)
-			ws_log(WS_LOG_INFO, "session state replay failed: %s", R->mysql_error(m));
-	}
-	if (buf != stack)
-		free(buf);
+	if (r)
+		ws_log(WS_LOG_INFO, "session state replay failed: %s", R->mysql_error(m));
 	return r ? -1 : 0;
 }
 

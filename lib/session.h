@@ -71,6 +71,9 @@ struct ws_var {
 	char *name;
 	char *value;
 	uint64_t gen;   /* state generation of its last change */
+	bool is_default; /* replayed as DEFAULT (SET timestamp = DEFAULT: the server
+			    keeps reporting the old value) */
+	bool quoted;    /* an all-digit value that is a string: replayed quoted */
 };
 
 /* A replica connection of one application handle. */
@@ -107,7 +110,6 @@ struct ws_session {
 	uint64_t db_gen;
 	uint64_t state_gen;               /* bumped on every change */
 	bool state_unknown;               /* lost track (reset, change_user): reads go to the primary */
-	bool collation_pending;           /* the charset changed: read collation_connection */
 	struct ws_lexenv lexenv;          /* how the primary lexes this session's text (character_set_client,
 					     sql_mode, as tracked; zero: unknown) for the classifier */
 
@@ -121,6 +123,9 @@ struct ws_session {
 					     run on the primary since it was read (see ws_route_in_trx) */
 	bool trx_open;
 	bool locked_tables;               /* LOCK TABLES until UNLOCK TABLES */
+	bool maybe_temp;                  /* may hold temporary tables / locks it did not name (CALL,
+					     EXECUTE, a renamed temporary table): reads on the primary
+					     until a reset */
 	char **temp_tables;               /* temporary tables this session created */
 	size_t n_temp, cap_temp;
 	int next_route;                   /* enum wescale_route for the next statement only */
@@ -137,6 +142,27 @@ struct ws_session {
 	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */
 	bool wm_broken;                   /* lost track of them: reads needing them use the primary */
 	struct ws_replay *replay;         /* the open transaction's record (replay.c); NULL: transaction_replay off */
+
+	/* How the last statement was routed (wescale_last_route). */
+	int route_reason;                 /* enum ws_reason */
+	int route_target;                 /* enum ws_target */
+	int route_node;                   /* replica index, -1: the primary */
+	bool route_lagged;                /* the replica's wait timed out (run_on_replica) */
+
+	/* A read sent to a replica with mysql_send_query (or a statement sent to
+	 * the primary) whose reply the application has not read yet. While a
+	 * replica holds it, the application's socket fd number refers to that
+	 * replica's socket (ws_session_fd_lend): docs/architecture.md, "A reply the
+	 * application waits for itself". */
+	int fd_app;                       /* the application's fd number, lent; -1: not lent */
+	int fd_saved;                     /* the primary's socket meanwhile (close-on-exec) */
+	bool fd_cloexec;                  /* FD_CLOEXEC of fd_app before it was lent */
+	bool reads_replies_itself;        /* MARIADB_OPT_SKIP_READ_RESPONSE: everything on the primary */
+	bool harvest_pending;             /* the primary ran a statement that may write and returned
+					     rows: its GTID and state arrive with the end of the result */
+	bool pending_may_write;           /* the sent statement is not a read (harvest_pending) */
+	bool pending_note;                /* the sent primary statement creates/drops temporary
+					     tables or locks: last_read holds its text */
 
 	/* An error raised by libwescale itself (not by a server), reported by
 	 * mysql_errno/mysql_error/mysql_sqlstate until the next statement. */
@@ -199,6 +225,17 @@ int ws_session_set_connect_args(struct ws_session *s, const char *user, const ch
 int ws_session_set_var(struct ws_session *s, const char *name, size_t name_len, const char *value,
 		       size_t value_len);
 int ws_session_set_db(struct ws_session *s, const char *db, size_t len);
+/*
+ * What a statement that changes session state did that the server's tracking
+ * does not say (the text q ran successfully on the primary): SET NAMES …
+ * [COLLATE c] (the collation is not reported), SET timestamp = DEFAULT (the old
+ * value keeps being reported), SET session_track_… (the application turned our
+ * tracking down: the state is unknown from now on, reads stay on the primary).
+ */
+void ws_session_note_set(struct ws_session *s, const char *q, size_t len);
+/* mysql_set_character_set(): the collation is the character set's default. */
+void ws_session_collation_default(struct ws_session *s);
+
 /* Forget the session state and close replica connections (change_user, reset). */
 void ws_session_reset_state(struct ws_session *s);
 
@@ -211,12 +248,31 @@ void ws_session_set_error(struct ws_session *s, unsigned code, const char *sqlst
 	__attribute__((format(printf, 4, 5)));
 static inline void ws_session_clear_error(struct ws_session *s) { s->err_code = 0; }
 
+/*
+ * mysql_send_query sent a read to replica connection `replica`: make the
+ * application's socket fd number refer to the replica's socket until the reply
+ * is read, so that an application polling its own socket (Ruby mysql2, event
+ * loops) wakes up when the answer is in. The primary's socket stays open on
+ * another (close-on-exec) number meanwhile. Returns 0, or a negative errno: then
+ * nothing changed and the read must go to the primary.
+ */
+int ws_session_fd_lend(struct ws_session *s, MYSQL *replica);
+/* Give the application's fd number back to the primary's socket (before
+ * anything uses the primary connection or the replica is closed). */
+void ws_session_fd_return_slow(struct ws_session *s);
+static inline void ws_session_fd_return(struct ws_session *s)
+{
+	if (s->fd_saved >= 0)
+		ws_session_fd_return_slow(s);
+}
+
 /* The primary (the application's own connection) runs the next statement or
  * call: it answers status calls from now on, and what was known of its server
  * status (in a transaction?) may change. Every path that lets the primary run
  * anything goes through here (or ws_route_reset_last). */
 static inline void ws_session_use_primary(struct ws_session *s)
 {
+	ws_session_fd_return(s);
 	s->last = NULL;
 	s->last_node = -1;
 	s->trx_known = false;

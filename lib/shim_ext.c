@@ -33,7 +33,9 @@ WS_EXPORT int wescale_set_consistency(MYSQL *mysql, enum wescale_consistency lev
 	return 0;
 }
 
-WS_EXPORT int wescale_last_backend(MYSQL *mysql, char *buf, size_t size)
+/* The two calls that write a text about the handle's last statement into
+ * buf: the same argument checks, the same answer for an unmanaged handle. */
+static int describe_last(MYSQL *mysql, char *buf, size_t size, int (*fn)(struct ws_session *, char *, size_t))
 {
 	struct ws_session *s;
 
@@ -41,7 +43,19 @@ WS_EXPORT int wescale_last_backend(MYSQL *mysql, char *buf, size_t size)
 		return WESCALE_ER_BAD_ARGUMENT;
 	buf[0] = '\0';
 	s = managed_session(mysql);
-	if (!s || ws_route_last_backend(s, buf, size) < 0)
+	if (!s || fn(s, buf, size) < 0) {
+		buf[0] = '\0';
 		return WESCALE_ER_BAD_ARGUMENT;
+	}
 	return 0;
+}
+
+WS_EXPORT int wescale_last_backend(MYSQL *mysql, char *buf, size_t size)
+{
+	return describe_last(mysql, buf, size, ws_route_last_backend);
+}
+
+WS_EXPORT int wescale_last_route(MYSQL *mysql, char *buf, size_t size)
+{
+	return describe_last(mysql, buf, size, ws_route_explain);
 }

@@ -25,7 +25,7 @@
  * answer, note where the call runs), then call the real function under the
  * guard.
  */
-#define WS_GEN_FORWARD(ret, name, params, args, node, BEFORE) \
+#define WS_GEN_FORWARD_G(ret, name, params, args, node, BEFORE, ENTER, LEAVE) \
 	WS_ENTRY(name, node);                                 \
 	ret WS_FN(name) params                                \
 	{                                                     \
@@ -36,11 +36,15 @@
 		if (!ws_guarded()) {                          \
 			BEFORE;                               \
 		}                                             \
-		ws_guard_enter();                             \
+		ENTER;                                        \
 		r_ = R->name args;                            \
-		ws_guard_leave();                             \
+		LEAVE;                                        \
 		return r_;                                    \
 	}
+/* Any of these may be a non-blocking call (mysql_*_start / _cont), whose
+ * coroutine may leave the depth raised: see ws_guard_enter_nb. */
+#define WS_GEN_FORWARD(ret, name, params, args, node, BEFORE) \
+	WS_GEN_FORWARD_G(ret, name, params, args, node, BEFORE, unsigned g_ = ws_guard_enter_nb(), ws_guard_leave_nb(g_))
 #define WS_GEN_FORWARD_VOID(name, params, args, node, BEFORE) \
 	WS_ENTRY(name, node);                                 \
 	void WS_FN(name) params                               \

@@ -100,17 +100,16 @@ my_bool WS_FN(mysql_read_query_result)(MYSQL *mysql)
 {
 	REAL_OR_FAIL(mysql_read_query_result, 1);
 	struct ws_session *s = managed(mysql);
-	MYSQL *target = s && s->last ? s->last : mysql;
 	my_bool r;
 
-	ws_guard_enter();
-	r = R->mysql_read_query_result(target);
-	ws_guard_leave();
 	if (s) {
+		r = ws_route_read_result(s);
 		ws_rules_done(&s->pending_rule);
-		if (!s->last && r == 0)
-			ws_route_after_primary(s);
+		return r;
 	}
+	ws_guard_enter();
+	r = R->mysql_read_query_result(mysql);
+	ws_guard_leave();
 	return r;
 }
 
@@ -141,6 +140,7 @@ int WS_FN(mysql_select_db)(MYSQL *mysql, const char *db)
 
 	if (s) {
 		ws_session_clear_error(s);
+		ws_route_call(s, WS_API_SELECT_DB);
 		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
@@ -163,13 +163,16 @@ int WS_FN(mysql_set_character_set)(MYSQL *mysql, const char *csname)
 
 	if (s) {
 		ws_session_clear_error(s);
+		ws_route_call(s, WS_API_SET_CHARSET);
 		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
 	r = R->mysql_set_character_set(mysql, csname);
 	ws_guard_leave();
-	if (s && r == 0)
+	if (s && r == 0) {
 		ws_route_after_primary(s);
+		ws_session_collation_default(s);
+	}
 	return r;
 }
 
@@ -227,8 +230,7 @@ my_bool WS_FN(mysql_autocommit)(MYSQL *mysql, my_bool mode)
 
 	if (s) {
 		ws_session_clear_error(s);
-		if (s->ro_trx >= 0)
-			ws_route_end_ro_trx(s, true);
+		ws_route_call(s, WS_API_AUTOCOMMIT); /* ends a READ ONLY transaction on its replica */
 		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
@@ -248,7 +250,7 @@ static my_bool end_trx(MYSQL *mysql, bool commit)
 
 	if (s) {
 		ws_session_clear_error(s);
-		if (s->ro_trx >= 0)
+		if (ws_route_call(s, WS_API_END_TRX) == WS_TARGET_RO_TRX)
 			return (my_bool)ws_route_end_ro_trx(s, commit);
 		ws_session_use_primary(s);
 		/* Another primary was named: a COMMIT must not land on the old one. */

@@ -21,6 +21,7 @@
 
 #include "ws-build.h"
 #include "config.h"
+#include "decide.h"
 #include "global.h"
 #include "gtid.h"
 #include "log.h"
@@ -292,6 +293,34 @@ static void jw_rule(const struct ws_rule_stats *st, void *ctx)
 	jw_lit(w, "}");
 }
 
+/* Statements routed, per reason (process-wide; decide.h). One shared counter
+ * per reason: statements of different handles for the same reason do share a
+ * cache line, as the per-cluster counters already do. */
+static uint64_t route_reasons[WS_WHY_COUNT];
+static uint64_t unsafe_requests;
+
+void ws_stats_count_reason(int reason)
+{
+	if ((unsigned)reason < WS_WHY_COUNT)
+		ck_pr_inc_64(&route_reasons[reason]);
+}
+
+void ws_stats_count_unsafe_hint(void)
+{
+	ck_pr_inc_64(&unsafe_requests);
+}
+
+static void jw_reasons(struct jw *w)
+{
+	bool first = true;
+
+	jw_lit(w, "{");
+	for (int r = 0; r < WS_WHY_COUNT; r++)
+		jw_u64(w, &first, ws_reason_key((enum ws_reason)r), ck_pr_load_64(&route_reasons[r]));
+	jw_u64(w, &first, "replica_request_ignored", ck_pr_load_64(&unsafe_requests));
+	jw_lit(w, "}");
+}
+
 size_t ws_stats_json(char *buf, size_t len)
 {
 	const struct ws_config *cfg = ws_global_config();
@@ -313,6 +342,8 @@ size_t ws_stats_json(char *buf, size_t len)
 		jw_cluster(&w, &cfg->clusters[i]);
 	}
 	jw_lit(&w, "]");
+	jw_key(&w, &first, "route_reasons");
+	jw_reasons(&w);
 	jw_key(&w, &first, "rules");
 	jw_lit(&w, "[");
 	ws_rules_foreach_stats(jw_rule, &rw);

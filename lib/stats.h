@@ -17,6 +17,11 @@
  */
 size_t ws_stats_json(char *buf, size_t len);
 
+/* Count one statement routed for `reason` (enum ws_reason), and one request
+ * for a replica refused because the statement is not safe there. Lock-free. */
+void ws_stats_count_reason(int reason);
+void ws_stats_count_unsafe_hint(void);
+
 /*
  * Create a unix stream socket listening at `path` ("%p" in it is replaced by
  * the process id, "%%" by '%'), mode 0600, SOCK_CLOEXEC | SOCK_NONBLOCK.

@@ -63,6 +63,9 @@ wescale.route_next(conn, 'replica')
 assert server_id(cur, 'SELECT SQL_CALC_FOUND_ROWS @@server_id') in REPLICAS, 'route_next replica'
 wescale.route_next(conn, 'replica')  # never for a primary-only function
 assert server_id(cur, 'SELECT @@server_id, CONNECTION_ID()') == 1, 'route_next replica, CONNECTION_ID()'
+assert wescale.last_route(conn) == 'primary: primary-only function', wescale.last_route(conn)
+assert server_id(cur) in REPLICAS
+assert wescale.last_route(conn).startswith('replica 127.0.0.1:'), wescale.last_route(conn)
 
 # set_consistency: 'primary' keeps reads on the primary until changed.
 wescale.set_consistency(conn, 'primary')

@@ -15,6 +15,7 @@ the MySQL API has no words for::
     wescale.route_next(conn, 'primary')        # the next statement runs on the primary
     wescale.set_consistency(conn, 'eventual')  # reads of this connection: any replica
     wescale.last_backend(conn)                 # 'db2.internal:3306': who ran the last statement
+    wescale.last_route(conn)                   # 'replica db2.internal:3306: read': where and why
     wescale.stats()                            # counters of every cluster and node, as a dict
 
 The library is found, in this order: the copy already in the process (preloaded,
@@ -39,7 +40,8 @@ import sys
 import warnings
 
 __all__ = [
-    'Error', 'version', 'route_next', 'set_consistency', 'last_backend', 'stats', 'reload_config',
+    'Error', 'version', 'route_next', 'set_consistency', 'last_backend', 'last_route', 'stats',
+    'reload_config',
     'set_primary', 'set_log_level', 'ROUTES', 'CONSISTENCY_LEVELS', 'LOG_LEVELS',
     'ER_CONFIG', 'ER_NO_LIBRARY', 'ER_NO_PRIMARY', 'ER_WRITE_UNKNOWN', 'ER_TRX_LOST', 'ER_RULE_FAIL',
     'ER_RULE_LIMIT', 'ER_BAD_ARGUMENT', 'ER_NO_REPLICA', 'ER_FORKED',
@@ -120,6 +122,8 @@ def _load():
     lib.wescale_set_consistency.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.wescale_last_backend.restype = ctypes.c_int
     lib.wescale_last_backend.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.wescale_last_route.restype = ctypes.c_int
+    lib.wescale_last_route.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
     lib.wescale_stats_json.restype = ctypes.c_size_t
     lib.wescale_stats_json.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
     lib.wescale_reload_config.restype = ctypes.c_int
@@ -194,6 +198,14 @@ def last_backend(conn):
     """'host:port' (or the socket path) of the node that ran conn's last statement."""
     buf = ctypes.create_string_buffer(512)
     _check(_load().wescale_last_backend(_handle(conn), buf, len(buf)), 'last_backend')
+    return buf.value.decode()
+
+
+def last_route(conn):
+    """Where conn's last statement ran and why, e.g. 'replica 127.0.0.1:3307: read'
+    or 'primary: temporary table' (wescale_last_route(3); wording may change)."""
+    buf = ctypes.create_string_buffer(512)
+    _check(_load().wescale_last_route(_handle(conn), buf, len(buf)), 'last_route')
     return buf.value.decode()
 
 

@@ -1,0 +1,60 @@
+# client_mysql2.rb — Ruby mysql2 (Debian ruby-mysql2) through libwescale.
+#
+# mysql2 sends every query with mysql_send_query(), waits on the handle's own
+# socket (MYSQL.net.fd) and then calls mysql_read_query_result(): a read that a
+# replica answers must wake that wait (docs/architecture.md, "A reply the
+# application waits for itself"). 1,000 statements of a write/read loop; every
+# read is checked against a direct connection to the primary (its unix socket:
+# not a managed connection) and located by the @@server_id it returns.
+require 'mysql2'
+require 'timeout'
+
+def fail!(msg)
+  warn "FAIL: #{msg}"
+  exit 1
+end
+
+env = ENV.to_h
+primary_id = nil
+opts = { username: env['WS_TEST_USER'], password: env['WS_TEST_PASSWORD'], database: env['WS_TEST_DB'] }
+routed = Mysql2::Client.new(**opts, host: '127.0.0.1', port: env['WS_TEST_PRIMARY_PORT'].to_i)
+# root over the unix socket: the only account the socket accepts.
+direct = Mysql2::Client.new(username: "root", database: env["WS_TEST_DB"], socket: "#{env["WS_TEST_DIR"]}/node0/sock")
+primary_id = direct.query('SELECT @@server_id AS s').first['s']
+
+reads = replica_reads = writes = 0
+Timeout.timeout(120) do
+  routed.query('DROP TABLE IF EXISTS mysql2_loop')
+  routed.query('CREATE TABLE mysql2_loop (id INT PRIMARY KEY, v INT NOT NULL)')
+  writes += 2
+  check = lambda do |sql|
+    got = routed.query(sql).to_a
+    want = direct.query(sql.sub(', @@server_id AS sid', '')).to_a
+    reads += 1
+    sids = got.map { |r| r.delete('sid') }.uniq
+    replica_reads += 1 if sids.any? && !sids.include?(primary_id)
+    fail!("#{sql}: #{got.inspect} through libwescale, #{want.inspect} direct") if got != want
+  end
+  i = 0
+  while writes + reads < 1000
+    i += 1
+    if i.odd?
+      routed.query("INSERT INTO mysql2_loop VALUES (#{i}, #{i * 7})")
+    else
+      routed.query("UPDATE mysql2_loop SET v = v + 1 WHERE id = #{i - 1}")
+    end
+    writes += 1
+    # Read-your-write (a wait may be needed), then reads that need none.
+    check.call("SELECT v, @@server_id AS sid FROM mysql2_loop WHERE id = #{i.odd? ? i : i - 1}")
+    check.call("SELECT COUNT(*) AS n, SUM(v) AS s, @@server_id AS sid FROM mysql2_loop")
+    check.call("SELECT 1 + #{i} AS x, @@server_id AS sid")
+  end
+  # The asynchronous form: query returns at once, the result is fetched later.
+  routed.query('SELECT SLEEP(0.2), @@server_id AS sid', async: true)
+  routed.async_result
+end
+share = 100.0 * replica_reads / reads
+puts "ok: #{writes + reads} statements (#{reads} reads, #{writes} writes), no hang, rows equal to a direct connection"
+puts "ok: #{replica_reads} of #{reads} reads on replicas (#{share.round(1)} %)"
+fail!("only #{share.round(1)} % of the reads ran on replicas (want >= 80 %)") if share < 80
+routed.query('DROP TABLE mysql2_loop')
