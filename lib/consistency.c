@@ -305,8 +305,13 @@ void ws_consistency_check_lost(struct ws_session *s)
 	if (res)
 		R->mysql_free_result(res);
 	ws_guard_leave();
-	if (!lost)
+	if (!lost) {
+		/* Reads now need the new primary's position, on its line of history:
+		 * numbers past this handle's writes under the new primary's server
+		 * id no longer keep them off replicas (ws_wm_other_history). */
+		ws_wm_merge(s->wm, &have);
 		return;
+	}
 	for (int i = 0; i < WS_MAX_SOURCES; i++)
 		if (s->wm->seq[i] > have.seq[i])
 			ws_log(WS_LOG_ERROR, "lost writes: the new primary of cluster '%s' lacks GTIDs %s up to %llu "

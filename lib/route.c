@@ -327,6 +327,9 @@ WS_HOT int pick_replica(struct ws_session *s, struct ws_cluster_rt *rt, const st
 	for (size_t idx = 0; idx < n; idx++) {
 		if (!replica_healthy(s, rt, idx, now))
 			continue;
+		/* Neither its position nor a WAIT could show it has need. */
+		if (need && ws_wm_other_history(&rt->replicas[idx].known, need))
+			continue;
 		if (!need || ws_wm_covers(&rt->replicas[idx].known, need))
 			cover[n_cover++] = (unsigned)idx;
 		else

@@ -210,6 +210,22 @@ bool ws_wm_covers(const struct ws_wm *have, const struct ws_wm *need)
 	return true;
 }
 
+bool ws_wm_other_history(const struct ws_wm *have, const struct ws_wm *need)
+{
+	for (uint32_t m = ck_pr_load_32((uint32_t *)&need->mask); m; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		uint64_t want = ck_pr_load_64((uint64_t *)&need->seq[i]);
+		uint32_t ns = ck_pr_load_32((uint32_t *)&need->server[i]);
+		uint32_t hs = ck_pr_load_32((uint32_t *)&have->server[i]);
+
+		/* (A server id may lag its number, see ws_wm_raise: read while the
+		 * number moves, a mismatch costs one read elsewhere.) */
+		if (want && ns && hs && ns != hs && ck_pr_load_64((uint64_t *)&have->seq[i]) >= want)
+			return true;
+	}
+	return false;
+}
+
 bool ws_wm_is_empty(const struct ws_wm *wm)
 {
 	for (uint32_t m = ck_pr_load_32((uint32_t *)&wm->mask); m; m &= m - 1)

@@ -194,6 +194,17 @@ void ws_wm_merge(struct ws_wm *dst, const struct ws_wm *src);
 /* Does `have` cover every requirement of `need`? (need NULL: nothing required) */
 bool ws_wm_covers(const struct ws_wm *have, const struct ws_wm *need);
 bool ws_wm_is_empty(const struct ws_wm *wm);
+/*
+ * Is `have` (a node's position) on another line of history than `need` for
+ * some source: at or past need's sequence number there, but under another
+ * MariaDB server id? Sequence numbers of a domain are comparable only along
+ * one history: after a switch to a primary that lacked some GTIDs, a replica
+ * that applied them (its replication from the new primary then fails) shows
+ * the same numbers as the new primary's own writes, and MASTER_GTID_WAIT,
+ * which compares numbers only, returns at once. Such a node cannot be shown
+ * to hold need. MySQL positions (server id 0) never are.
+ */
+bool ws_wm_other_history(const struct ws_wm *have, const struct ws_wm *need);
 /* Forget every requirement (seq 0; not safe against concurrent raises of the
  * same source, which may survive it). */
 void ws_wm_clear(struct ws_wm *wm);

@@ -71,6 +71,49 @@ static unsigned admin_exec(unsigned port, const char *sql)
 	return e;
 }
 
+/* Wait until every node in `to` (0-terminated) applied what server `from`
+ * has in its binlog. Over the sockets: through the configured primary's
+ * address the position would be asked of a replica (a read), and the wait
+ * would prove nothing. */
+static bool sync_nodes(unsigned from, const unsigned *to)
+{
+	MYSQL *a = direct(from);
+	char pos[256] = "", sql[400];
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	bool ok = a && mysql_query(a, "SELECT @@GLOBAL.gtid_binlog_pos") == 0 && (res = mysql_store_result(a));
+
+	if (ok) {
+		if ((row = mysql_fetch_row(res)) && row[0])
+			snprintf(pos, sizeof(pos), "%s", row[0]);
+		mysql_free_result(res);
+	}
+	if (a)
+		mysql_close(a);
+	snprintf(sql, sizeof(sql), "SELECT MASTER_GTID_WAIT('%s', 30)", pos);
+	for (; ok && *to; to++) {
+		MYSQL *r = direct(*to);
+
+		ok = r && wstest_query_long(r, sql) == 0;
+		if (r)
+			mysql_close(r);
+	}
+	return ok;
+}
+
+/* The sequence number of a server's last GTID (one domain here). */
+static long last_seq(unsigned port)
+{
+	MYSQL *a = direct(port);
+	long v;
+
+	if (!a)
+		return -2;
+	v = wstest_query_long(a, "SELECT SUBSTRING_INDEX(@@GLOBAL.gtid_current_pos, '-', -1)");
+	mysql_close(a);
+	return v;
+}
+
 static int insert(MYSQL *m, int id)
 {
 	char sql[128];
@@ -96,8 +139,10 @@ static void test_setup(void)
 {
 	MYSQL_BIND b;
 
+	unsigned replicas[] = { p1, env.replica_port[1], 0 };
+
 	CU_ASSERT_EQUAL_FATAL(admin_exec(p0, "CREATE TABLE wstest.sp_t (id INT PRIMARY KEY, sid INT)"), 0);
-	CU_ASSERT_FATAL(wstest_sync_replicas(&env));
+	CU_ASSERT_FATAL(sync_nodes(p0, replicas));
 	m = wstest_connect(&env, p0, env.db);
 	trx = wstest_connect(&env, p0, env.db);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
@@ -113,7 +158,8 @@ static void test_setup(void)
 	ins_id = 2;
 	CU_ASSERT_EQUAL(mysql_stmt_execute(ins), 0);
 	CU_ASSERT_EQUAL(sid_on(p0, 2), 1);
-	CU_ASSERT(wstest_sync_replicas(&env));
+	/* Replica 1 is promoted below with all of it. */
+	CU_ASSERT(sync_nodes(p0, replicas));
 }
 
 static void test_promote_by_hand(void)
@@ -185,6 +231,56 @@ static void test_set_primary_moves_writes(void)
 	mysql_close(fresh);
 	/* Reads see the handle's own writes (replica 2 follows the new primary). */
 	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT sid FROM wstest.sp_t WHERE id = 4"), 2);
+}
+
+/*
+ * A replica with a transaction the primary lacks (an errant write there, or
+ * GTIDs lost in a switch of primary) has the same GTID sequence numbers as the
+ * primary's next writes, under another server id; its replication stops there.
+ * Neither its position nor MASTER_GTID_WAIT (numbers only) shows that it holds
+ * a handle's write: the read goes elsewhere (here, the primary). At session and
+ * instance level, with and without multi-statements (the wait in front of the
+ * read, or alone).
+ */
+static void test_replica_on_another_history(void)
+{
+	static const struct {
+		enum wescale_consistency level;
+		unsigned long flags;
+	} cases[] = {
+		{ WESCALE_CONSISTENCY_SESSION, CLIENT_MULTI_STATEMENTS }, { WESCALE_CONSISTENCY_SESSION, 0 },
+		{ WESCALE_CONSISTENCY_INSTANCE, CLIENT_MULTI_STATEMENTS }, { WESCALE_CONSISTENCY_INSTANCE, 0 },
+	};
+	unsigned p2 = env.replica_port[1], follower[] = { p2, 0 };
+
+	/* Replica 2 has everything of the primary (server 2) first. */
+	CU_ASSERT_FATAL(sync_nodes(p1, follower));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		MYSQL *h = mysql_init(NULL);
+		int id = 60 + (int)i;
+		char sql[128];
+		long seq;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mysql_real_connect(h, "127.0.0.1", env.user, env.password, env.db, p0,
+								NULL, cases[i].flags));
+		CU_ASSERT_EQUAL(wescale_set_consistency(h, cases[i].level), 0);
+		CU_ASSERT_EQUAL(primary_id(h), 2);
+		/* A write of replica 2's own (root may write on a read-only server);
+		 * the monitor sees its position. */
+		snprintf(sql, sizeof(sql), "INSERT INTO wstest.sp_t (id, sid) VALUES (%d, @@server_id)", 100 + id);
+		CU_ASSERT_EQUAL(admin_exec(p2, sql), 0);
+		seq = last_seq(p2);
+		wstest_msleep(1000); /* five monitor rounds */
+		CU_ASSERT_EQUAL(insert(h, id), 0);
+		/* The same sequence number on both: what makes the check mean something. */
+		CU_ASSERT_EQUAL(last_seq(p1), seq);
+		CU_ASSERT_EQUAL(sid_on(p1, id), 2);
+		CU_ASSERT_EQUAL(sid_on(p2, id), -1);
+		snprintf(sql, sizeof(sql), "SELECT IFNULL((SELECT sid FROM wstest.sp_t WHERE id = %d), -1)", id);
+		CU_ASSERT_EQUAL(wstest_query_long(h, sql), 2);
+		mysql_close(h);
+	}
 }
 
 static void test_bad_arguments(void)
@@ -282,6 +378,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "a replica promoted by hand, old primary still writable: writes stay", test_promote_by_hand);
 	CU_add_test(s, "wescale_set_primary: writes, prepared statements, transactions, new handles move",
 		    test_set_primary_moves_writes);
+	CU_add_test(s, "a replica with a transaction the primary lacks serves no read that needs the primary's writes",
+		    test_replica_on_another_history);
 	CU_add_test(s, "wescale_set_primary: bad arguments give 2907", test_bad_arguments);
 	CU_add_test(s, "the named primary demoted (read_only=1): discovery decides again", test_demoted_ends_designation);
 	CU_add_test(s, "a reloaded primary = line; mysql_commit after a switch", test_reload_primary);

@@ -134,6 +134,37 @@ static void test_raise_and_instance(void)
 	free_session(s);
 }
 
+/* Seqs of a domain compare only along one history: a position at or past a
+ * need under another MariaDB server id is on another one (MySQL: server 0). */
+static void test_other_history(void)
+{
+	int d0 = ws_topology_source("0"), d3 = ws_topology_source("3");
+	struct ws_wm need, have;
+
+	CU_ASSERT_FATAL(d0 >= 0 && d3 >= 0);
+	memset(&need, 0, sizeof(need));
+	memset(&have, 0, sizeof(have));
+	ws_wm_raise(&need, d0, 14, 2);
+	CU_ASSERT_FALSE(ws_wm_other_history(&have, &need)); /* nothing known: a WAIT may tell */
+	ws_wm_raise(&have, d0, 13, 1);
+	CU_ASSERT_FALSE(ws_wm_other_history(&have, &need)); /* behind: a WAIT may tell */
+	ws_wm_raise(&have, d0, 14, 1);
+	CU_ASSERT_TRUE(ws_wm_other_history(&have, &need)); /* 0-1-14 is not 0-2-14 */
+	CU_ASSERT_TRUE(ws_wm_covers(&have, &need));          /* what the numbers alone say */
+	ws_wm_raise(&have, d0, 20, 1);
+	CU_ASSERT_TRUE(ws_wm_other_history(&have, &need));
+	ws_wm_raise(&have, d0, 21, 2);
+	CU_ASSERT_FALSE(ws_wm_other_history(&have, &need)); /* the writer's line, further on */
+	ws_wm_raise(&need, d3, 5, 7);
+	ws_wm_raise(&have, d3, 5, 8);
+	CU_ASSERT_TRUE(ws_wm_other_history(&have, &need)); /* any source */
+	memset(&need, 0, sizeof(need));
+	memset(&have, 0, sizeof(have));
+	ws_wm_raise(&need, d0, 14, 0); /* MySQL: no server ids */
+	ws_wm_raise(&have, d0, 14, 0);
+	CU_ASSERT_FALSE(ws_wm_other_history(&have, &need));
+}
+
 static void test_need_levels(void)
 {
 	struct ws_cluster_rt *rt = ws_topology_cluster(&cfg->clusters[0]);
@@ -230,6 +261,7 @@ int main(void)
 	suite = CU_add_suite("consistency", suite_init, suite_clean);
 	CU_add_test(suite, "one GTID: the fast path agrees with the parser", test_note_matches_parser);
 	CU_add_test(suite, "writes raise the handle's and the process's watermarks", test_raise_and_instance);
+	CU_add_test(suite, "a position under another server id is another history", test_other_history);
 	CU_add_test(suite, "what a read needs at each level", test_need_levels);
 	CU_add_test(suite, "the WAIT statement text", test_wait_sql);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
