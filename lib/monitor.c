@@ -530,12 +530,37 @@ void ws_monitor_atfork_child(void)
 	stats_fd = -1;
 }
 
+/* Longest wait for the thread at exit: a check in progress ends within its
+ * connections' timeouts (node_connect: 2 s each at the default interval). */
+#define EXIT_JOIN_MS 5000
+
 static void monitor_atexit(void)
 {
+	struct timespec until;
+	bool joined;
+
 	pthread_mutex_lock(&mon_lock);
 	mon_exiting = true;
+	if (!mon_running || pthread_equal(pthread_self(), mon_thread)) {
+		pthread_mutex_unlock(&mon_lock);
+		return;
+	}
+	mon_stop = true;
+	pthread_cond_broadcast(&mon_cond);
 	pthread_mutex_unlock(&mon_lock);
-	ws_monitor_stop();
+	/* Bounded: exit() may be called from a signal handler after a crash
+	 * that left a lock (malloc's) taken, which the thread then waits for
+	 * forever. Better an exit that races the TLS teardown than no exit. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += EXIT_JOIN_MS / 1000;
+	joined = pthread_timedjoin_np(mon_thread, NULL, &until) == 0;
+	/* No free() here, for the same reason: the credentials stay for the
+	 * exit (only the password is wiped, when the thread is gone). */
+	pthread_mutex_lock(&mon_lock);
+	mon_running = false;
+	if (joined && mon_creds && mon_creds->password)
+		explicit_bzero(mon_creds->password, strlen(mon_creds->password));
+	pthread_mutex_unlock(&mon_lock);
 }
 
 /* Unloading the library (dlclose) stops the thread first; at process exit the
