@@ -490,17 +490,28 @@ void ws_monitor_start(const struct ws_session *s)
 	pthread_mutex_unlock(&mon_lock);
 }
 
+/* Tell the thread to stop; false when there is none to join (or this is it:
+ * exit() called inside a task). `exiting`: none may start again. */
+static bool ask_stop(bool exiting)
+{
+	bool join;
+
+	pthread_mutex_lock(&mon_lock);
+	if (exiting)
+		mon_exiting = true;
+	join = mon_running && !pthread_equal(pthread_self(), mon_thread);
+	if (join) {
+		mon_stop = true;
+		pthread_cond_broadcast(&mon_cond);
+	}
+	pthread_mutex_unlock(&mon_lock);
+	return join;
+}
+
 void ws_monitor_stop(void)
 {
-	pthread_mutex_lock(&mon_lock);
-	/* Never from the thread itself (exit() called inside a task). */
-	if (!mon_running || pthread_equal(pthread_self(), mon_thread)) {
-		pthread_mutex_unlock(&mon_lock);
+	if (!ask_stop(false))
 		return;
-	}
-	mon_stop = true;
-	pthread_cond_broadcast(&mon_cond);
-	pthread_mutex_unlock(&mon_lock);
 	pthread_join(mon_thread, NULL);
 	pthread_mutex_lock(&mon_lock);
 	mon_running = false;
@@ -539,15 +550,8 @@ static void monitor_atexit(void)
 	struct timespec until;
 	bool joined;
 
-	pthread_mutex_lock(&mon_lock);
-	mon_exiting = true;
-	if (!mon_running || pthread_equal(pthread_self(), mon_thread)) {
-		pthread_mutex_unlock(&mon_lock);
+	if (!ask_stop(true))
 		return;
-	}
-	mon_stop = true;
-	pthread_cond_broadcast(&mon_cond);
-	pthread_mutex_unlock(&mon_lock);
 	/* Bounded: exit() may be called from a signal handler after a crash
 	 * that left a lock (malloc's) taken, which the thread then waits for
 	 * forever. Better an exit that races the TLS teardown than no exit. */
