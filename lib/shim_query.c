@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errmsg.h>
+
 #include "config.h"
 #include "consistency.h"
 #include "failover.h"
@@ -294,6 +296,20 @@ int WS_FN(mysql_ping)(MYSQL *mysql)
 	unsigned long tid = 0;
 	int r;
 
+	if (s && s->last && s->last != s->mysql) {
+		/* The last statement ran on a replica, maybe with its rows still
+		 * unread (mysql_use_result): libmariadb refuses any command then.
+		 * A ping of that connection says so without a round trip (and
+		 * costs one when it is idle). */
+		ws_guard_enter();
+		r = R->mysql_ping(s->last) != 0 && R->mysql_errno(s->last) == CR_COMMANDS_OUT_OF_SYNC;
+		ws_guard_leave();
+		if (r) {
+			ws_session_set_error(s, CR_COMMANDS_OUT_OF_SYNC, "HY000",
+					     "Commands out of sync; you can't run this command now");
+			return 1;
+		}
+	}
 	if (s)
 		ws_route_reset_last(mysql);
 	ws_guard_enter();

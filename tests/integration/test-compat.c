@@ -13,6 +13,8 @@
  *     the error of an invalidated prepared write are libmariadb's;
  *   - SET @@sql_mode (and @@session., LOCAL, several assignments) reaches
  *     the replicas;
+ *   - mysql_ping while the rows of mysql_use_result are unread (on a
+ *     replica) fails with 2014;
  *   - MYSQL_OPT_READ_TIMEOUT: a read stalled on replicas fails after the
  *     application's timeout, not after one timeout per node.
  */
@@ -153,6 +155,34 @@ static void test_reconnect_on_query(void)
 	CU_ASSERT(is_replica(value_of(m, "(SELECT COUNT(*) FROM compat_t WHERE a = 77)", v, sizeof(v))));
 	CU_ASSERT_STRING_EQUAL(v, "1");
 	mysql_close(m);
+}
+
+/* Connector/C's client_use_result: while the rows of mysql_use_result are
+ * unread, mysql_ping fails with 2014 — also when a replica holds them. */
+static void test_ping_during_use_result(void)
+{
+	MYSQL *m = managed(false, 0), *d = wstest_connect(&env, env.replica_port[0], env.db);
+	MYSQL *h[2] = { m, d };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	for (int k = 0; k < 2; k++) {
+		MYSQL_RES *res;
+		int rows = 0;
+
+		CU_ASSERT_EQUAL(mysql_query(h[k], "SELECT 'foo' FROM DUAL UNION SELECT 'bar' FROM DUAL"), 0);
+		res = mysql_use_result(h[k]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+		CU_ASSERT_NOT_EQUAL(mysql_ping(h[k]), 0);
+		CU_ASSERT_EQUAL(mysql_errno(h[k]), CR_COMMANDS_OUT_OF_SYNC);
+		while (mysql_fetch_row(res))
+			rows++;
+		CU_ASSERT_EQUAL(rows, 2);
+		mysql_free_result(res);
+		CU_ASSERT_EQUAL(mysql_ping(h[k]), 0);
+	}
+	mysql_close(m);
+	mysql_close(d);
 }
 
 /* Item 6: the server resets the session, tracking settings included. */
@@ -300,6 +330,7 @@ int main(void)
 	CU_add_test(s, "set-up", test_setup);
 	CU_add_test(s, "MYSQL_OPT_RECONNECT: reconnect on mysql_ping", test_reconnect_on_ping);
 	CU_add_test(s, "MYSQL_OPT_RECONNECT: reconnect on a statement", test_reconnect_on_query);
+	CU_add_test(s, "mysql_ping while mysql_use_result rows are unread: 2014", test_ping_during_use_result);
 	CU_add_test(s, "change_user / reset_connection: tracking, state, read-your-writes go on",
 		    test_change_user_and_reset_keep_tracking);
 	CU_add_test(s, "change_user / reset_connection: affected rows, invalidated statement as libmariadb",
