@@ -13,6 +13,8 @@
 #include <mysqld_error.h>
 
 #include "config.h"
+#include "consistency.h"
+#include "gtid.h"
 #include "log.h"
 #include "real.h"
 #include "replay.h"
@@ -1045,6 +1047,36 @@ static bool has_option(const struct ws_session *s, int option)
 		if (s->opts[i].option == option && s->opts[i].kind != WS_OPT_SSL_SET)
 			return true;
 	return false;
+}
+
+bool ws_session_has_init_command(const struct ws_session *s)
+{
+	for (size_t i = 0; i < s->n_opts; i++)
+		if (s->opts[i].option == MYSQL_INIT_COMMAND && s->opts[i].kind == WS_OPT_STR && s->opts[i].s[0] &&
+		    *s->opts[i].s[0])
+			return true;
+	return false;
+}
+
+int ws_session_note_last_gtid(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned long *len;
+	int r = -1;
+
+	if (s->flavor != WS_GTID_MARIADB)
+		return 0; /* (MySQL: no per-session last GTID to ask for) */
+	ws_guard_enter();
+	if (R->mysql_real_query(s->mysql, "SELECT @@last_gtid", 18) == 0 && (res = R->mysql_store_result(s->mysql))) {
+		if ((row = R->mysql_fetch_row(res)) && row[0] && (len = R->mysql_fetch_lengths(res)))
+			ws_consistency_note_gtid(s, row[0], len[0]);
+		R->mysql_free_result(res);
+		r = 0;
+	}
+	ws_guard_leave();
+	return r;
 }
 
 /* A retry may take the application's whole read timeout again (the real

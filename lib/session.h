@@ -320,6 +320,14 @@ static inline void ws_session_close_idle(struct ws_session *s, uint64_t now_ms)
 		ws_session_close_idle_slow(s, now_ms);
 }
 
+/* Did the application set a MYSQL_INIT_COMMAND? */
+bool ws_session_has_init_command(const struct ws_session *s);
+/* Take the primary session's @@last_gtid (MariaDB) into the handle's
+ * watermark: a write this session ran without tracking (an init command at
+ * connect, a statement that reconnected) is then waited for like any other.
+ * Runs a statement on the primary (no result may be pending). 0 or -1. */
+int ws_session_note_last_gtid(struct ws_session *s);
+
 /* May a statement that began at started_us (ws_now_us) and failed on its
  * connection be run again elsewhere? Not when the application set
  * MYSQL_OPT_READ_TIMEOUT and the attempt used any real part of it: a retry

@@ -7,11 +7,7 @@
 
 #include <errmsg.h>
 
-#include "config.h"
-#include "consistency.h"
 #include "failover.h"
-#include "gtid.h"
-#include "topology.h"
 #include "real.h"
 #include "replay.h"
 #include "route.h"
@@ -53,28 +49,14 @@ static bool refuse_inherited(struct ws_session *s)
  */
 static void resync(struct ws_session *s)
 {
-	const struct ws_real *R = ws_real();
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	unsigned long *len;
-
 	ws_session_reset_state(s);
 	ws_route_on_connect(s);
 	if (s->state_unknown)
 		return; /* the application left a result unread: at its next call */
 	s->resync_pending = false;
 	s->primary_gen++;
-	if (s->flavor != WS_GTID_MARIADB)
-		return;
-	ws_guard_enter();
-	if (R->mysql_real_query(s->mysql, "SELECT @@last_gtid", 18) == 0 && (res = R->mysql_store_result(s->mysql))) {
-		if ((row = R->mysql_fetch_row(res)) && row[0] && (len = R->mysql_fetch_lengths(res)))
-			ws_consistency_note_gtid(s, row[0], len[0]);
-		R->mysql_free_result(res);
-	} else {
+	if (ws_session_note_last_gtid(s) < 0)
 		s->state_unknown = true;
-	}
-	ws_guard_leave();
 }
 
 /* A managed handle's statement text. `SET @@name = …` goes to the server as

@@ -13,6 +13,7 @@
  *     the error of an invalidated prepared write are libmariadb's;
  *   - SET @@sql_mode (and @@session., LOCAL, several assignments) reaches
  *     the replicas;
+ *   - a write made by MYSQL_INIT_COMMAND is seen by the next read;
  *   - mysql_ping while the rows of mysql_use_result are unread (on a
  *     replica) fails with 2014;
  *   - MYSQL_OPT_READ_TIMEOUT: a read stalled on replicas fails after the
@@ -155,6 +156,38 @@ static void test_reconnect_on_query(void)
 	CU_ASSERT(is_replica(value_of(m, "(SELECT COUNT(*) FROM compat_t WHERE a = 77)", v, sizeof(v))));
 	CU_ASSERT_STRING_EQUAL(v, "1");
 	mysql_close(m);
+}
+
+/* Connector/C's test_options_initcmd: a write made by MYSQL_INIT_COMMAND at
+ * connect (before tracking is on) is seen by the next read. The replicas'
+ * SQL threads are stopped, so only a read that waits for that write (and then
+ * goes to the primary) sees it. */
+static void set_replica_sql_threads(bool on)
+{
+	for (unsigned r = 0; r < env.n_replicas; r++) {
+		MYSQL *a = wstest_connect_admin(&env, env.replica_port[r]);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_EQUAL(wstest_exec(a, on ? "START SLAVE SQL_THREAD" : "STOP SLAVE SQL_THREAD"), 0);
+		mysql_close(a);
+	}
+}
+
+static void test_init_command_write_is_waited_for(void)
+{
+	MYSQL *m = mysql_init(NULL);
+	char v[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	set_replica_sql_threads(false);
+	mysql_options(m, MYSQL_INIT_COMMAND, "INSERT INTO compat_t VALUES (600)");
+	CU_ASSERT_PTR_NOT_NULL(mysql_real_connect(m, "127.0.0.1", env.user, env.password, env.db, env.primary_port,
+						  NULL, 0));
+	CU_ASSERT(value_of(m, "(SELECT COUNT(*) FROM compat_t WHERE a = 600)", v, sizeof(v)) >= 1);
+	CU_ASSERT_STRING_EQUAL(v, "1");
+	mysql_close(m);
+	set_replica_sql_threads(true);
+	CU_ASSERT(wstest_sync_replicas(&env));
 }
 
 /* Connector/C's client_use_result: while the rows of mysql_use_result are
@@ -331,6 +364,7 @@ int main(void)
 	CU_add_test(s, "MYSQL_OPT_RECONNECT: reconnect on mysql_ping", test_reconnect_on_ping);
 	CU_add_test(s, "MYSQL_OPT_RECONNECT: reconnect on a statement", test_reconnect_on_query);
 	CU_add_test(s, "mysql_ping while mysql_use_result rows are unread: 2014", test_ping_during_use_result);
+	CU_add_test(s, "a write by MYSQL_INIT_COMMAND is seen by the next read", test_init_command_write_is_waited_for);
 	CU_add_test(s, "change_user / reset_connection: tracking, state, read-your-writes go on",
 		    test_change_user_and_reset_keep_tracking);
 	CU_add_test(s, "change_user / reset_connection: affected rows, invalidated statement as libmariadb",
