@@ -165,8 +165,9 @@ for p in "${progs[@]}"; do
 		awk '$3 != "MISSING" { printf "    #%s %s: direct %s, '"$mode"' %s\n", $1, $4, $2, $3 }' <<<"$d"
 		missing=$(awk '$3 == "MISSING"' <<<"$d" | wc -l)
 		last=$(verdicts "$work/log/$mode/$p" | tail -1 | cut -d' ' -f1)
+		last=${last:+after #$last}
 		[ "$missing" -eq 0 ] || echo "    $missing more test(s) did not run: $(status_word "$(cat "$work/log/$mode/$p.rc")")" \
-			"${last:+after #$last}${last:-before the first test}"
+			"${last:-before the first test}"
 	done
 done
 [ $total_diff -gt 0 ] || echo "  none"
