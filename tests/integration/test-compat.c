@@ -190,6 +190,25 @@ static void test_init_command_write_is_waited_for(void)
 	CU_ASSERT(wstest_sync_replicas(&env));
 }
 
+/* libmariadb takes the length (unsigned long)-1 as "up to the NUL" in
+ * mysql_real_query, and so does the routing of a managed handle. */
+static void test_real_query_length_minus_one(void)
+{
+	MYSQL *m = managed(false, 0);
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(mysql_real_query(m, "SELECT @@server_id, 'x@y'", (unsigned long)-1), 0);
+	res = mysql_store_result(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+	row = mysql_fetch_row(res);
+	CU_ASSERT(row && row[0] && is_replica(atol(row[0])) && row[1] && strcmp(row[1], "x@y") == 0);
+	mysql_free_result(res);
+	CU_ASSERT_EQUAL(mysql_real_query(m, "SET @@sql_mode = 'ANSI_QUOTES'", (unsigned long)-1), 0);
+	mysql_close(m);
+}
+
 /* Connector/C's client_use_result: while the rows of mysql_use_result are
  * unread, mysql_ping fails with 2014 — also when a replica holds them. */
 static void test_ping_during_use_result(void)
@@ -363,6 +382,7 @@ int main(void)
 	CU_add_test(s, "set-up", test_setup);
 	CU_add_test(s, "MYSQL_OPT_RECONNECT: reconnect on mysql_ping", test_reconnect_on_ping);
 	CU_add_test(s, "MYSQL_OPT_RECONNECT: reconnect on a statement", test_reconnect_on_query);
+	CU_add_test(s, "mysql_real_query with the length (unsigned long)-1", test_real_query_length_minus_one);
 	CU_add_test(s, "mysql_ping while mysql_use_result rows are unread: 2014", test_ping_during_use_result);
 	CU_add_test(s, "a write by MYSQL_INIT_COMMAND is seen by the next read", test_init_command_write_is_waited_for);
 	CU_add_test(s, "change_user / reset_connection: tracking, state, read-your-writes go on",
