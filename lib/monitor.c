@@ -19,6 +19,16 @@
  * application's own connections) and no other: not its MYSQL_INIT_COMMAND.
  * Threads and fork: after fork() the child has no monitor thread; the next
  * managed connect starts one. mysql_library_end() and unloading stop it.
+ *
+ * Process exit: the thread's connections use the real library and its TLS
+ * library (OpenSSL registers OPENSSL_cleanup with atexit() when libmariadb
+ * initialises it; GnuTLS deinitialises in an ELF destructor). exit() runs
+ * atexit handlers newest first and ELF destructors after all of them, so a
+ * handler registered when the thread starts (after the first mysql_init, which
+ * initialises TLS) stops and joins it before either teardown, whichever thread
+ * calls exit(); the ELF destructor below covers dlclose(). After that handler
+ * no thread is started again in this process (a destructor that connects
+ * during exit gets no monitor, rather than a thread racing the teardown).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -63,6 +73,7 @@ static pthread_mutex_t mon_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t mon_cond = PTHREAD_COND_INITIALIZER;
 static pthread_t mon_thread;
 static bool mon_running, mon_stop;
+static bool mon_exiting; /* exit() has begun: never start the thread again */
 static uint64_t mon_checks; /* completed rounds, for tests and stats */
 static int stats_fd = -1;   /* the stats socket, served by this thread */
 
@@ -430,6 +441,8 @@ static void *monitor_main(void *arg)
 	return NULL;
 }
 
+static void monitor_atexit(void);
+
 void ws_monitor_start(const struct ws_session *s)
 {
 	const struct ws_config *cfg = ws_global_config();
@@ -438,7 +451,7 @@ void ws_monitor_start(const struct ws_session *s)
 	sigset_t all, old;
 
 	pthread_mutex_lock(&mon_lock);
-	if (mon_running || !cfg) {
+	if (mon_running || mon_exiting || !cfg) {
 		pthread_mutex_unlock(&mon_lock);
 		return;
 	}
@@ -463,24 +476,42 @@ void ws_monitor_start(const struct ws_session *s)
 	/* The thread must not take the host's signals. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&mon_thread, NULL, monitor_main, NULL) == 0)
+	if (pthread_create(&mon_thread, NULL, monitor_main, NULL) == 0) {
 		mon_running = true;
-	else
+		/* Once per start, so that it runs before the exit handlers of
+		 * whatever was initialised before this thread began (see the top
+		 * of this file); it is idempotent, extra registrations are
+		 * harmless. */
+		if (atexit(monitor_atexit) != 0)
+			ws_log(WS_LOG_WARN, "cannot register the monitor's exit handler");
+	} else
 		ws_log(WS_LOG_ERROR, "cannot start the monitor thread: %s", strerror(errno));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_mutex_unlock(&mon_lock);
 }
 
+/* Tell the thread to stop; false when there is none to join (or this is it:
+ * exit() called inside a task). `exiting`: none may start again. */
+static bool ask_stop(bool exiting)
+{
+	bool join;
+
+	pthread_mutex_lock(&mon_lock);
+	if (exiting)
+		mon_exiting = true;
+	join = mon_running && !pthread_equal(pthread_self(), mon_thread);
+	if (join) {
+		mon_stop = true;
+		pthread_cond_broadcast(&mon_cond);
+	}
+	pthread_mutex_unlock(&mon_lock);
+	return join;
+}
+
 void ws_monitor_stop(void)
 {
-	pthread_mutex_lock(&mon_lock);
-	if (!mon_running) {
-		pthread_mutex_unlock(&mon_lock);
+	if (!ask_stop(false))
 		return;
-	}
-	mon_stop = true;
-	pthread_cond_broadcast(&mon_cond);
-	pthread_mutex_unlock(&mon_lock);
 	pthread_join(mon_thread, NULL);
 	pthread_mutex_lock(&mon_lock);
 	mon_running = false;
@@ -502,6 +533,7 @@ void ws_monitor_atfork_child(void)
 	pthread_cond_init(&mon_cond, NULL);
 	mon_running = false;
 	mon_stop = false;
+	mon_exiting = false;
 	mon_creds = NULL;
 	/* The parent's socket: the child does not serve it. */
 	if (stats_fd >= 0)
@@ -509,7 +541,34 @@ void ws_monitor_atfork_child(void)
 	stats_fd = -1;
 }
 
-/* Unloading the library (dlclose, process exit) stops the thread first. */
+/* Longest wait for the thread at exit: a check in progress ends within its
+ * connections' timeouts (node_connect: 2 s each at the default interval). */
+#define EXIT_JOIN_MS 5000
+
+static void monitor_atexit(void)
+{
+	struct timespec until;
+	bool joined;
+
+	if (!ask_stop(true))
+		return;
+	/* Bounded: exit() may be called from a signal handler after a crash
+	 * that left a lock (malloc's) taken, which the thread then waits for
+	 * forever. Better an exit that races the TLS teardown than no exit. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += EXIT_JOIN_MS / 1000;
+	joined = pthread_timedjoin_np(mon_thread, NULL, &until) == 0;
+	/* No free() here, for the same reason: the credentials stay for the
+	 * exit (only the password is wiped, when the thread is gone). */
+	pthread_mutex_lock(&mon_lock);
+	mon_running = false;
+	if (joined && mon_creds && mon_creds->password)
+		explicit_bzero(mon_creds->password, strlen(mon_creds->password));
+	pthread_mutex_unlock(&mon_lock);
+}
+
+/* Unloading the library (dlclose) stops the thread first; at process exit the
+ * atexit handler above has already done so. */
 __attribute__((destructor)) static void monitor_fini(void)
 {
 	ws_monitor_stop();

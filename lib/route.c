@@ -208,18 +208,16 @@ void ws_route_after_primary(struct ws_session *s)
 	ws_guard_enter();
 	tid = R->mysql_thread_id(s->mysql);
 	ws_guard_leave();
-	if (tid != s->thread_id) {
-		/* The real library reconnected by itself (MYSQL_OPT_RECONNECT,
-		 * mariadb_reconnect): a new server session without our tracking.
-		 * Turn it on again and restore the state replicas assume. */
-		if (s->thread_id)
-			ws_log(WS_LOG_INFO, "the primary connection was re-established by the client library: "
-			       "restoring session tracking and state");
-		s->thread_id = tid;
-		ws_route_on_connect(s);
-		if (ws_session_replay(s, s->mysql) < 0)
-			s->state_unknown = true;
-		s->primary_gen++;
+	if (tid != s->thread_id && !s->resync_pending) {
+		/* The real library reconnected by itself (MYSQL_OPT_RECONNECT):
+		 * a new server session without our tracking. Its result may still
+		 * be pending, so nothing can be sent now: reads stay on the primary
+		 * until the handle's next statement or ping sets tracking up
+		 * again (shim_query.c). */
+		ws_log(WS_LOG_INFO, "the primary connection was re-established by the client library: "
+		       "session tracking is set up again before the next statement");
+		s->resync_pending = true;
+		s->state_unknown = true;
 	}
 	ws_guard_enter();
 	if (R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_SCHEMA, &data, &len) == 0)
@@ -427,6 +425,22 @@ static unsigned errno_of(MYSQL *m)
 	return e;
 }
 
+/* A replica read failed on its connection after the application's read
+ * timeout was spent (ws_session_may_retry): no retry; the application gets the
+ * real library's error. Returns 1 (the read ran, and failed). */
+static int replica_give_up(struct ws_session *s, MYSQL *m, struct ws_node_rt *node, int idx)
+{
+	const struct ws_real *R = ws_real();
+
+	ws_guard_enter();
+	ws_session_set_error(s, R->mysql_errno(m), R->mysql_sqlstate(m), "%s", R->mysql_error(m));
+	ws_guard_leave();
+	ws_node_end(node, 0, true);
+	ws_node_down(node);
+	ws_session_replica_failed(s, (size_t)idx);
+	return 1;
+}
+
 /*
  * mysql_send_query of a read that needs a consistency wait: the wait runs
  * first as its own round trip (its reply cannot be hidden between the
@@ -464,6 +478,8 @@ static enum ws_wait_outcome wait_then_send(struct ws_session *s, MYSQL *m, const
 WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const struct ws_wm *need,
 			  const char *q, unsigned long len, bool send_only, int *r, uint64_t started)
 {
+	const uint64_t stmt_started = started;
+
 	for (size_t attempt = 0; attempt < s->n_replicas; attempt++) {
 		struct ws_node_rt *node;
 		bool wait;
@@ -490,6 +506,9 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 
 			w = send_only ? wait_then_send(s, m, need, q, len, r) : ws_safety_wait_read(s, m, need, q, len, r);
 			ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
+			if (w == WS_WAIT_BROKEN && ws_route_is_connection_error(errno_of(m)) &&
+			    !ws_session_may_retry(s, stmt_started))
+				return replica_give_up(s, m, node, idx);
 			if (w == WS_WAIT_BROKEN) {
 				/* Lost, or answered with a shape that was not asked for. */
 				ws_log(WS_LOG_INFO, "replica %u failed the consistency wait; retrying elsewhere",
@@ -523,6 +542,8 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 			ws_node_end(node, ws_now_us() - started, false);
 			return -1;
 		}
+		if (*r && ws_route_is_connection_error(errno_of(m)) && !ws_session_may_retry(s, stmt_started))
+			return replica_give_up(s, m, node, idx);
 		if (*r && ws_route_is_connection_error(errno_of(m))) {
 			ws_log(WS_LOG_INFO, "replica %s:%u failed a read (%u); retrying elsewhere",
 			       ws_cluster_reader(s->cluster, s->replicas[idx].node)->host,
@@ -1022,9 +1043,10 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			if (ws_failover_after_error(s, CR_SERVER_GONE_ERROR, NULL, false) < 0)
 				return 1;
 			r = run_on(s->mysql, q, len, send_only);
-		} else if (r && ws_route_is_connection_error(errno_of(s->mysql))) {
+		} else if (r && ws_route_is_connection_error(errno_of(s->mysql)) && ws_session_may_retry(s, now_us)) {
 			/* The primary is gone: wait for one, reconnect this handle,
-			 * run the statement again when that is safe. */
+			 * run the statement again when that is safe (not when the
+			 * application's read timeout is spent: then its error). */
 			if (ws_failover_after_error(s, errno_of(s->mysql), &v, in_trx) < 0)
 				return 1;
 			r = run_on(s->mysql, q, len, send_only);

@@ -13,6 +13,8 @@
 #include <mysqld_error.h>
 
 #include "config.h"
+#include "consistency.h"
+#include "gtid.h"
 #include "log.h"
 #include "real.h"
 #include "replay.h"
@@ -1047,6 +1049,50 @@ static bool has_option(const struct ws_session *s, int option)
 	return false;
 }
 
+bool ws_session_has_init_command(const struct ws_session *s)
+{
+	for (size_t i = 0; i < s->n_opts; i++)
+		if (s->opts[i].option == MYSQL_INIT_COMMAND && s->opts[i].kind == WS_OPT_STR && s->opts[i].s[0] &&
+		    *s->opts[i].s[0])
+			return true;
+	return false;
+}
+
+int ws_session_note_last_gtid(struct ws_session *s)
+{
+	const struct ws_real *R = ws_real();
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned long *len;
+	int r = -1;
+
+	if (s->flavor != WS_GTID_MARIADB)
+		return 0; /* (MySQL: no per-session last GTID to ask for) */
+	ws_guard_enter();
+	if (R->mysql_real_query(s->mysql, "SELECT @@last_gtid", 18) == 0 && (res = R->mysql_store_result(s->mysql))) {
+		if ((row = R->mysql_fetch_row(res)) && row[0] && (len = R->mysql_fetch_lengths(res)))
+			ws_consistency_note_gtid(s, row[0], len[0]);
+		R->mysql_free_result(res);
+		r = 0;
+	}
+	ws_guard_leave();
+	return r;
+}
+
+/* A retry may take the application's whole read timeout again (the real
+ * library's timeouts are fixed per connection, in seconds): it fits only when
+ * next to nothing of it has been spent. */
+#define RETRY_SLACK_US 100000u
+
+bool ws_session_may_retry(const struct ws_session *s, uint64_t started_us)
+{
+	for (size_t i = 0; i < s->n_opts; i++)
+		if (s->opts[i].option == MYSQL_OPT_READ_TIMEOUT && s->opts[i].kind == WS_OPT_UINT &&
+		    s->opts[i].v.u > 0)
+			return ws_now_us() - started_us < RETRY_SLACK_US;
+	return true;
+}
+
 MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms)
 {
 	const struct ws_real *R = ws_real();
@@ -1141,4 +1187,148 @@ void ws_session_close_idle_slow(struct ws_session *s, uint64_t now)
 		if (c->mysql && now - c->last_used_ms > limit && s->last != c->mysql && s->ro_trx != (int)i)
 			close_conn(s, c);
 	}
+}
+
+/* ---- SET @@name: a form the server does not track ---- */
+
+static bool is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+	       (unsigned char)c >= 0x80;
+}
+
+static bool word_is(const char *p, size_t n, const char *w)
+{
+	return strlen(w) == n && strncasecmp(p, w, n) == 0;
+}
+
+/*
+ * Where `SET … @@name = …` (no GLOBAL/SESSION/LOCAL scope in the name) assigns,
+ * up to `max` offsets just after the "@@". Only assignment targets count: the
+ * first variable of a SET, or one after a comma outside parentheses, followed
+ * by = or :=; a read (`= @@name`) is left alone, since a global-only variable
+ * has no @@session form. Code in comments (/ *! … * /) is code. The scan gives
+ * up (0) on a backslash in a string: under NO_BACKSLASH_ESCAPES it would not
+ * know where the string ends, and a text it cannot read is sent as written.
+ */
+static size_t unscoped_targets(const char *q, size_t len, size_t *at, size_t max)
+{
+	enum { P_OTHER, P_SET, P_COMMA } prev = P_OTHER;
+	bool start = true, in_set = false, second = false;
+	int depth = 0;
+	size_t n = 0, i = 0;
+
+	while (i < len) {
+		char c = q[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+			i++;
+		} else if (c == '#' || (c == '-' && i + 2 < len && q[i + 1] == '-' && (unsigned char)q[i + 2] <= ' ')) {
+			while (i < len && q[i] != '\n')
+				i++;
+		} else if (c == '/' && i + 2 < len && q[i + 1] == '*' && (q[i + 2] == '!' || q[i + 2] == 'M')) {
+			i += q[i + 2] == 'M' ? 4 : 3; /* executable comment: its body is code */
+			while (i < len && q[i] >= '0' && q[i] <= '9')
+				i++;
+		} else if (c == '/' && i + 1 < len && q[i + 1] == '*') {
+			for (i += 2; i + 1 < len && !(q[i] == '*' && q[i + 1] == '/'); i++)
+				;
+			i += 2;
+		} else if (c == '*' && i + 1 < len && q[i + 1] == '/') {
+			i += 2; /* the end of an executable comment */
+		} else if (c == '\'' || c == '"' || c == '`') {
+			for (i++; i < len; i++) {
+				if (q[i] == '\\' && c != '`')
+					return 0;
+				if (q[i] == c) {
+					if (i + 1 < len && q[i + 1] == c) {
+						i++; /* a doubled quote */
+						continue;
+					}
+					break;
+				}
+			}
+			i++;
+			prev = P_OTHER;
+			start = false;
+		} else if (c == '@' && i + 1 < len && q[i + 1] == '@') {
+			size_t name = i + 2, e = name;
+
+			while (e < len && (is_word_char(q[e]) || q[e] == '.'))
+				e++;
+			if (in_set && (prev == P_SET || prev == P_COMMA) && !memchr(q + name, '.', e - name)) {
+				size_t k = e;
+
+				while (k < len && (q[k] == ' ' || q[k] == '\t' || q[k] == '\n' || q[k] == '\r'))
+					k++;
+				if (k < len && (q[k] == '=' || (q[k] == ':' && k + 1 < len && q[k + 1] == '='))) {
+					if (n == max)
+						return 0;
+					at[n++] = name;
+				}
+			}
+			i = e;
+			prev = P_OTHER;
+			start = false;
+		} else if (is_word_char(c) || c == '@') {
+			size_t w = i;
+
+			for (i++; i < len && is_word_char(q[i]); i++)
+				;
+			if (start) {
+				in_set = word_is(q + w, i - w, "SET");
+				second = in_set;
+				prev = in_set ? P_SET : P_OTHER;
+			} else {
+				/* SET STATEMENT … FOR: a per-statement value, not session state. */
+				if (second && word_is(q + w, i - w, "STATEMENT"))
+					in_set = false;
+				prev = P_OTHER;
+				second = false;
+			}
+			start = false;
+		} else {
+			if (c == ';') {
+				start = true;
+				in_set = false;
+				depth = 0;
+			} else if (c == '(') {
+				depth++;
+			} else if (c == ')') {
+				depth--;
+			}
+			prev = c == ',' && depth == 0 ? P_COMMA : P_OTHER;
+			if (c != ';')
+				start = false;
+			second = false;
+			i++;
+		}
+	}
+	return n;
+}
+
+int ws_session_scope_set(const char *q, size_t len, char **out, size_t *out_len)
+{
+	static const char scope[] = "session.";
+	size_t at[16], n = unscoped_targets(q, len, at, sizeof(at) / sizeof(at[0])), o = 0, from = 0;
+	char *b;
+
+	if (n == 0)
+		return 0;
+	b = malloc(len + n * (sizeof(scope) - 1) + 1);
+	if (!b)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		memcpy(b + o, q + from, at[k] - from);
+		o += at[k] - from;
+		memcpy(b + o, scope, sizeof(scope) - 1);
+		o += sizeof(scope) - 1;
+		from = at[k];
+	}
+	memcpy(b + o, q + from, len - from);
+	o += len - from;
+	b[o] = '\0';
+	*out = b;
+	*out_len = o;
+	return 1;
 }

@@ -139,6 +139,7 @@ struct ws_session {
 	int primary_reader;               /* the handle's primary: -1 the configured one, else a reader index */
 	uint64_t primary_gen;             /* bumped on every failover reconnect */
 	unsigned long thread_id;          /* the primary connection's id: a change means a reconnect */
+	bool resync_pending;              /* the real library reconnected: tracking to set up again */
 	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */
 	bool wm_broken;                   /* lost track of them: reads needing them use the primary */
 	struct ws_replay *replay;         /* the open transaction's record (replay.c); NULL: transaction_replay off */
@@ -236,6 +237,15 @@ void ws_session_note_set(struct ws_session *s, const char *q, size_t len);
 /* mysql_set_character_set(): the collation is the character set's default. */
 void ws_session_collation_default(struct ws_session *s);
 
+/*
+ * MariaDB sends no session-tracking data for `SET @@name = …` written without a
+ * scope, although the session value changes as with `SET @@session.name = …`,
+ * which it does track: without help such a change never reaches the replicas.
+ * When q is such a SET, *out is a copy (malloc'd, NUL-terminated, *out_len
+ * bytes) with every unscoped assignment target written @@session.name, the same
+ * statement for the server; returns 1. 0 when q needs no change, -ENOMEM.
+ */
+int ws_session_scope_set(const char *q, size_t len, char **out, size_t *out_len);
 /* Forget the session state and close replica connections (change_user, reset). */
 void ws_session_reset_state(struct ws_session *s);
 
@@ -309,6 +319,21 @@ static inline void ws_session_close_idle(struct ws_session *s, uint64_t now_ms)
 	if (s->cluster->replica_idle_timeout_ms && now_ms - s->idle_checked_ms >= 1000)
 		ws_session_close_idle_slow(s, now_ms);
 }
+
+/* Did the application set a MYSQL_INIT_COMMAND? */
+bool ws_session_has_init_command(const struct ws_session *s);
+/* Take the primary session's @@last_gtid (MariaDB) into the handle's
+ * watermark: a write this session ran without tracking (an init command at
+ * connect, a statement that reconnected) is then waited for like any other.
+ * Runs a statement on the primary (no result may be pending). 0 or -1. */
+int ws_session_note_last_gtid(struct ws_session *s);
+
+/* May a statement that began at started_us (ws_now_us) and failed on its
+ * connection be run again elsewhere? Not when the application set
+ * MYSQL_OPT_READ_TIMEOUT and the attempt used any real part of it: a retry
+ * must not stretch the time the application allowed (it then gets the error
+ * the real library gave). */
+bool ws_session_may_retry(const struct ws_session *s, uint64_t started_us);
 
 /* Close replica idx's connection and keep it out of use for a while. */
 void ws_session_replica_failed(struct ws_session *s, size_t idx);

@@ -2,7 +2,10 @@
  * shim_query.c — the entry points that run statements or change session state
  * on a handle: routed for managed handles (route.c), plain forwards otherwise.
  */
+#include <stdlib.h>
 #include <string.h>
+
+#include <errmsg.h>
 
 #include "failover.h"
 #include "real.h"
@@ -35,6 +38,48 @@ static bool refuse_inherited(struct ws_session *s)
 	return true;
 }
 
+/*
+ * After the real library reconnected by itself (MYSQL_OPT_RECONNECT; seen by
+ * ws_route_after_primary, which leaves reads on the primary meanwhile), at the
+ * handle's next statement or ping, when no result of ours is pending. The new
+ * server session has the server's defaults, as a plain libmariadb handle has
+ * after a reconnect: the carried state is forgotten (replica connections start
+ * afresh), tracking is set up again, and the session's last GTID covers a write
+ * that ran untracked since the reconnect.
+ */
+static void resync(struct ws_session *s)
+{
+	ws_session_reset_state(s);
+	ws_route_on_connect(s);
+	if (s->state_unknown)
+		return; /* the application left a result unread: at its next call */
+	s->resync_pending = false;
+	s->primary_gen++;
+	if (ws_session_note_last_gtid(s) < 0)
+		s->state_unknown = true;
+}
+
+/* A managed handle's statement text. `SET @@name = …` goes to the server as
+ * `SET @@session.name = …` (ws_session_scope_set says why); the '@' test keeps
+ * every other statement free of the scan. */
+static int route_text(struct ws_session *s, const char *q, unsigned long len, bool send_only)
+{
+	char *scoped;
+	size_t n;
+	int r;
+
+	if (WS_UNLIKELY(s->resync_pending))
+		resync(s);
+	/* libmariadb reads a length of (unsigned long)-1 as "up to the NUL". */
+	if (WS_UNLIKELY(len == (unsigned long)-1))
+		len = strlen(q);
+	if (WS_LIKELY(!memchr(q, '@', len)) || ws_session_scope_set(q, len, &scoped, &n) <= 0)
+		return ws_route_query(s, q, len, send_only);
+	r = ws_route_query(s, scoped, n, send_only);
+	free(scoped);
+	return r;
+}
+
 WS_ENTRY(mysql_real_query, libmysqlclient_18);
 int WS_FN(mysql_real_query)(MYSQL *mysql, const char *q, unsigned long length)
 {
@@ -45,7 +90,7 @@ int WS_FN(mysql_real_query)(MYSQL *mysql, const char *q, unsigned long length)
 	if (refuse_inherited(s))
 		return 1;
 	if (s && q)
-		return ws_route_query(s, q, length, false);
+		return route_text(s, q, length, false);
 	if (s) /* no text: the real library answers, on the primary */
 		ws_route_reset_last(mysql);
 	ws_guard_enter();
@@ -64,7 +109,7 @@ int WS_FN(mysql_query)(MYSQL *mysql, const char *q)
 	if (refuse_inherited(s))
 		return 1;
 	if (s && q)
-		return ws_route_query(s, q, strlen(q), false);
+		return route_text(s, q, strlen(q), false);
 	if (s)
 		ws_route_reset_last(mysql);
 	ws_guard_enter();
@@ -83,7 +128,7 @@ int WS_FN(mysql_send_query)(MYSQL *mysql, const char *q, unsigned long length)
 	if (refuse_inherited(s))
 		return 1;
 	if (s && q)
-		return ws_route_query(s, q, length, true);
+		return route_text(s, q, length, true);
 	if (s)
 		ws_route_reset_last(mysql);
 	ws_guard_enter();
@@ -217,6 +262,52 @@ int WS_FN(mysql_reset_connection)(MYSQL *mysql)
 	if (s && r == 0) {
 		ws_session_reset_state(s);
 		ws_route_on_connect(s);
+		/* The real call leaves mysql_affected_rows() at -1; the tracking set-up
+		 * above left 0. A ping (its OK packet is not parsed) restores -1. */
+		ws_guard_enter();
+		R->mysql_ping(mysql);
+		ws_guard_leave();
+	}
+	return r;
+}
+
+/* mysql_ping: with MYSQL_OPT_RECONNECT the real call may reconnect; the new
+ * server session is set up here, before the application's next statement. */
+WS_ENTRY(mysql_ping, libmysqlclient_18);
+int WS_FN(mysql_ping)(MYSQL *mysql)
+{
+	REAL_OR_FAIL(mysql_ping, 1);
+	struct ws_session *s = managed(mysql);
+	unsigned long tid = 0;
+	int r;
+
+	if (s && s->last && s->last != s->mysql) {
+		/* The last statement ran on a replica, maybe with its rows still
+		 * unread (mysql_use_result): libmariadb refuses any command then.
+		 * A ping of that connection says so without a round trip (and
+		 * costs one when it is idle). */
+		ws_guard_enter();
+		r = R->mysql_ping(s->last) != 0 && R->mysql_errno(s->last) == CR_COMMANDS_OUT_OF_SYNC;
+		ws_guard_leave();
+		if (r) {
+			ws_session_set_error(s, CR_COMMANDS_OUT_OF_SYNC, "HY000",
+					     "Commands out of sync; you can't run this command now");
+			return 1;
+		}
+	}
+	if (s)
+		ws_route_reset_last(mysql);
+	ws_guard_enter();
+	r = R->mysql_ping(mysql);
+	if (s && r == 0)
+		tid = R->mysql_thread_id(mysql);
+	ws_guard_leave();
+	if (s && r == 0 && (s->resync_pending || tid != s->thread_id)) {
+		resync(s);
+		/* mysql_affected_rows() answers -1 after a ping, not our SELECT's 1. */
+		ws_guard_enter();
+		R->mysql_ping(mysql);
+		ws_guard_leave();
 	}
 	return r;
 }

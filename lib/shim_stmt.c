@@ -551,6 +551,12 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 		ws_guard_enter();
 		r = R->mysql_stmt_execute(stmt);
 		e = r ? R->mysql_stmt_errno(stmt) : 0;
+		/* A statement that mysql_change_user / mysql_reset_connection
+		 * invalidated fails with CR_SERVER_LOST on a live connection: the
+		 * application's error, not a failover. A lost connection reports
+		 * its error on the handle too. */
+		if (r && s && s->cluster && ws_route_is_connection_error(e) && R->mysql_errno(s->mysql) == 0)
+			e = 0;
 		ws_guard_leave();
 		if (r && s && s->cluster && ws_route_is_connection_error(e)) {
 			if (ws_failover_after_error(s, e, &st->verdict, in_trx) < 0) {

@@ -16,6 +16,9 @@
 #   really stops a misrouted write), WS_TEST_ADMIN_USER/WS_TEST_ADMIN_PASSWORD
 #   (everything), WS_TEST_DB (=wstest), WS_TEST_CONFIG (a wescale.conf for the
 #   cluster), WS_TEST_MYSQL (the client binary).
+# With WS_TOPOLOGY_TLS=1 at `start`, every server also offers TLS (optional,
+# not required) with a certificate for 127.0.0.1 signed by a CA made in
+# DIR/tls; env then exports WS_TEST_TLS_CA (that CA's file).
 # Server ids: primary 1, replicas 2, 3, …  Every server listens on 127.0.0.1 only.
 set -euo pipefail
 
@@ -58,9 +61,13 @@ node_sql() { # node_sql NODE_DIR SQL...
 }
 
 start_node() { # start_node NODE_DIR PORT SERVER_ID
-	local d=$1 port=$2 id=$3 ro=""
+	local d=$1 port=$2 id=$3 ro="" tls=() t
 	# Replicas start read-only, so that they still are after a restart.
 	[ "$id" -gt 1 ] && ro=--read-only
+	t=$(dirname "$d")/tls
+	if [ -f "$t/server.pem" ]; then
+		tls=(--ssl-ca="$t/ca.pem" --ssl-cert="$t/server.pem" --ssl-key="$t/server.key")
+	fi
 	echo "$port $id" >"$d/args"
 	"$MARIADBD" --no-defaults $ro --datadir="$d/data" --port="$port" --bind-address=127.0.0.1 \
 		--socket="$d/sock" --pid-file="$d/pid" --log-error="$d/error.log" --user=root \
@@ -69,9 +76,22 @@ start_node() { # start_node NODE_DIR PORT SERVER_ID
 		--innodb-buffer-pool-size=64M --innodb-log-file-size=32M \
 		--innodb-flush-log-at-trx-commit=2 --sync-binlog=0 \
 		--session-track-system-variables='autocommit,character_set_client,character_set_connection,character_set_results,time_zone,last_gtid' \
-		--performance-schema=OFF --skip-symbolic-links \
+		--performance-schema=OFF --skip-symbolic-links "${tls[@]}" \
 		>"$d/stdout.log" 2>&1 &
 	echo $! >"$d/launcher.pid"
+}
+
+make_certs() { # make_certs TLS_DIR: a CA and a server certificate for 127.0.0.1
+	local t=$1
+	command -v openssl >/dev/null || die "WS_TOPOLOGY_TLS needs openssl"
+	mkdir -p "$t"
+	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$t/ext.cnf"
+	{ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=wescale test CA" \
+		-keyout "$t/ca.key" -out "$t/ca.pem" &&
+	  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$t/server.key" -out "$t/server.csr" &&
+	  openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial -days 2 \
+		-extfile "$t/ext.cnf" -out "$t/server.pem"; } >"$t/openssl.log" 2>&1 ||
+		{ tail -5 "$t/openssl.log" >&2; die "openssl failed"; }
 }
 
 wait_ready() { # wait_ready NODE_DIR
@@ -112,6 +132,7 @@ start)
 	dir=$(cd "$dir" && pwd)
 	n=$((n_replicas + 1))
 	read -r -a ports <<<"$(free_ports "$n")"
+	if [ "${WS_TOPOLOGY_TLS:-0}" = 1 ]; then make_certs "$dir/tls"; fi
 
 	# One bootstrap, copied to every node: far quicker than installing each.
 	mkdir -p "$dir/seed"
@@ -182,6 +203,7 @@ EOF
 		echo "export WS_TEST_CONFIG='$dir/wescale.conf'"
 		echo "export WS_TEST_MYSQL='$CLIENT'"
 		echo "export WS_TEST_TOPOLOGY='$(cd "$(dirname "$0")" && pwd)/topology.sh'"
+		if [ -f "$dir/tls/ca.pem" ]; then echo "export WS_TEST_TLS_CA='$dir/tls/ca.pem'"; fi
 	} >"$dir/env"
 	echo "topology up in $dir: primary 127.0.0.1:${ports[0]}, replicas $replicas"
 	;;

@@ -4,7 +4,9 @@
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <CUnit/Basic.h>
 
@@ -123,6 +125,50 @@ static void test_threads(void)
 	CU_ASSERT_EQUAL(ws_session_count(), 0);
 }
 
+/* SET @@name = … is sent as SET @@session.name = … (issue 23): only assignment
+ * targets without a scope, never reads, strings, comments or SET STATEMENT. */
+static void test_scope_set(void)
+{
+	static const struct {
+		const char *in, *out; /* out NULL: unchanged */
+	} t[] = {
+		{ "SET @@sql_mode='ANSI'", "SET @@session.sql_mode='ANSI'" },
+		{ "set @@sql_mode := 'ANSI'", "set @@session.sql_mode := 'ANSI'" },
+		{ "SET LOCAL sql_mode='A', @@time_zone='+01:00'", "SET LOCAL sql_mode='A', @@session.time_zone='+01:00'" },
+		{ "SET @@a=1, @@b = 2", "SET @@session.a=1, @@session.b = 2" },
+		{ "/* c */ SET /*!80000 */ @@a=1", "/* c */ SET /*!80000 */ @@session.a=1" },
+		{ "SELECT 1; SET @@a=1", "SELECT 1; SET @@session.a=1" },
+		{ "SET @@session.sql_mode='A'", NULL },
+		{ "SET @@local.sql_mode='A', @@global.x=1", NULL },
+		{ "SET sql_mode=@@sql_mode", NULL },
+		{ "SET sql_mode=CONCAT(@@sql_mode, ','), x=1", NULL },
+		{ "SET sql_mode=IF(1, @@a, @@b)", NULL },
+		{ "SET @x = '@@a=1', y=1", NULL },
+		{ "SET a='it''s', @@b=1", "SET a='it''s', @@session.b=1" },
+		{ "SET a='\\', @@b=1", NULL }, /* a backslash in a string: not read */
+		{ "SET STATEMENT @@a=1 FOR SELECT 1", NULL },
+		{ "SELECT @@a = 1", NULL },
+		{ "UPDATE t SET @@a=1", NULL },
+		{ "SET @@a", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *out = NULL;
+		size_t n = 0;
+		int r = ws_session_scope_set(t[i].in, strlen(t[i].in), &out, &n);
+
+		if (!t[i].out) {
+			CU_ASSERT_EQUAL(r, 0);
+		} else {
+			CU_ASSERT_EQUAL(r, 1);
+			CU_ASSERT(out && n == strlen(t[i].out) && strcmp(out, t[i].out) == 0);
+		}
+		if ((r != (t[i].out ? 1 : 0)) || (out && t[i].out && strcmp(out, t[i].out)))
+			fprintf(stderr, "scope_set(%s) = %d %s\n", t[i].in, r, out ? out : "");
+		free(out);
+	}
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -136,6 +182,7 @@ int main(void)
 	CU_add_test(s, "stale entry replaced", test_stale_replaced);
 	CU_add_test(s, "10000 handles", test_many);
 	CU_add_test(s, "16 threads", test_threads);
+	CU_add_test(s, "SET @@name is sent with its session scope", test_scope_set);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
