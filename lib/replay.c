@@ -479,8 +479,9 @@ static int replay_once(struct ws_session *s, struct ws_replay *rp, char *why, si
 		if (r < 0)
 			return -1;
 		if (r > 0) {
-			ws_log(WS_LOG_WARN, "transaction replay: statement %zu of %zu did not do the same on the "
-			       "primary (%s): rolled back", i + 1, rp->n, why);
+			size_t n = strlen(why);
+
+			snprintf(why + n, why_size - n, " at statement %zu of %zu", i + 1, rp->n);
 			ws_route_primary_exec(s, "ROLLBACK");
 			return 1;
 		}
@@ -538,6 +539,9 @@ int ws_replay_after_failover(struct ws_session *s, unsigned e)
 		char why[200];
 		int r = ae ? (ws_route_is_connection_error(ae) ? -1 : 1) : replay_once(s, rp, why, sizeof(why));
 
+		if (r > 0)
+			ws_log(WS_LOG_WARN, "transaction replay: the new primary did not do the same (%s): rolled back",
+			       why);
 		if (r == 0) {
 			ws_log(WS_LOG_WARN, "failover: transaction of %zu statements replayed on the new primary", rp->n);
 			rp->pending = true; /* route.c runs it again and records it */
