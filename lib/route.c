@@ -1195,21 +1195,23 @@ int ws_route_call(struct ws_session *s, enum ws_api api)
 	return (int)p.target;
 }
 
-void ws_route_nb_begin(struct ws_session *s, const char *q, size_t len)
+bool ws_route_nb_begin(struct ws_session *s, const char *q, size_t len)
 {
 	struct ws_verdict v;
 
 	ws_session_clear_error(s);
-	ws_route_call(s, WS_API_NONBLOCKING);
+	if (ws_route_call(s, WS_API_NONBLOCKING) < 0)
+		return false;
 	ws_session_use_primary(s);
 	s->pending_note = false;
 	if (!q)
-		return;
+		return true;
 	ws_classify_env(q, len, &s->lexenv, &v);
 	if ((v.flags & NOTED_FLAGS) || ws_decide_may_hide_state(&v, q, len, false)) {
 		remember_read(s, q, len);
 		s->pending_note = true;
 	}
+	return true;
 }
 
 void ws_route_nb_done(struct ws_session *s, bool ok, bool reply_read)

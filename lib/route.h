@@ -66,9 +66,10 @@ my_bool ws_route_read_result(struct ws_session *s);
 int ws_route_call(struct ws_session *s, enum ws_api api);
 
 /* The non-blocking API (shim_nonblock.c): a call starts on the primary (text
- * q, or NULL); it completed (ok: successfully; reply_read: its reply is in,
- * not only sent). */
-void ws_route_nb_begin(struct ws_session *s, const char *q, size_t len);
+ * q, or NULL) — false when it must fail with the session's error (an
+ * optimistic transaction could not move to the primary); it completed (ok:
+ * successfully; reply_read: its reply is in, not only sent). */
+bool ws_route_nb_begin(struct ws_session *s, const char *q, size_t len);
 void ws_route_nb_done(struct ws_session *s, bool ok, bool reply_read);
 
 /* After a statement or result completed on the primary: take in what the

@@ -202,6 +202,49 @@ static void test_changed_row_fails_cleanly(void)
 	}
 }
 
+/* The same through the non-blocking API and a prepared statement: the move
+ * fails the call (1213), nothing is committed. */
+static void test_changed_row_other_apis(void)
+{
+	for (int api = 0; api < 2; api++) {
+		MYSQL *h = mysql_init(NULL), *other = fresh();
+		long v2 = primary_v(2), w3;
+		char sql[128];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		mysql_options(h, MYSQL_OPT_NONBLOCK, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mysql_real_connect(h, "127.0.0.1", env.user, env.password, env.db,
+								env.primary_port, NULL, 0));
+		snprintf(sql, sizeof(sql), "SELECT w FROM %s.trx_t WHERE id = 3", env.db);
+		w3 = wstest_admin_long(&env, env.primary_port, sql);
+		CU_ASSERT_EQUAL(mysql_autocommit(h, 0), 0);
+		CU_ASSERT_EQUAL(read_v(h, 2), v2);
+		CU_ASSERT(!on_primary(h));
+		CU_ASSERT_EQUAL(wstest_exec(other, "UPDATE trx_t SET v = v + 1 WHERE id = 2"), 0);
+		if (api == 0) {
+			static const char upd[] = "UPDATE trx_t SET w = w + 1 WHERE id = 3";
+			int ret = 0, status = mysql_real_query_start(&ret, h, upd, sizeof(upd) - 1);
+
+			CU_ASSERT_EQUAL(status, 0);
+			CU_ASSERT_NOT_EQUAL(ret, 0);
+			CU_ASSERT_EQUAL(mysql_errno(h), ER_LOCK_DEADLOCK);
+		} else {
+			static const char upd[] = "UPDATE trx_t SET w = w + 1 WHERE id = 3";
+			MYSQL_STMT *st = mysql_stmt_init(h);
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+			CU_ASSERT_EQUAL(mysql_stmt_prepare(st, upd, sizeof(upd) - 1), 0);
+			CU_ASSERT_NOT_EQUAL(mysql_stmt_execute(st), 0);
+			CU_ASSERT_EQUAL(mysql_stmt_errno(st), ER_LOCK_DEADLOCK);
+			mysql_stmt_close(st);
+		}
+		CU_ASSERT_EQUAL(mysql_rollback(h), 0);
+		CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, sql), w3);
+		mysql_close(h);
+		mysql_close(other);
+	}
+}
+
 /* Kill every connection of the application user on the replicas. */
 static void kill_replica_connections(void)
 {
@@ -393,6 +436,7 @@ int main(void)
 	CU_add_test(s, "autocommit off, read-mostly: reads on replicas, none stale", test_autocommit_off_read_mostly);
 	CU_add_test(s, "a write moves the transaction, reads verified", test_migration_verified);
 	CU_add_test(s, "a changed row fails the move cleanly (1213)", test_changed_row_fails_cleanly);
+	CU_add_test(s, "the same through the non-blocking and prepared APIs", test_changed_row_other_apis);
 	CU_add_test(s, "a replica lost mid-transaction", test_replica_lost_mid_transaction);
 	CU_add_test(s, "hints, route_next, READ ONLY/WRITE, assume_write", test_where_transactions_start);
 	CU_add_test(s, "session state inside a transaction", test_state_inside_transaction);
