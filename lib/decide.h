@@ -10,6 +10,11 @@
  * I/O, reads no shared state and allocates nothing: tests/unit/test-decide.c
  * holds it to the README's "What goes where" as a table.
  *
+ * Transactions on replicas (optimistic.c): the plan starts a transaction on a
+ * replica (start_ro_trx with opt), keeps its reads there (WS_TARGET_RO_TRX), and
+ * at its first statement a replica cannot run says migrate: the executor moves
+ * the transaction to the primary (verified) before running the statement.
+ *
  * The one safety rule it keeps whatever it is asked: a hint, wescale_route_next()
  * or a rule can only make routing safer. A request for a replica never moves a
  * write, a locking read, a primary-only function, a user variable, a session

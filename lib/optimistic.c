@@ -275,8 +275,11 @@ int ws_opt_migrate(struct ws_session *s)
 		return 0;
 	}
 	ck_pr_inc_64(&migrate_failed);
-	/* The transaction is over: count it now (the primary holds nothing). */
+	/* The transaction is over: count it now (the primary holds nothing). Its
+	 * retry starts on the primary, as after SET TRANSACTION READ WRITE: a
+	 * transaction that cannot move (prepared statements) never fails twice. */
 	ws_opt_trx_end(s);
+	s->rw_next = true;
 	if (r < 0)
 		snprintf(why, sizeof(why), "the primary connection failed while it moved there");
 	ws_log(WS_LOG_INFO, "optimistic transaction could not move to the primary: %s; rolled back (1213)", why);

@@ -203,17 +203,6 @@ static void outcome_of(MYSQL *m, int r, struct outcome *o)
 	ws_guard_leave();
 }
 
-static unsigned R_errno(MYSQL *m)
-{
-	const struct ws_real *R = ws_real();
-	unsigned e;
-
-	ws_guard_enter();
-	e = R->mysql_errno(m);
-	ws_guard_leave();
-	return e;
-}
-
 static bool unreplayable(const struct ws_verdict *v)
 {
 	return (v->flags & UNREPLAYABLE) || v->kind == WS_STMT_CALL || v->kind == WS_STMT_LOAD ||
@@ -389,10 +378,6 @@ void ws_replay_opt_record(struct ws_session *s, MYSQL *m, const struct ws_verdic
 		rp->replayable = false;
 	if (!rp->replayable)
 		return;
-	if (r && ws_route_is_connection_error(R_errno(m))) {
-		rp->replayable = false;
-		return;
-	}
 	rp->q = q;
 	rp->len = len;
 	record_on(s, rp, m, r);

@@ -55,7 +55,8 @@ bool ws_replay_check_first(const struct ws_session *s, const struct ws_verdict *
 /* A new optimistic transaction: forget the record, keep begin (BEGIN, or
  * START TRANSACTION for an implicit one) as its first statement. */
 void ws_replay_opt_begin(struct ws_session *s, const char *begin, size_t len);
-/* Replica connection m ran statement v (text q) of it and returned r. */
+/* Replica connection m ran statement v (text q) of it and returned r (not a
+ * connection error: the transaction then moves, or ends). */
 void ws_replay_opt_record(struct ws_session *s, MYSQL *m, const struct ws_verdict *v, const char *q, size_t len,
 			  bool send_only, int r);
 /* It ran something whose outcome the record cannot verify (a prepared

@@ -3,7 +3,8 @@
  *
  * A statement goes to a replica only when all of these hold: the classifier
  * proved it a pure read (or a hint asks for a replica), the handle is not in a
- * transaction (server status: IN_TRANS or autocommit off) nor under LOCK TABLES,
+ * transaction on the primary (server status: IN_TRANS or autocommit off; a
+ * transaction may start on a replica: optimistic.c) nor under LOCK TABLES,
  * it does not touch a temporary table of this session, the consistency level
  * allows replicas, and a replica connection is ready. Otherwise: the primary,
  * which is the application's own connection.

@@ -123,8 +123,9 @@ struct ws_session {
 	bool opt_trx;                     /* with ro_trx >= 0: the transaction there is optimistic
 					     (optimistic.c): it moves to the primary at its first
 					     statement a replica cannot run */
-	bool rw_next;                     /* SET TRANSACTION READ WRITE: the next transaction starts
-					     on the primary */
+	bool rw_next;                     /* SET TRANSACTION READ WRITE, or a failed move of an
+					     optimistic transaction: the next transaction starts on
+					     the primary */
 	int assume_write;                 /* wescale_assume_write_transactions: -1 the cluster's */
 	int trx_shape;                    /* adaptive table slot of the open transaction, -1 none */
 	int pending_shape;                /* slot of the statement being routed (gather), -1 none */

@@ -55,13 +55,36 @@ static long read_v(MYSQL *h, int id)
 	return wstest_query_long(h, sql);
 }
 
-/* v of row id on the primary, read through a plain admin connection. */
+/* v of row id on the primary, read through an admin connection (the hint:
+ * this program is linked with libwescale). */
 static long primary_v(int id)
 {
 	char sql[128];
 
-	snprintf(sql, sizeof(sql), "SELECT v FROM %s.trx_t WHERE id = %d", env.db, id);
+	snprintf(sql, sizeof(sql), "/* wescale:route=primary */ SELECT v FROM %s.trx_t WHERE id = %d", env.db, id);
 	return wstest_admin_long(&env, env.primary_port, sql);
+}
+
+/* Start a transaction on h: the implicit one of autocommit off (ac_off), or
+ * with the statement begin. */
+static void start_trx(MYSQL *h, bool ac_off, const char *begin)
+{
+	CU_ASSERT_EQUAL(ac_off ? mysql_autocommit(h, 0) : (int)wstest_exec(h, begin), 0);
+}
+
+/* h runs sql, which answers one string: is it want? */
+static bool answers(MYSQL *h, const char *sql, const char *want)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	bool ok;
+
+	if (mysql_query(h, sql) || !(res = mysql_store_result(h)))
+		return false;
+	row = mysql_fetch_row(res);
+	ok = row && row[0] && strcmp(row[0], want) == 0;
+	mysql_free_result(res);
+	return ok;
 }
 
 /* The test table, on every node (before the tests: no CUnit asserts). */
@@ -169,13 +192,9 @@ static void test_changed_row_fails_cleanly(void)
 {
 	for (int ac_off = 0; ac_off < 2; ac_off++) {
 		MYSQL *h = fresh(), *other = fresh();
-		long v2 = primary_v(2), w3 = wstest_admin_long(&env, env.primary_port, "SELECT w FROM wstest.trx_t WHERE id = 3");
+		long v2 = primary_v(2), w3 = wstest_admin_long(&env, env.primary_port, "/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 3");
 
-		if (ac_off) {
-			CU_ASSERT_EQUAL(mysql_autocommit(h, 0), 0);
-		} else {
-			CU_ASSERT_EQUAL(wstest_exec(h, "START TRANSACTION"), 0);
-		}
+		start_trx(h, ac_off, "START TRANSACTION");
 		CU_ASSERT_EQUAL(read_v(h, 2), v2);
 		CU_ASSERT(!on_primary(h));
 		CU_ASSERT_EQUAL(wstest_exec(other, "UPDATE trx_t SET v = v + 100 WHERE id = 2"), 0);
@@ -185,7 +204,7 @@ static void test_changed_row_fails_cleanly(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(mysql_error(h), "could not move to the primary"));
 		/* What an application does after a deadlock: roll back, retry. */
 		CU_ASSERT_EQUAL(mysql_rollback(h), 0);
-		CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, "SELECT w FROM wstest.trx_t WHERE id = 3"), w3);
+		CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, "/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 3"), w3);
 		CU_ASSERT_EQUAL(primary_v(2), v2 + 100);
 		/* The retry sees the new value and commits. */
 		CU_ASSERT(wstest_sync_replicas(&env));
@@ -195,7 +214,7 @@ static void test_changed_row_fails_cleanly(void)
 		CU_ASSERT_EQUAL(read_v(h, 2), v2 + 100);
 		CU_ASSERT_EQUAL(wstest_exec(h, "UPDATE trx_t SET w = w + 1 WHERE id = 3"), 0);
 		CU_ASSERT_EQUAL(mysql_commit(h), 0);
-		CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, "SELECT w FROM wstest.trx_t WHERE id = 3"),
+		CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, "/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 3"),
 				w3 + 1);
 		mysql_close(h);
 		mysql_close(other);
@@ -215,7 +234,7 @@ static void test_changed_row_other_apis(void)
 		mysql_options(h, MYSQL_OPT_NONBLOCK, 0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(mysql_real_connect(h, "127.0.0.1", env.user, env.password, env.db,
 								env.primary_port, NULL, 0));
-		snprintf(sql, sizeof(sql), "SELECT w FROM %s.trx_t WHERE id = 3", env.db);
+		snprintf(sql, sizeof(sql), "/* wescale:route=primary */ SELECT w FROM %s.trx_t WHERE id = 3", env.db);
 		w3 = wstest_admin_long(&env, env.primary_port, sql);
 		CU_ASSERT_EQUAL(mysql_autocommit(h, 0), 0);
 		CU_ASSERT_EQUAL(read_v(h, 2), v2);
@@ -276,11 +295,7 @@ static void test_replica_lost_mid_transaction(void)
 		MYSQL *h = fresh();
 		long v4 = primary_v(4);
 
-		if (ac_off) {
-			CU_ASSERT_EQUAL(mysql_autocommit(h, 0), 0);
-		} else {
-			CU_ASSERT_EQUAL(wstest_exec(h, "BEGIN WORK"), 0);
-		}
+		start_trx(h, ac_off, "BEGIN WORK");
 		CU_ASSERT_EQUAL(read_v(h, 4), v4);
 		CU_ASSERT(!on_primary(h));
 		kill_replica_connections();
@@ -365,28 +380,18 @@ static void test_where_transactions_start(void)
 static void test_state_inside_transaction(void)
 {
 	MYSQL *h = fresh();
-	MYSQL_RES *res;
-	MYSQL_ROW row;
 
 	CU_ASSERT_EQUAL_FATAL(mysql_autocommit(h, 0), 0);
 	read_v(h, 8);
 	CU_ASSERT(!on_primary(h));
 	CU_ASSERT_EQUAL(wstest_exec(h, "SET NAMES latin1"), 0);
 	CU_ASSERT(on_primary(h));
-	CU_ASSERT_EQUAL(mysql_query(h, "SELECT @@character_set_client FROM trx_t WHERE id = 8"), 0);
-	res = mysql_store_result(h);
+	CU_ASSERT(answers(h, "SELECT @@character_set_client FROM trx_t WHERE id = 8", "latin1"));
 	CU_ASSERT(on_primary(h));
-	row = res ? mysql_fetch_row(res) : NULL;
-	CU_ASSERT(row && strcmp(row[0], "latin1") == 0);
-	mysql_free_result(res);
 	CU_ASSERT_EQUAL(wstest_exec(h, "COMMIT"), 0);
 	/* The next transaction, on a replica, in latin1 too. */
-	CU_ASSERT_EQUAL(mysql_query(h, "SELECT @@character_set_client FROM trx_t WHERE id = 8"), 0);
-	res = mysql_store_result(h);
+	CU_ASSERT(answers(h, "SELECT @@character_set_client FROM trx_t WHERE id = 8", "latin1"));
 	CU_ASSERT(!on_primary(h));
-	row = res ? mysql_fetch_row(res) : NULL;
-	CU_ASSERT(row && strcmp(row[0], "latin1") == 0);
-	mysql_free_result(res);
 	/* A user variable: the transaction moves, the variable lives on the primary. */
 	CU_ASSERT_EQUAL(wstest_exec(h, "SET @x = 42"), 0);
 	CU_ASSERT(on_primary(h));
