@@ -83,6 +83,15 @@ int wescale_route_next(MYSQL *mysql, enum wescale_route route);
 int wescale_set_consistency(MYSQL *mysql, enum wescale_consistency level);
 
 /*
+ * Say whether the transactions of `mysql` should be assumed to write, so that
+ * they start on the primary instead of a replica (optimistic_transactions in
+ * wescale.conf(5)): 1 yes, 0 no, -1 as the cluster's assume_write_transactions
+ * says (the default). A transaction already open is not moved. Returns 0 or
+ * WESCALE_ER_BAD_ARGUMENT (NULL or unmanaged handle, mode not -1, 0 or 1).
+ */
+int wescale_assume_write_transactions(MYSQL *mysql, int mode);
+
+/*
  * Write "host:port" (or the socket path) of the node that ran the last
  * statement of `mysql` into buf (at most size bytes, NUL-terminated).
  * Returns 0, or WESCALE_ER_BAD_ARGUMENT (NULL handle or buffer, size 0, or a

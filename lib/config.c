@@ -71,6 +71,11 @@ static const struct choice consistency_choices[] = {
 static const struct choice ro_trx_choices[] = {
 	CH("replica", WS_RO_TRX_REPLICA), CH("primary", WS_RO_TRX_PRIMARY), END,
 };
+static const struct choice opt_trx_choices[] = {
+	CH("adaptive", WS_OPT_TRX_ADAPTIVE), CH("on", WS_OPT_TRX_ON), CH("off", WS_OPT_TRX_OFF),
+	ALIAS("true", WS_OPT_TRX_ON), ALIAS("false", WS_OPT_TRX_OFF), ALIAS("yes", WS_OPT_TRX_ON),
+	ALIAS("no", WS_OPT_TRX_OFF), ALIAS("1", WS_OPT_TRX_ON), ALIAS("0", WS_OPT_TRX_OFF), END,
+};
 static const struct choice fallback_choices[] = {
 	CH("primary", WS_FALLBACK_PRIMARY), CH("error", WS_FALLBACK_ERROR), END,
 };
@@ -96,7 +101,7 @@ enum key_id {
 	K_PRIMARY, K_REPLICAS, K_NODES, K_LOAD_BALANCE, K_CONSISTENCY, K_CONSISTENCY_TIMEOUT,
 	K_MAX_REPLICA_LAG, K_HEALTH_INTERVAL, K_FAILOVER_TIMEOUT, K_GLOBAL_CACHE,
 	K_REPLICA_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS, K_RO_TRX, K_FALLBACK, K_TRX_REPLAY,
-	K_TRX_REPLAY_MAX_SIZE,
+	K_TRX_REPLAY_MAX_SIZE, K_OPT_TRX, K_ASSUME_WRITE,
 	K_MONITOR_USER, K_MONITOR_PASSWORD, K_SAFE_FUNCS,
 	K_PRIORITY, K_MATCH_KIND, K_QUERY_REGEX, K_USER, K_DATABASE, K_ACTION, K_ERROR_MESSAGE,
 	K_ROUTE, K_RULE_CONSISTENCY, K_MAX_CONCURRENCY, K_MAX_QUEUE, K_QUEUE_TIMEOUT, K_LOG,
@@ -134,6 +139,8 @@ static const struct keydef keydefs[K_COUNT] = {
 	[K_FALLBACK] = { "replica_fallback", S_CLUSTER, T_CHOICE, 0, 0, fallback_choices },
 	[K_TRX_REPLAY] = { "transaction_replay", S_CLUSTER, T_CHOICE, 0, 0, bool_choices },
 	[K_TRX_REPLAY_MAX_SIZE] = { "transaction_replay_max_size", S_CLUSTER, T_NUM, 0, SIZE_MAX_CONF, NULL },
+	[K_OPT_TRX] = { "optimistic_transactions", S_CLUSTER, T_CHOICE, 0, 0, opt_trx_choices },
+	[K_ASSUME_WRITE] = { "assume_write_transactions", S_CLUSTER, T_CHOICE, 0, 0, bool_choices },
 	[K_MONITOR_USER] = { "monitor_user", S_CLUSTER, T_STR, 0, 0, NULL },
 	[K_MONITOR_PASSWORD] = { "monitor_password", S_CLUSTER, T_STR_EMPTY_OK, 0, 0, NULL },
 	[K_SAFE_FUNCS] = { "replica_safe_functions", S_CLUSTER, T_STR, 0, 0, NULL },
@@ -739,6 +746,8 @@ static void apply_int(struct parser *p, enum key_id id, long long v)
 	case K_FALLBACK: c->replica_fallback = (enum ws_fallback)v; break;
 	case K_TRX_REPLAY: c->transaction_replay = v != 0; break;
 	case K_TRX_REPLAY_MAX_SIZE: c->transaction_replay_max_size = (unsigned)v; break;
+	case K_OPT_TRX: c->optimistic_transactions = (enum ws_opt_trx)v; break;
+	case K_ASSUME_WRITE: c->assume_write_transactions = v != 0; break;
 	case K_PRIORITY: r->priority = (int)v; break;
 	case K_MATCH_KIND: r->match_kind = (int)v; break;
 	case K_ACTION: r->action = (enum ws_rule_action)v; break;
@@ -1090,6 +1099,7 @@ static void start_section(struct parser *p, enum sect sect, struct span name)
 			.max_connections_per_node = 0, .read_only_transactions = WS_RO_TRX_REPLICA,
 			.replica_fallback = WS_FALLBACK_PRIMARY, .transaction_replay = false,
 			.transaction_replay_max_size = 1048576,
+			.optimistic_transactions = WS_OPT_TRX_ADAPTIVE, .assume_write_transactions = false,
 			.name = strndup(name.p, name.n), .line = p->line,
 		};
 		p->oom = p->oom || !p->cl.name;

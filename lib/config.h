@@ -38,6 +38,12 @@ enum ws_ro_trx {                  /* read_only_transactions */
 	WS_RO_TRX_PRIMARY = 1,
 };
 
+enum ws_opt_trx {                 /* optimistic_transactions */
+	WS_OPT_TRX_OFF = 0,           /* transactions run on the primary */
+	WS_OPT_TRX_ON = 1,            /* every transaction starts on a replica */
+	WS_OPT_TRX_ADAPTIVE = 2,      /* on, except shapes learned to write (optimistic.c) */
+};
+
 enum ws_fallback {                /* replica_fallback */
 	WS_FALLBACK_PRIMARY = 0,
 	WS_FALLBACK_ERROR = 1,
@@ -77,6 +83,8 @@ struct ws_cluster {
 	unsigned transaction_replay_max_size;    /* bytes of statement text per transaction; default 1 MiB */
 	char *replica_safe_functions;            /* "db.f1, f2": stored functions a read may call on a
 						    replica (safefuncs.h); NULL: none */
+	enum ws_opt_trx optimistic_transactions; /* default adaptive */
+	bool assume_write_transactions;          /* default off: transactions start on the primary */
 	char *monitor_user;                      /* NULL: the application's own */
 	char *monitor_password;
 	unsigned line;                           /* line of the [cluster] header */

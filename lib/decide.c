@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
 #include "decide.h"
 #include "wescale.h"
 
@@ -113,8 +114,11 @@ static bool decide_in_ro_trx(const struct ws_decide_in *in, struct ws_plan *out)
 }
 
 /* Reasons of the session (and configuration) that keep even a read on the
- * primary; WS_WHY_COUNT when none does. */
-static inline __attribute__((always_inline)) enum ws_reason session_reason(const struct ws_decide_in *in)
+ * primary; WS_WHY_COUNT when none does. in_trx: whether the session counts as
+ * in a transaction (for a transaction that starts on a replica: only one open
+ * on the primary does). */
+static inline __attribute__((always_inline)) enum ws_reason session_reason(const struct ws_decide_in *in,
+									    bool in_trx)
 {
 	const struct ws_verdict *v = in->v;
 
@@ -126,7 +130,7 @@ static inline __attribute__((always_inline)) enum ws_reason session_reason(const
 		return WS_WHY_NO_REPLICAS;
 	if (in->locked_tables)
 		return WS_WHY_LOCK_TABLES;
-	if (in->in_trx)
+	if (in_trx)
 		return WS_WHY_IN_TRX;
 	if (in->consistency == WESCALE_CONSISTENCY_PRIMARY)
 		return WS_WHY_CONSISTENCY_PRIMARY;
@@ -139,6 +143,105 @@ static inline __attribute__((always_inline)) enum ws_reason session_reason(const
 	if (in->uncarried_var)
 		return WS_WHY_UNCARRIED_VAR;
 	return WS_WHY_COUNT;
+}
+
+/* The primary reason for a statement asked there by a hint, wescale_route_next
+ * or a rule. */
+static enum ws_reason asked_primary_reason(const struct ws_decide_in *in)
+{
+	return in->v->hint_route == WS_HINT_PRIMARY ? WS_WHY_HINT_PRIMARY
+	       : in->asked_by_rule                  ? WS_WHY_RULE_PRIMARY
+						     : WS_WHY_API_PRIMARY;
+}
+
+/* Statements inside an optimistic transaction: what a replica can run stays on
+ * its replica; the first statement it cannot (a write, a locking read, a
+ * primary-only function, a user variable, a session state change, anything not
+ * provably a read) moves the transaction to the primary first. */
+static bool decide_in_opt_trx(const struct ws_decide_in *in, struct ws_plan *out)
+{
+	const struct ws_verdict *v = in->v;
+	uint32_t f = v->flags;
+	bool asked_primary = v->hint_route == WS_HINT_PRIMARY || in->asked == WESCALE_ROUTE_PRIMARY;
+	bool asked_replica = v->hint_route == WS_HINT_REPLICA || in->asked == WESCALE_ROUTE_REPLICA;
+
+	if ((f & WS_F_TRX_END) && !(f & (WS_F_MULTI | WS_F_XA))) {
+		plan(out, WS_TARGET_RO_TRX, WS_WHY_OPT_TRX); /* COMMIT / ROLLBACK: ends it there */
+		return true;
+	}
+	if ((f & (WS_F_TRX_BEGIN | WS_F_IMPLICIT_COMMIT | WS_F_AUTOCOMMIT_ON)) && !(f & (WS_F_MULTI | WS_F_XA))) {
+		/* Ends it (it only read: nothing to commit): then decided as
+		 * outside any. */
+		out->end_ro_trx = true;
+		return false;
+	}
+	if (in->diagnostics && !(f & WS_F_MULTI)) {
+		plan(out, WS_TARGET_LAST, WS_WHY_DIAGNOSTICS);
+		return true;
+	}
+	if ((f & WS_F_AUTOCOMMIT_OFF) && !(f & WS_F_MULTI) && v->kind == WS_STMT_SET &&
+	    !(f & ~(WS_F_AUTOCOMMIT_OFF | WS_F_WRITE | WS_F_SESSION_STATE))) {
+		/* SET autocommit = 0 alone: changes nothing of the open transaction. */
+		plan(out, WS_TARGET_PRIMARY, WS_WHY_TRX_CONTROL);
+		return true;
+	}
+	if (in->api != WS_API_NONBLOCKING && !asked_primary && !in->temp_mentioned && !in->maybe_temp &&
+	    !in->uncarried_var && !((f & WS_F_MULTI) && !in->multi_enabled) &&
+	    ((f & WS_F_READ) || (asked_replica && replica_request_safe(v)))) {
+		plan(out, WS_TARGET_RO_TRX, WS_WHY_OPT_TRX);
+		return true;
+	}
+	out->migrate = true;
+	if (asked_primary)
+		plan(out, WS_TARGET_PRIMARY, asked_primary_reason(in));
+	else if (in->api == WS_API_NONBLOCKING)
+		plan(out, WS_TARGET_PRIMARY, WS_WHY_NONBLOCKING);
+	else if (in->temp_mentioned || in->maybe_temp)
+		plan(out, WS_TARGET_PRIMARY, in->temp_mentioned ? WS_WHY_TEMP_TABLE : WS_WHY_MAYBE_TEMP);
+	else if (f & WS_F_READ)
+		plan(out, WS_TARGET_PRIMARY, in->uncarried_var ? WS_WHY_UNCARRIED_VAR : WS_WHY_MULTI_NOT_ENABLED);
+	else
+		plan(out, WS_TARGET_PRIMARY, statement_reason(v));
+	return true;
+}
+
+/* Does this statement start a transaction that may run on a replica: an
+ * explicit BEGIN / START TRANSACTION (not READ ONLY: see ro_begin), or the
+ * first read of an autocommit-off session with no transaction open? Then the
+ * plan starts it on a replica, or on the primary when the configuration, the
+ * application or what was learned of such transactions says it will write. */
+static bool decide_opt_start(const struct ws_decide_in *in, struct ws_plan *out)
+{
+	const struct ws_verdict *v = in->v;
+	uint32_t f = v->flags;
+	bool asked_replica = v->hint_route == WS_HINT_REPLICA || in->asked == WESCALE_ROUTE_REPLICA;
+	bool explicit, implicit;
+
+	if (in->optimistic == WS_OPT_TRX_OFF || (in->ro_trx && !out->end_ro_trx) || in->primary_trx || in->member ||
+	    (in->api != WS_API_TEXT && in->api != WS_API_SEND && in->api != WS_API_PREPARED))
+		return false;
+	if (v->hint_route == WS_HINT_PRIMARY || in->asked == WESCALE_ROUTE_PRIMARY)
+		return false;
+	explicit = (f & WS_F_TRX_BEGIN) && !(f & (WS_F_MULTI | WS_F_XA | WS_F_TRX_READ_ONLY));
+	implicit = in->autocommit_off && !(f & WS_F_TRX_BEGIN) &&
+		   ((f & WS_F_READ) || (asked_replica && replica_request_safe(v)));
+	if (!explicit && !implicit)
+		return false;
+	if (session_reason(in, false) != WS_WHY_COUNT)
+		return false; /* the primary, for the reason the usual rules give */
+	if (in->assume_write || (explicit && in->read_write)) {
+		plan(out, WS_TARGET_PRIMARY, WS_WHY_ASSUME_WRITE);
+		return true;
+	}
+	if (in->optimistic == WS_OPT_TRX_ADAPTIVE && in->shape_writes) {
+		plan(out, WS_TARGET_PRIMARY, WS_WHY_OPT_LEARNED);
+		return true;
+	}
+	plan(out, WS_TARGET_REPLICA, WS_WHY_OPT_BEGIN);
+	out->start_ro_trx = out->opt = true;
+	out->begin_first = implicit;
+	out->wait_level = in->consistency;
+	return true;
 }
 
 void ws_route_decide(const struct ws_decide_in *in, struct ws_plan *out)
@@ -160,11 +263,16 @@ void ws_route_decide(const struct ws_decide_in *in, struct ws_plan *out)
 	case WS_API_AUTOCOMMIT:
 	case WS_API_SELECT_DB:
 	case WS_API_SET_CHARSET:
+		/* mysql_autocommit ends a transaction held on a replica (it only
+		 * read); mysql_select_db and mysql_set_character_set move an
+		 * optimistic one to the primary, where they change the state. */
 		out->end_ro_trx = in->ro_trx && in->api == WS_API_AUTOCOMMIT;
+		out->migrate = in->ro_trx && in->opt_trx && in->api != WS_API_AUTOCOMMIT;
 		plan(out, WS_TARGET_PRIMARY, WS_WHY_API_CALL);
 		return;
 	case WS_API_NONBLOCKING:
-		out->end_ro_trx = in->ro_trx;
+		out->migrate = in->ro_trx && in->opt_trx;
+		out->end_ro_trx = in->ro_trx && !in->opt_trx;
 		plan(out, WS_TARGET_PRIMARY, WS_WHY_NONBLOCKING);
 		return;
 	default:
@@ -175,7 +283,7 @@ void ws_route_decide(const struct ws_decide_in *in, struct ws_plan *out)
 		return;
 	}
 
-	if (in->ro_trx && decide_in_ro_trx(in, out))
+	if (in->ro_trx && (in->opt_trx ? decide_in_opt_trx(in, out) : decide_in_ro_trx(in, out)))
 		return;
 
 	/* Diagnostics of the previous statement: where it ran (the primary
@@ -184,6 +292,8 @@ void ws_route_decide(const struct ws_decide_in *in, struct ws_plan *out)
 		plan(out, WS_TARGET_LAST, WS_WHY_DIAGNOSTICS);
 		return;
 	}
+	if (decide_opt_start(in, out))
+		return;
 
 	asked_primary = v->hint_route == WS_HINT_PRIMARY || in->asked == WESCALE_ROUTE_PRIMARY;
 	asked_replica = !asked_primary && (v->hint_route == WS_HINT_REPLICA || in->asked == WESCALE_ROUTE_REPLICA ||
@@ -195,7 +305,7 @@ void ws_route_decide(const struct ws_decide_in *in, struct ws_plan *out)
 				!(v->flags & WS_F_MULTI) && in->ro_trx_to_replica && !asked_primary &&
 				(in->api == WS_API_TEXT || in->api == WS_API_SEND);
 
-		if (ro_begin && session_reason(in) == WS_WHY_COUNT) {
+		if (ro_begin && session_reason(in, in->primary_trx) == WS_WHY_COUNT) {
 			plan(out, WS_TARGET_REPLICA, WS_WHY_RO_TRX_BEGIN);
 			out->start_ro_trx = true;
 			out->wait_level = in->consistency;
@@ -208,17 +318,14 @@ void ws_route_decide(const struct ws_decide_in *in, struct ws_plan *out)
 		}
 	}
 	if (asked_primary) {
-		plan(out, WS_TARGET_PRIMARY,
-		     v->hint_route == WS_HINT_PRIMARY ? WS_WHY_HINT_PRIMARY
-		     : in->asked_by_rule             ? WS_WHY_RULE_PRIMARY
-						      : WS_WHY_API_PRIMARY);
+		plan(out, WS_TARGET_PRIMARY, asked_primary_reason(in));
 		return;
 	}
 
 	/* What the session is in. A variable that is not carried may still be
 	 * read on a replica when that is asked for explicitly (to look at the
 	 * replica's own session): a different answer, asked for, not a write. */
-	why = session_reason(in);
+	why = session_reason(in, in->in_trx);
 	if (why == WS_WHY_UNCARRIED_VAR && asked_replica)
 		why = WS_WHY_COUNT;
 	if (why != WS_WHY_COUNT) {
@@ -462,6 +569,23 @@ bool ws_decide_reads_uncarried(const char *q, size_t len)
 	return false;
 }
 
+bool ws_decide_says_read_write(const char *q, size_t len)
+{
+	struct toks k = { q, len, 0 };
+	const char *t;
+	size_t n;
+	bool read = false;
+
+	if (!q)
+		return false;
+	while (next_tok(&k, &t, &n)) {
+		if (read && tok_is(t, n, "WRITE"))
+			return true;
+		read = tok_is(t, n, "READ");
+	}
+	return false;
+}
+
 /* ---- names ---- */
 
 const char *ws_target_to_string(enum ws_target t)
@@ -482,6 +606,8 @@ static const struct {
 	[WS_WHY_READ_ASKED] = { "read_asked", "replica asked for (hint, wescale_route_next or rule)" },
 	[WS_WHY_RO_TRX] = { "ro_trx", "inside a READ ONLY transaction" },
 	[WS_WHY_RO_TRX_BEGIN] = { "ro_trx_begin", "starts a READ ONLY transaction" },
+	[WS_WHY_OPT_TRX] = { "optimistic_trx", "inside an optimistic transaction" },
+	[WS_WHY_OPT_BEGIN] = { "optimistic_trx_begin", "starts an optimistic transaction" },
 	[WS_WHY_DIAGNOSTICS] = { "diagnostics", "asks about the previous statement" },
 	[WS_WHY_RULE_MEMBER] = { "rule_member", "a rule names this node" },
 	[WS_WHY_WRITE] = { "write", "write" },
@@ -497,6 +623,8 @@ static const struct {
 	[WS_WHY_RULE_PRIMARY] = { "rule_primary", "rule route=primary" },
 	[WS_WHY_API_CALL] = { "api_call", "API call on the primary" },
 	[WS_WHY_IN_TRX] = { "in_transaction", "inside a transaction" },
+	[WS_WHY_OPT_LEARNED] = { "optimistic_trx_learned", "transactions that begin like this write (adaptive)" },
+	[WS_WHY_ASSUME_WRITE] = { "assume_write", "READ WRITE transaction or assume_write_transactions" },
 	[WS_WHY_LOCK_TABLES] = { "lock_tables", "LOCK TABLES held" },
 	[WS_WHY_TEMP_TABLE] = { "temporary_table", "temporary table" },
 	[WS_WHY_MAYBE_TEMP] = { "maybe_temporary", "session may hold temporary tables or locks (CALL, EXECUTE)" },

@@ -10,6 +10,11 @@
  * I/O, reads no shared state and allocates nothing: tests/unit/test-decide.c
  * holds it to the README's "What goes where" as a table.
  *
+ * Transactions on replicas (optimistic.c): the plan starts a transaction on a
+ * replica (start_ro_trx with opt), keeps its reads there (WS_TARGET_RO_TRX), and
+ * at its first statement a replica cannot run says migrate: the executor moves
+ * the transaction to the primary (verified) before running the statement.
+ *
  * The one safety rule it keeps whatever it is asked: a hint, wescale_route_next()
  * or a rule can only make routing safer. A request for a replica never moves a
  * write, a locking read, a primary-only function, a user variable, a session
@@ -54,6 +59,9 @@ enum ws_reason {
 				    for a replica and nothing in it forbids one */
 	WS_WHY_RO_TRX,           /* inside START TRANSACTION READ ONLY: its replica */
 	WS_WHY_RO_TRX_BEGIN,     /* START TRANSACTION READ ONLY: starts on a replica */
+	WS_WHY_OPT_TRX,          /* inside an optimistic transaction: its replica */
+	WS_WHY_OPT_BEGIN,        /* starts an optimistic transaction on a replica (BEGIN, or the first
+				    read of an autocommit-off transaction) */
 	WS_WHY_DIAGNOSTICS,      /* SHOW WARNINGS, FOUND_ROWS(), …: the previous statement's node */
 	WS_WHY_RULE_MEMBER,      /* a rule's route = HOST:PORT */
 	/* The primary, because of the statement: */
@@ -71,6 +79,10 @@ enum ws_reason {
 	WS_WHY_API_CALL,         /* commit / rollback / autocommit / select_db / set_character_set */
 	/* The primary, because of the session: */
 	WS_WHY_IN_TRX,           /* inside a read-write transaction (or autocommit off) */
+	WS_WHY_OPT_LEARNED,      /* optimistic_transactions = adaptive: transactions that begin like
+				    this one were seen to write: it starts on the primary */
+	WS_WHY_ASSUME_WRITE,     /* START TRANSACTION READ WRITE, SET TRANSACTION READ WRITE,
+				    assume_write_transactions: the transaction starts on the primary */
 	WS_WHY_LOCK_TABLES,      /* under LOCK TABLES */
 	WS_WHY_TEMP_TABLE,       /* touches a temporary table of this session */
 	WS_WHY_MAYBE_TEMP,       /* the session may hold temporary tables or locks it did not name
@@ -110,6 +122,16 @@ struct ws_decide_in {
 	bool diagnostics;           /* the text asks about the previous statement (ws_decide_is_diagnostics) */
 	bool last_on_replica;       /* a replica (not the primary) ran the previous statement */
 	bool uncarried_var;         /* the text reads a session variable replicas do not carry */
+	/* Transactions on replicas (optimistic.c). */
+	int optimistic;             /* enum ws_opt_trx of the cluster */
+	bool opt_trx;               /* with ro_trx: the transaction held there is optimistic */
+	bool primary_trx;           /* the primary has a transaction open (server status IN_TRANS) */
+	bool autocommit_off;        /* the session runs with autocommit off (a statement opens a
+				       transaction) */
+	bool assume_write;          /* assume_write_transactions (handle or cluster), or SET TRANSACTION
+				       READ WRITE before this transaction */
+	bool read_write;            /* the text starts a transaction READ WRITE (ws_decide_says_read_write) */
+	bool shape_writes;          /* adaptive: transactions that begin like this statement write */
 };
 
 struct ws_plan {
@@ -120,6 +142,11 @@ struct ws_plan {
 	bool end_ro_trx;       /* first end the READ ONLY transaction held on a replica */
 	bool start_ro_trx;     /* REPLICA: the statement starts a READ ONLY transaction there */
 	bool unsafe_ignored;   /* a request for a replica was refused (the statement is not safe there) */
+	bool opt;              /* start_ro_trx: the transaction is optimistic (may move to the primary) */
+	bool begin_first;      /* opt: an implicit transaction (autocommit off): the executor starts it
+				  on the replica before the statement */
+	bool migrate;          /* first move the optimistic transaction to the primary: roll it back on
+				  its replica, run it again there verifying every outcome */
 };
 
 /* The decision. Pure: no I/O, no shared state. */
@@ -145,6 +172,10 @@ bool ws_decide_may_write(const struct ws_verdict *v);
  * replicas (@@sql_log_bin, @@gtid_domain_id, …: their value lives on the
  * primary's session only)? Pure. */
 bool ws_decide_reads_uncarried(const char *q, size_t len);
+
+/* Does the text say READ WRITE (START TRANSACTION READ WRITE, SET TRANSACTION
+ * READ WRITE)? Pure. */
+bool ws_decide_says_read_write(const char *q, size_t len);
 
 /* Names for logs, stats and wescale_last_route(). Static strings. */
 const char *ws_target_to_string(enum ws_target t);

@@ -47,6 +47,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 
 #include <errmsg.h>
 
@@ -90,6 +92,8 @@ struct ws_replay {
 	size_t n, cap;
 	size_t bytes;           /* text recorded, against transaction_replay_max_size */
 	bool replayable;
+	bool failover;          /* transaction_replay is on: record what the primary runs (without it
+				   the record serves optimistic transactions only) */
 	bool taint_next;        /* SET TRANSACTION: the next transaction is not replayable */
 	uint64_t state_gen, db_gen; /* the session state when the transaction began */
 
@@ -127,19 +131,21 @@ void ws_replay_free(struct ws_replay *rp)
 
 void ws_replay_attach(struct ws_session *s)
 {
-	if (!s->cluster || !s->cluster->transaction_replay) {
+	if (!s->cluster || (!s->cluster->transaction_replay && s->cluster->optimistic_transactions == WS_OPT_TRX_OFF)) {
 		ws_replay_free(s->replay);
 		s->replay = NULL;
 		return;
 	}
-	if (s->replay)
-		return;
-	s->replay = calloc(1, sizeof(*s->replay));
 	if (!s->replay) {
-		ws_log(WS_LOG_WARN, "out of memory: transaction_replay is off for this connection");
-		return;
+		s->replay = calloc(1, sizeof(*s->replay));
+		if (!s->replay) {
+			ws_log(WS_LOG_WARN, "out of memory: transaction_replay and optimistic_transactions are off "
+			       "for this connection");
+			return;
+		}
+		reset(s, s->replay);
 	}
-	reset(s, s->replay);
+	s->replay->failover = s->cluster->transaction_replay;
 }
 
 /* ---- recording ---- */
@@ -207,8 +213,14 @@ void ws_replay_before(struct ws_session *s, const struct ws_verdict *v, const ch
 		      bool send_only)
 {
 	struct ws_replay *rp = s->replay;
-	unsigned status = ws_route_server_status(s);
+	unsigned status;
 
+	/* Without transaction_replay, or while the record holds an optimistic
+	 * transaction (the primary runs nothing of it): nothing to record. */
+	rp->pending = false;
+	if (!rp->failover || (s->ro_trx >= 0 && s->opt_trx))
+		return;
+	status = ws_route_server_status(s);
 	if (!(status & SERVER_STATUS_IN_TRANS))
 		reset(s, rp);
 	if (rp->taint_next && !(v->flags & WS_F_SET_TRANSACTION)) {
@@ -230,7 +242,8 @@ void ws_replay_before(struct ws_session *s, const struct ws_verdict *v, const ch
 	rp->primary_gen = s->primary_gen;
 }
 
-static void record(struct ws_session *s, struct ws_replay *rp, int r)
+/* Record the statement rp->q that connection m ran (r: its return value). */
+static void record_on(struct ws_session *s, struct ws_replay *rp, MYSQL *m, int r)
 {
 	struct entry *e;
 
@@ -254,7 +267,10 @@ static void record(struct ws_session *s, struct ws_replay *rp, int r)
 		goto fail;
 	memcpy(e->text, rp->q, rp->len);
 	e->len = rp->len;
-	outcome_of(s->mysql, r, &e->out);
+	if (m)
+		outcome_of(m, r, &e->out);
+	else
+		memset(&e->out, 0, sizeof(e->out)); /* a statement that answers a plain OK */
 	e->awaiting = e->out.fields != 0;
 	rp->n++;
 	rp->bytes += rp->len;
@@ -293,7 +309,7 @@ void ws_replay_after(struct ws_session *s, int r)
 		return;
 	}
 	if (rp->replayable)
-		record(s, rp, r);
+		record_on(s, rp, s->mysql, r);
 }
 
 void ws_replay_result(struct ws_session *s, MYSQL_RES *res)
@@ -301,7 +317,7 @@ void ws_replay_result(struct ws_session *s, MYSQL_RES *res)
 	struct ws_replay *rp = s->replay;
 	struct entry *e = rp->n ? &rp->e[rp->n - 1] : NULL;
 
-	if (!e || !e->awaiting)
+	if (!e || !e->awaiting || (!rp->failover && !(s->ro_trx >= 0 && s->opt_trx)))
 		return;
 	e->awaiting = false;
 	if (!res) {
@@ -319,7 +335,80 @@ void ws_replay_untracked(struct ws_session *s)
 
 bool ws_replay_check_first(const struct ws_session *s, const struct ws_verdict *v)
 {
-	return s->replay && (v->flags & COMMITS);
+	return s->replay && s->replay->failover && (v->flags & COMMITS);
+}
+
+/* ---- optimistic transactions (optimistic.c) ---- */
+
+static int replay_once(struct ws_session *s, struct ws_replay *rp, char *why, size_t why_size);
+
+void ws_replay_opt_begin(struct ws_session *s, const char *begin, size_t len)
+{
+	struct ws_replay *rp = s->replay;
+
+	reset(s, rp);
+	rp->pending = false;
+	rp->q = begin;
+	rp->len = len;
+	record_on(s, rp, NULL, 0);
+}
+
+/* Does the text name the word FROM anywhere (strings and comments included:
+ * erring towards yes)? A read without it reads no table. */
+static bool says_from(const char *q, size_t len)
+{
+	for (size_t i = 0; i + 4 <= len; i++)
+		if (strncasecmp(q + i, "FROM", 4) == 0 && (i == 0 || !isalnum((unsigned char)q[i - 1])) &&
+		    (i + 4 == len || !(isalnum((unsigned char)q[i + 4]) || q[i + 4] == '_')))
+			return true;
+	return false;
+}
+
+void ws_replay_opt_record(struct ws_session *s, MYSQL *m, const struct ws_verdict *v, const char *q, size_t len,
+			  bool send_only, int r)
+{
+	struct ws_replay *rp = s->replay;
+
+	/* A read of no table (SELECT @@server_id, NOW(), 1) depends on no data
+	 * the transaction could see differently: nothing to verify. */
+	if ((v->flags & WS_F_READ) && !(v->flags & WS_F_MULTI) && v->kind == WS_STMT_SELECT && !send_only &&
+	    !(rp->n && rp->e[rp->n - 1].awaiting) && !says_from(q, len))
+		return;
+	if ((rp->n && rp->e[rp->n - 1].awaiting) || send_only || unreplayable(v))
+		rp->replayable = false;
+	if (!rp->replayable)
+		return;
+	rp->q = q;
+	rp->len = len;
+	record_on(s, rp, m, r);
+}
+
+void ws_replay_opt_unverifiable(struct ws_session *s)
+{
+	s->replay->replayable = false;
+}
+
+int ws_replay_opt_verify(struct ws_session *s, char *why, size_t why_size)
+{
+	struct ws_replay *rp = s->replay;
+	int r;
+
+	if (!rp->replayable || (rp->n && rp->e[rp->n - 1].awaiting)) {
+		snprintf(why, why_size, "%s", rp->n && rp->e[rp->n - 1].awaiting
+						   ? "a result set was read with mysql_use_result"
+						   : "it ran a statement whose outcome cannot be verified (a prepared "
+						     "statement, mysql_send_query, a multi-statement text, more than "
+						     "transaction_replay_max_size)");
+		reset(s, rp);
+		return 1;
+	}
+	why[0] = '\0';
+	r = replay_once(s, rp, why, why_size);
+	/* With transaction_replay on, the record goes on as the primary
+	 * transaction's; without, it is done. */
+	if (r != 0 || !rp->failover)
+		reset(s, rp);
+	return r;
 }
 
 /* ---- replaying ---- */
@@ -365,21 +454,19 @@ static int rerun(struct ws_session *s, const struct entry *e, char *why, size_t 
 	return 0;
 }
 
-/* Run sql on the primary, ignoring its result. 0 or the error number. */
 /* The transaction again, on the handle's (new) primary: 0 all the same, 1 a
- * difference (rolled back), -1 the connection failed. */
-static int replay_once(struct ws_session *s, struct ws_replay *rp)
+ * difference (rolled back; why says which), -1 the connection failed. */
+static int replay_once(struct ws_session *s, struct ws_replay *rp, char *why, size_t why_size)
 {
-	char why[200];
-
 	for (size_t i = 0; i < rp->n; i++) {
-		int r = rerun(s, &rp->e[i], why, sizeof(why));
+		int r = rerun(s, &rp->e[i], why, why_size);
 
 		if (r < 0)
 			return -1;
 		if (r > 0) {
-			ws_log(WS_LOG_WARN, "transaction replay: statement %zu of %zu did not do the same on the new "
-			       "primary (%s): rolled back", i + 1, rp->n, why);
+			size_t n = strlen(why);
+
+			snprintf(why + n, why_size - n, " at statement %zu of %zu", i + 1, rp->n);
 			ws_route_primary_exec(s, "ROLLBACK");
 			return 1;
 		}
@@ -434,8 +521,12 @@ int ws_replay_after_failover(struct ws_session *s, unsigned e)
 	for (int attempt = 1;; attempt++) {
 		uint64_t gen;
 		unsigned ae = restore_autocommit(s, rp);
-		int r = ae ? (ws_route_is_connection_error(ae) ? -1 : 1) : replay_once(s, rp);
+		char why[200];
+		int r = ae ? (ws_route_is_connection_error(ae) ? -1 : 1) : replay_once(s, rp, why, sizeof(why));
 
+		if (r > 0)
+			ws_log(WS_LOG_WARN, "transaction replay: the new primary did not do the same (%s): rolled back",
+			       why);
 		if (r == 0) {
 			ws_log(WS_LOG_WARN, "failover: transaction of %zu statements replayed on the new primary", rp->n);
 			rp->pending = true; /* route.c runs it again and records it */

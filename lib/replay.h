@@ -18,7 +18,7 @@ struct ws_verdict;
 struct ws_replay;
 
 /* After a connect: allocate the handle's record when its cluster has
- * transaction_replay on (free it when off). Out of memory: the handle runs
+ * transaction_replay or optimistic_transactions on (free it when both are off). Out of memory: the handle runs
  * without replay (logged). */
 void ws_replay_attach(struct ws_session *s);
 
@@ -46,6 +46,26 @@ void ws_replay_untracked(struct ws_session *s);
  * server has not closed the connection? (A commit that was never sent can
  * be replayed; one sent into a dead connection has an unknown outcome.) */
 bool ws_replay_check_first(const struct ws_session *s, const struct ws_verdict *v);
+
+/*
+ * The record of an optimistic transaction (optimistic.c): the statements its
+ * replica ran with what the application saw, to run again on the primary when
+ * it moves there. One record per handle, shared with transaction_replay.
+ */
+/* A new optimistic transaction: forget the record, keep begin (BEGIN, or
+ * START TRANSACTION for an implicit one) as its first statement. */
+void ws_replay_opt_begin(struct ws_session *s, const char *begin, size_t len);
+/* Replica connection m ran statement v (text q) of it and returned r (not a
+ * connection error: the transaction then moves, or ends). */
+void ws_replay_opt_record(struct ws_session *s, MYSQL *m, const struct ws_verdict *v, const char *q, size_t len,
+			  bool send_only, int r);
+/* It ran something whose outcome the record cannot verify (a prepared
+ * statement): it cannot move to the primary any more. */
+void ws_replay_opt_unverifiable(struct ws_session *s);
+/* Run it again on the primary, comparing every outcome: 0 the same (the
+ * primary holds the transaction now), 1 different or not verifiable (rolled
+ * back; why says what), -1 the primary connection failed. */
+int ws_replay_opt_verify(struct ws_session *s, char *why, size_t why_size);
 
 /*
  * The primary failed (connection error e) during the statement announced by

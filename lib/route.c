@@ -3,7 +3,8 @@
  *
  * A statement goes to a replica only when all of these hold: the classifier
  * proved it a pure read (or a hint asks for a replica), the handle is not in a
- * transaction (server status: IN_TRANS or autocommit off) nor under LOCK TABLES,
+ * transaction on the primary (server status: IN_TRANS or autocommit off; a
+ * transaction may start on a replica: optimistic.c) nor under LOCK TABLES,
  * it does not touch a temporary table of this session, the consistency level
  * allows replicas, and a replica connection is ready. Otherwise: the primary,
  * which is the application's own connection.
@@ -32,6 +33,7 @@
 #include "failover.h"
 #include "gtid.h"
 #include "monitor.h"
+#include "optimistic.h"
 #include "replay.h"
 #include "rules.h"
 #include "safefuncs.h"
@@ -87,17 +89,17 @@ unsigned ws_route_primary_exec(struct ws_session *s, const char *sql)
 	return e;
 }
 
-/* ws_route_in_trx for routing a read: the status can only change when the
- * primary runs something, and every path that lets it do so forgets the
+/* The primary's server status for routing a read: it can only change when
+ * the primary runs something, and every path that lets it do so forgets the
  * remembered answer (ws_session_use_primary), so reads in a row ask the
  * client library once. */
-static bool in_trx_for_read(struct ws_session *s)
+static unsigned status_for_read(struct ws_session *s)
 {
 	if (!s->trx_known) {
-		s->trx_open = ws_route_in_trx(s);
+		s->trx_status = ws_route_server_status(s);
 		s->trx_known = true;
 	}
-	return s->trx_open;
+	return s->trx_status;
 }
 
 void ws_route_on_connect(struct ws_session *s)
@@ -246,6 +248,7 @@ void ws_route_after_primary(struct ws_session *s)
 		while (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_GTIDS, &data, &len) == 0);
 	}
 	ws_guard_leave();
+	ws_opt_after_primary(s);
 }
 
 /* ---- choosing a replica ---- */
@@ -680,6 +683,8 @@ MYSQL_RES *ws_route_store_result(struct ws_session *s)
 	res = R->mysql_store_result(m);
 	e = res ? 0 : R->mysql_errno(m);
 	ws_guard_leave();
+	if (s->ro_trx >= 0 && s->opt_trx && idx == s->ro_trx)
+		ws_replay_result(s, res); /* the checksum of what the application sees */
 	if (idx < 0 || s->ro_trx >= 0 || !s->last_read_len)
 		return res;
 	/* A single read answered with more than one result: a broken replica;
@@ -744,13 +749,22 @@ my_bool ws_route_read_result(struct ws_session *s)
 	return r;
 }
 
+/* The transaction held on a replica ended there. */
+static void replica_trx_ended(struct ws_session *s)
+{
+	if (s->opt_trx)
+		ws_opt_trx_end(s);
+	s->ro_trx = -1;
+	s->opt_trx = false;
+}
+
 static void end_ro_trx_silently(struct ws_session *s)
 {
 	MYSQL *m = s->replicas[s->ro_trx].mysql;
 
 	if (m && run_on(m, "COMMIT", 6, false))
 		ws_session_replica_failed(s, (size_t)s->ro_trx);
-	s->ro_trx = -1;
+	replica_trx_ended(s);
 }
 
 /*
@@ -872,7 +886,10 @@ static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api
 		.multi_enabled = (s->client_flag & CLIENT_MULTI_STATEMENTS) != 0,
 		.own_replies = s->reads_replies_itself,
 		.last_on_replica = s->last != NULL,
+		.optimistic = s->replay ? s->cluster->optimistic_transactions : WS_OPT_TRX_OFF,
+		.opt_trx = s->ro_trx >= 0 && s->opt_trx,
 	};
+	s->pending_shape = -1;
 	if (!v)
 		return;
 	in->consistency = effective_consistency(s, v);
@@ -884,11 +901,28 @@ static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api
 	    (v->kind == WS_STMT_SELECT && (v->flags & WS_F_PRIMARY_FUNC)))
 		in->diagnostics = ws_decide_is_diagnostics(q, len);
 	in->uncarried_var = memchr(q, '@', len) && ws_decide_reads_uncarried(q, len);
-	/* Last, as it may ask the client library: only reads care. */
-	in->in_trx = (v->flags & WS_F_READ) || v->hint_route == WS_HINT_REPLICA || asked == WESCALE_ROUTE_REPLICA ||
-			     member || (v->flags & WS_F_TRX_READ_ONLY)
-			     ? in_trx_for_read(s)
-			     : false;
+	/* Last, as it may ask the client library: only reads and transaction
+	 * starts care. */
+	if ((v->flags & (WS_F_READ | WS_F_TRX_BEGIN)) || v->hint_route == WS_HINT_REPLICA ||
+	    asked == WESCALE_ROUTE_REPLICA || member) {
+		unsigned status = status_for_read(s);
+
+		in->primary_trx = (status & SERVER_STATUS_IN_TRANS) != 0;
+		in->autocommit_off = !(status & SERVER_STATUS_AUTOCOMMIT);
+		in->in_trx = in->primary_trx || in->autocommit_off;
+	} else {
+		return; /* not the start of a transaction on a replica */
+	}
+	if (in->optimistic == WS_OPT_TRX_OFF || in->primary_trx || (in->ro_trx && !(v->flags & WS_F_TRX_BEGIN)))
+		return;
+	/* Facts of a statement that may start a transaction. */
+	in->assume_write = s->rw_next || (s->assume_write >= 0 ? s->assume_write : s->cluster->assume_write_transactions);
+	if (v->flags & WS_F_TRX_BEGIN)
+		in->read_write = ws_decide_says_read_write(q, len);
+	if (in->optimistic == WS_OPT_TRX_ADAPTIVE && ((v->flags & WS_F_TRX_BEGIN) || in->autocommit_off)) {
+		s->pending_shape = ws_opt_shape(q, len);
+		in->shape_writes = ws_opt_shape_writes(s->pending_shape);
+	}
 }
 
 /* Remember how the last statement was routed (wescale_last_route, stats, log). */
@@ -905,6 +939,98 @@ static void note_route(struct ws_session *s, const struct ws_plan *p, enum ws_re
 		ws_log(WS_LOG_DEBUG, "route %.*s%s -> %s (%s)%s", (int)(len > 60 ? 60 : len), q ? q : "",
 		       len > 60 ? "…" : "", node >= 0 ? "replica" : "primary", ws_reason_to_string(why),
 		       p->unsafe_ignored ? "; replica request ignored: not safe there" : "");
+}
+
+/* A transaction began on replica s->ro_trx (BEGIN ran there, or the
+ * executor's START TRANSACTION READ ONLY for an implicit one): an optimistic
+ * one (plan p) starts its record with begin. */
+static void trx_begun(struct ws_session *s, const struct ws_plan *p, const char *begin, size_t len)
+{
+	s->opt_trx = p->opt;
+	if (!p->opt)
+		return;
+	s->opt_conn_gen = s->replicas[s->ro_trx].conn_gen;
+	ws_replay_opt_begin(s, begin, len);
+	ws_opt_started(s, s->pending_shape, false);
+}
+
+/* The replica connection of the transaction held there, or NULL when it is
+ * gone (an optimistic transaction also needs the very connection it began on). */
+static MYSQL *replica_trx_conn(struct ws_session *s, uint64_t now_us)
+{
+	MYSQL *m = ws_session_replica(s, (size_t)s->ro_trx, now_us / 1000u);
+
+	return m && s->opt_trx && s->replicas[s->ro_trx].conn_gen != s->opt_conn_gen ? NULL : m;
+}
+
+/* The replica of an optimistic transaction is lost: move it to the primary.
+ * 0 moved, -1 not (error set). */
+static int opt_trx_lost(struct ws_session *s)
+{
+	ws_log(WS_LOG_INFO, "the replica holding an optimistic transaction was lost: moving it to the primary");
+	ws_session_fd_return(s);
+	ws_opt_replica_lost(s);
+	return ws_opt_migrate(s);
+}
+
+/*
+ * Run statement v (text q) inside the transaction held on a replica. 1: it ran
+ * there (*r its status); 0: the primary must run it (an optimistic transaction
+ * whose replica was lost moved there); -1: an error is set on the session.
+ */
+static int run_in_replica_trx(struct ws_session *s, const struct ws_verdict *v, const char *q, unsigned long len,
+			      bool send_only, int *r, uint64_t now_us)
+{
+	MYSQL *m = replica_trx_conn(s, now_us);
+	bool opt = s->opt_trx;
+
+	if (!m) {
+		if (opt)
+			return opt_trx_lost(s) < 0 ? -1 : 0;
+		s->ro_trx = -1;
+		ws_session_set_error(s, CR_SERVER_LOST, "HY000",
+				     "wescale: the replica running this READ ONLY transaction was lost; "
+				     "the transaction is rolled back");
+		return -1;
+	}
+	if (send_only && ws_session_fd_lend(s, m) < 0)
+		send_only = false; /* run to completion: the reply is then already read */
+	*r = run_on(m, q, len, send_only);
+	/* SET SESSION TRANSACTION READ WRITE (or tx_read_only = 0) may have
+	 * run there: read-only again before its next read. */
+	if (!(v->flags & WS_F_READ) &&
+	    ((v->flags & WS_F_MULTI) || (v->kind != WS_STMT_COMMIT && v->kind != WS_STMT_ROLLBACK)))
+		s->replicas[s->ro_trx].ro_unsure = true;
+	if (*r && ws_route_is_connection_error(errno_of(m))) {
+		if (opt)
+			return opt_trx_lost(s) < 0 ? -1 : 0;
+		s->ro_trx = -1;
+	}
+	s->last = m;
+	s->last_node = s->ro_trx;
+	if (opt)
+		ws_replay_opt_record(s, m, v, q, len, send_only, *r);
+	if (v->flags & WS_F_TRX_END)
+		replica_trx_ended(s);
+	return 1;
+}
+
+/* Start the implicit transaction of an autocommit-off session on a replica
+ * that satisfies the plan's wait. true: s->ro_trx holds it. */
+static bool start_implicit_trx(struct ws_session *s, struct ws_cluster_rt *rt, const struct ws_plan *p,
+			       uint64_t now_us)
+{
+	static const char sql[] = "START TRANSACTION READ ONLY";
+	struct ws_wm buf;
+	const struct ws_wm *need;
+	int r;
+
+	if (ws_consistency_need(s, p->wait_level, &buf, &need) < 0 ||
+	    run_on_replica(s, rt, need, sql, sizeof(sql) - 1, false, &r, now_us) <= 0 || r)
+		return false;
+	s->ro_trx = s->last_node;
+	trx_begun(s, p, "START TRANSACTION", 17);
+	return true;
 }
 
 static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
@@ -928,6 +1054,8 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	why = p.reason;
 	if (p.end_ro_trx)
 		end_ro_trx_silently(s);
+	if (p.migrate && ws_opt_migrate(s) < 0)
+		return 1;
 
 	switch (p.target) {
 	case WS_TARGET_MEMBER: {
@@ -956,40 +1084,35 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			return run_on(s->last, q, len, send_only);
 		}
 		break; /* the primary ran it */
-	case WS_TARGET_RO_TRX: {
-		MYSQL *m = ws_session_replica(s, (size_t)s->ro_trx, now_us / 1000u);
+	case WS_TARGET_RO_TRX:
+	in_replica_trx: {
+		int k = run_in_replica_trx(s, &v, q, len, send_only, &r, now_us);
 
-		if (!m) {
-			s->ro_trx = -1;
-			ws_session_set_error(s, CR_SERVER_LOST, "HY000",
-					     "wescale: the replica running this READ ONLY transaction was lost; "
-					     "the transaction is rolled back");
+		if (k < 0)
 			return 1;
+		if (k > 0) {
+			note_route(s, &p, why, s->last_node, q, len);
+			return r;
 		}
-		if (send_only && ws_session_fd_lend(s, m) < 0)
-			send_only = false; /* run to completion: the reply is then already read */
-		r = run_on(m, q, len, send_only);
-		/* SET SESSION TRANSACTION READ WRITE (or tx_read_only = 0) may have
-		 * run there: read-only again before its next read. */
-		if (!(v.flags & WS_F_READ) &&
-		    ((v.flags & WS_F_MULTI) || (v.kind != WS_STMT_COMMIT && v.kind != WS_STMT_ROLLBACK)))
-			s->replicas[s->ro_trx].ro_unsure = true;
-		s->last = m;
-		s->last_node = s->ro_trx;
-		if ((v.flags & WS_F_TRX_END) || (r && ws_route_is_connection_error(errno_of(m))))
-			s->ro_trx = -1;
-		note_route(s, &p, why, s->last_node, q, len);
-		return r;
+		why = WS_WHY_NO_REPLICA_READY; /* moved to the primary */
+		break;
 	}
 	case WS_TARGET_REPLICA: {
 		int ran = 0;
 
 		s->route_lagged = false;
-		if (ws_consistency_need(s, p.wait_level, &buf, &need) == 0 &&
-		    (ran = run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) > 0) {
+		if (p.begin_first) {
+			/* The first read of an autocommit-off transaction: the
+			 * transaction starts on a replica, then the read runs in it. */
+			if (start_implicit_trx(s, rt, &p, now_us))
+				goto in_replica_trx;
+		} else if (ws_consistency_need(s, p.wait_level, &buf, &need) == 0 &&
+			   (ran = run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) > 0) {
 			if (p.start_ro_trx) {
-				if (r == 0)
+				if (r == 0) {
 					s->ro_trx = s->last_node;
+					trx_begun(s, &p, q, len);
+				}
 			} else {
 				remember_read(s, q, len);
 			}
@@ -1012,6 +1135,8 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		break;
 	}
 	p.target = WS_TARGET_PRIMARY;
+	if (why == WS_WHY_OPT_LEARNED)
+		ws_opt_started(s, s->pending_shape, true);
 
 	{
 		bool in_trx = ws_route_in_trx(s) || s->locked_tables;
@@ -1056,6 +1181,10 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	note_route(s, &p, why, -1, q, len);
 	if (s->replay)
 		ws_replay_after(s, r);
+	if (r == 0 && s->trx_shape >= 0 && !(v.flags & WS_F_READ))
+		s->trx_wrote = true;
+	if (r == 0 && (v.flags & WS_F_SET_TRANSACTION))
+		s->rw_next = ws_decide_says_read_write(q, len);
 	if (r == 0 && !send_only) {
 		ws_route_after_primary(s);
 		note_primary_statement(s, q, len, &v);
@@ -1082,26 +1211,30 @@ int ws_route_call(struct ws_session *s, enum ws_api api)
 	ws_route_decide(&in, &p);
 	if (p.end_ro_trx)
 		end_ro_trx_silently(s);
+	if (p.migrate && ws_opt_migrate(s) < 0)
+		return -1;
 	note_route(s, &p, p.reason, p.target == WS_TARGET_RO_TRX ? s->ro_trx : -1, ws_api_to_string(api),
 		   strlen(ws_api_to_string(api)));
 	return (int)p.target;
 }
 
-void ws_route_nb_begin(struct ws_session *s, const char *q, size_t len)
+bool ws_route_nb_begin(struct ws_session *s, const char *q, size_t len)
 {
 	struct ws_verdict v;
 
 	ws_session_clear_error(s);
-	ws_route_call(s, WS_API_NONBLOCKING);
+	if (ws_route_call(s, WS_API_NONBLOCKING) < 0)
+		return false;
 	ws_session_use_primary(s);
 	s->pending_note = false;
 	if (!q)
-		return;
+		return true;
 	ws_classify_env(q, len, &s->lexenv, &v);
 	if ((v.flags & NOTED_FLAGS) || ws_decide_may_hide_state(&v, q, len, false)) {
 		remember_read(s, q, len);
 		s->pending_note = true;
 	}
+	return true;
 }
 
 void ws_route_nb_done(struct ws_session *s, bool ok, bool reply_read)
@@ -1130,7 +1263,7 @@ int ws_route_end_ro_trx(struct ws_session *s, bool commit)
 	ws_guard_leave();
 	s->last = m;
 	s->last_node = s->ro_trx;
-	s->ro_trx = -1;
+	replica_trx_ended(s);
 	return r;
 }
 
@@ -1184,6 +1317,22 @@ int ws_route_explain(struct ws_session *s, char *buf, size_t size)
 	return 0;
 }
 
+/* A prepared statement starts a transaction on replica idx (plan p): BEGIN
+ * itself, or the first read of an autocommit-off transaction (START
+ * TRANSACTION READ ONLY runs there first). The replica to run it on, or -1. */
+static int prepared_trx_begun(struct ws_session *s, const struct ws_plan *p, const char *q, size_t len, int idx)
+{
+	static const char sql[] = "START TRANSACTION READ ONLY";
+
+	if (p->begin_first && run_on(s->replicas[idx].mysql, sql, sizeof(sql) - 1, false))
+		return -1;
+	s->ro_trx = idx;
+	trx_begun(s, p, p->begin_first ? "START TRANSACTION" : q, p->begin_first ? 17 : len);
+	if (p->begin_first)
+		ws_replay_opt_unverifiable(s);
+	return idx;
+}
+
 int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us)
 {
 	const struct ws_real *R = ws_real();
@@ -1209,12 +1358,29 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	ws_route_decide(&in, &p);
 	if (p.end_ro_trx)
 		end_ro_trx_silently(s);
+	if (p.migrate && ws_opt_migrate(s) < 0)
+		return -2;
 	if (p.target == WS_TARGET_RO_TRX) {
-		idx = ws_session_replica(s, (size_t)s->ro_trx, now_us / 1000u) ? s->ro_trx : -1;
+		idx = replica_trx_conn(s, now_us) ? s->ro_trx : -1;
+		if (idx < 0 && s->opt_trx) {
+			if (opt_trx_lost(s) < 0)
+				return -2;
+			p.target = WS_TARGET_PRIMARY;
+		} else if (s->opt_trx && !(v->flags & WS_F_TRX_END)) {
+			/* What a prepared statement returned is not recorded: the
+			 * transaction can no longer move to the primary. */
+			ws_replay_opt_unverifiable(s);
+		}
+		if (idx >= 0 && (v->flags & WS_F_TRX_END))
+			replica_trx_ended(s);
 		note_route(s, &p, idx < 0 ? WS_WHY_NO_REPLICA_READY : p.reason, idx, q, len);
 		return idx;
 	}
 	if (p.target != WS_TARGET_REPLICA) {
+		if (p.reason == WS_WHY_OPT_LEARNED)
+			ws_opt_started(s, s->pending_shape, true);
+		if (s->trx_shape >= 0 && !(v->flags & WS_F_READ))
+			s->trx_wrote = true;
 		/* The primary runs it; the statement shim takes in what it did
 		 * (ws_route_note_statement) once it succeeded. */
 		p.target = WS_TARGET_PRIMARY;
@@ -1229,6 +1395,8 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	if (idx < 0 || !wait) {
 		if (idx >= 0)
 			ck_pr_inc_64(&rt->stats.replica_no_wait);
+		if (idx >= 0 && p.start_ro_trx)
+			idx = prepared_trx_begun(s, &p, q, len, idx);
 		note_route(s, &p, idx < 0 ? WS_WHY_NO_REPLICA_READY : p.reason, idx, q, len);
 		return idx;
 	}
@@ -1257,6 +1425,8 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	}
 	ws_consistency_learned(s, (size_t)idx, need);
 	ck_pr_inc_64(&rt->stats.replica_after_wait);
+	if (p.start_ro_trx)
+		idx = prepared_trx_begun(s, &p, q, len, idx);
 	note_route(s, &p, p.reason, idx, q, len);
 	return idx;
 }

@@ -36,8 +36,10 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 
 /*
  * For a statement with verdict v (text q, len): the index of a ready replica
- * that may run it, or -1 for the primary. Consumes a pending
- * wescale_route_next() choice. now_us: ws_now_us() at the statement's start.
+ * that may run it, or -1 for the primary, or -2 when it must fail with the
+ * session's error (an optimistic transaction could not move to the primary).
+ * Consumes a pending wescale_route_next() choice. now_us: ws_now_us() at the
+ * statement's start.
  */
 int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us);
 
@@ -58,14 +60,16 @@ my_bool ws_route_read_result(struct ws_session *s);
 /* An API call without text (mysql_commit, mysql_rollback, mysql_autocommit,
  * mysql_select_db, mysql_set_character_set, the non-blocking calls): decide
  * where it runs (enum ws_target: the primary, or WS_TARGET_RO_TRX for the
- * commit / rollback of a READ ONLY transaction held on a replica); a READ ONLY
- * transaction it ends is ended first. */
+ * commit / rollback of a transaction held on a replica); a READ ONLY
+ * transaction it ends is ended first, an optimistic one it needs on the
+ * primary moved there (-1: that failed, the session's error is set). */
 int ws_route_call(struct ws_session *s, enum ws_api api);
 
 /* The non-blocking API (shim_nonblock.c): a call starts on the primary (text
- * q, or NULL); it completed (ok: successfully; reply_read: its reply is in,
- * not only sent). */
-void ws_route_nb_begin(struct ws_session *s, const char *q, size_t len);
+ * q, or NULL) — false when it must fail with the session's error (an
+ * optimistic transaction could not move to the primary); it completed (ok:
+ * successfully; reply_read: its reply is in, not only sent). */
+bool ws_route_nb_begin(struct ws_session *s, const char *q, size_t len);
 void ws_route_nb_done(struct ws_session *s, bool ok, bool reply_read);
 
 /* After a statement or result completed on the primary: take in what the

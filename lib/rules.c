@@ -840,6 +840,8 @@ static bool cluster_eq(const struct ws_cluster *a, const struct ws_cluster *b)
 	       a->read_only_transactions == b->read_only_transactions &&
 	       a->replica_fallback == b->replica_fallback && a->transaction_replay == b->transaction_replay &&
 	       a->transaction_replay_max_size == b->transaction_replay_max_size &&
+	       a->optimistic_transactions == b->optimistic_transactions &&
+	       a->assume_write_transactions == b->assume_write_transactions &&
 	       str_eq(a->monitor_user, b->monitor_user) && str_eq(a->monitor_password, b->monitor_password) &&
 	       str_eq(a->replica_safe_functions, b->replica_safe_functions);
 }

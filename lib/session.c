@@ -224,6 +224,8 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	s->hnode.key = mysql;
 	s->last_node = -1;
 	s->ro_trx = -1;
+	s->assume_write = -1;
+	s->trx_shape = s->pending_shape = -1;
 	s->fd_app = s->fd_saved = -1;
 	s->route_node = -1;
 	s->route_reason = -1; /* nothing routed yet */

@@ -118,10 +118,23 @@ struct ws_session {
 	int last_node;                    /* replica index of `last`, -1 = primary */
 	struct ws_conn *replicas;
 	size_t n_replicas;
-	int ro_trx;                       /* replica holding a START TRANSACTION READ ONLY, or -1 */
-	bool trx_known;                   /* trx_open holds the primary's server status: nothing has
+	int ro_trx;                       /* replica holding a START TRANSACTION READ ONLY or an
+					     optimistic transaction, or -1 */
+	bool opt_trx;                     /* with ro_trx >= 0: the transaction there is optimistic
+					     (optimistic.c): it moves to the primary at its first
+					     statement a replica cannot run */
+	bool rw_next;                     /* SET TRANSACTION READ WRITE, or a failed move of an
+					     optimistic transaction: the next transaction starts on
+					     the primary */
+	int assume_write;                 /* wescale_assume_write_transactions: -1 the cluster's */
+	int trx_shape;                    /* adaptive table slot of the open transaction, -1 none */
+	int pending_shape;                /* slot of the statement being routed (gather), -1 none */
+	uint64_t opt_conn_gen;            /* conn_gen of the replica connection holding the
+					     optimistic transaction (a reconnect lost it) */
+	bool trx_wrote;                   /* it wrote (or migrated) */
+	bool trx_known;                   /* trx_status holds the primary's server status: nothing has
 					     run on the primary since it was read (see ws_route_in_trx) */
-	bool trx_open;
+	unsigned trx_status;
 	bool locked_tables;               /* LOCK TABLES until UNLOCK TABLES */
 	bool maybe_temp;                  /* may hold temporary tables / locks it did not name (CALL,
 					     EXECUTE, a renamed temporary table): reads on the primary

@@ -33,6 +33,16 @@ WS_EXPORT int wescale_set_consistency(MYSQL *mysql, enum wescale_consistency lev
 	return 0;
 }
 
+WS_EXPORT int wescale_assume_write_transactions(MYSQL *mysql, int mode)
+{
+	struct ws_session *s = managed_session(mysql);
+
+	if (!s || mode < -1 || mode > 1)
+		return WESCALE_ER_BAD_ARGUMENT;
+	s->assume_write = mode;
+	return 0;
+}
+
 /* The two calls that write a text about the handle's last statement into
  * buf: the same argument checks, the same answer for an unmanaged handle. */
 static int describe_last(MYSQL *mysql, char *buf, size_t size, int (*fn)(struct ws_session *, char *, size_t))

@@ -58,8 +58,10 @@ static void nb_finish(struct ws_session *s, enum nb_done how, bool ok)
 		struct ws_session *s = nb_managed(mysql);                        \
 		int status;                                                      \
 		unsigned g;                                                      \
-		if (s)                                                           \
-			ws_route_nb_begin(s, TEXT, TEXTLEN);                     \
+		if (s && !ws_route_nb_begin(s, TEXT, TEXTLEN)) {                 \
+			*ret = 1; /* an optimistic transaction could not move */ \
+			return 0;                                                \
+		}                                                                \
 		g = ws_guard_enter_nb();                                         \
 		status = R->start ARGS;                                          \
 		ws_guard_leave_nb(g);                                            \

@@ -185,7 +185,8 @@ int WS_FN(mysql_select_db)(MYSQL *mysql, const char *db)
 
 	if (s) {
 		ws_session_clear_error(s);
-		ws_route_call(s, WS_API_SELECT_DB);
+		if (ws_route_call(s, WS_API_SELECT_DB) < 0)
+			return 1; /* an optimistic transaction could not move to the primary */
 		ws_session_use_primary(s);
 	}
 	ws_guard_enter();
@@ -208,7 +209,8 @@ int WS_FN(mysql_set_character_set)(MYSQL *mysql, const char *csname)
 
 	if (s) {
 		ws_session_clear_error(s);
-		ws_route_call(s, WS_API_SET_CHARSET);
+		if (ws_route_call(s, WS_API_SET_CHARSET) < 0)
+			return 1; /* an optimistic transaction could not move to the primary */
 		ws_session_use_primary(s);
 	}
 	ws_guard_enter();

@@ -483,6 +483,12 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			if (attempt)
 				now_us = ws_now_us();
 			idx = ws_route_pick_read(s, &st->verdict, st->text, st->len, now_us);
+			if (idx == -2) {
+				/* An optimistic transaction could not move to the primary. */
+				st->err_code = s->err_code;
+				snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+				return 1;
+			}
 			if (idx < 0)
 				break;
 			rst = replica_stmt(s, st, (size_t)idx);

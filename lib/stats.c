@@ -27,6 +27,7 @@
 #include "log.h"
 #include "real.h"
 #include "rules.h"
+#include "optimistic.h"
 #include "stats.h"
 #include "topology.h"
 #include "wescale.h"
@@ -321,6 +322,48 @@ static void jw_reasons(struct jw *w)
 	jw_lit(w, "}");
 }
 
+/* optimistic_transactions: migrations, and the adaptive table. */
+struct shape_walk {
+	struct jw *w;
+	bool first;
+};
+
+static void jw_shape(void *arg, const char *shape, uint64_t seen, uint64_t wrote, uint64_t migrations,
+		     uint64_t on_primary)
+{
+	struct shape_walk *sw = arg;
+	bool first = true;
+
+	if (!sw->first)
+		jw_lit(sw->w, ",");
+	sw->first = false;
+	jw_lit(sw->w, "{");
+	jw_key(sw->w, &first, "shape");
+	jw_str(sw->w, shape);
+	jw_u64(sw->w, &first, "seen", seen);
+	jw_u64(sw->w, &first, "wrote", wrote);
+	jw_u64(sw->w, &first, "migrations", migrations);
+	jw_u64(sw->w, &first, "started_on_primary", on_primary);
+	jw_lit(sw->w, "}");
+}
+
+static void jw_optimistic(struct jw *w)
+{
+	struct shape_walk sw = { .w = w, .first = true };
+	uint64_t ok, failed;
+	bool first = true;
+
+	ws_opt_counters(&ok, &failed);
+	jw_lit(w, "{");
+	jw_u64(w, &first, "migrations", ok);
+	jw_u64(w, &first, "migrations_failed", failed);
+	jw_key(w, &first, "shapes");
+	jw_lit(w, "[");
+	ws_opt_foreach_shape(jw_shape, &sw);
+	jw_lit(w, "]");
+	jw_lit(w, "}");
+}
+
 size_t ws_stats_json(char *buf, size_t len)
 {
 	const struct ws_config *cfg = ws_global_config();
@@ -344,6 +387,8 @@ size_t ws_stats_json(char *buf, size_t len)
 	jw_lit(&w, "]");
 	jw_key(&w, &first, "route_reasons");
 	jw_reasons(&w);
+	jw_key(&w, &first, "optimistic_transactions");
+	jw_optimistic(&w);
 	jw_key(&w, &first, "rules");
 	jw_lit(&w, "[");
 	ws_rules_foreach_stats(jw_rule, &rw);

@@ -88,6 +88,18 @@ for level in wescale.CONSISTENCY_LEVELS:
     wescale.set_consistency(conn, level)
 wescale.set_consistency(conn, 'SESSION')  # names are case-insensitive
 
+# assume_write_transactions: conn's transactions start on the primary (True),
+# on a replica (False, or None with the default configuration).
+wescale.assume_write_transactions(conn, True)
+cur.execute('BEGIN')
+assert server_id(cur) == 1, 'assume_write_transactions: the transaction starts on the primary'
+cur.execute('COMMIT')
+wescale.assume_write_transactions(conn, None)
+cur.execute('BEGIN')
+assert server_id(cur) in REPLICAS, 'optimistic_transactions: the transaction starts on a replica'
+cur.execute('COMMIT')
+raises(ValueError, wescale.assume_write_transactions, conn, 2)
+
 # stats(): the cluster and its three nodes, with the reads counted.
 s = wescale.stats()
 assert s['version'] == v and s['pid'] == os.getpid(), s

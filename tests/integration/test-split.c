@@ -156,25 +156,34 @@ static void test_multi_statements(void)
 
 static void test_transactions(void)
 {
+	/* optimistic_transactions = adaptive (the default): a transaction
+	 * starts on a replica; its first write moves it to the primary, which
+	 * runs the rest (test-trx covers the rules in depth). */
 	CU_ASSERT_EQUAL(wstest_exec(m, "BEGIN"), 0);
+	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
+	CU_ASSERT_EQUAL(wstest_exec(m, "UPDATE split_t SET v = v WHERE id = 0"), 0);
 	CU_ASSERT_EQUAL(where(m, "SELECT @@server_id"), PRIMARY);
 	CU_ASSERT_EQUAL(wstest_exec(m, "COMMIT"), 0);
 	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
 
-	CU_ASSERT_EQUAL(wstest_exec(m, "START TRANSACTION WITH CONSISTENT SNAPSHOT"), 0);
+	CU_ASSERT_EQUAL(wstest_exec(m, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ WRITE"), 0);
 	CU_ASSERT_EQUAL(where(m, "SELECT @@server_id"), PRIMARY);
 	CU_ASSERT_EQUAL(mysql_rollback(m), 0);
 	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
 
-	/* autocommit=0 through SQL, then through the API. */
+	/* autocommit=0 through SQL, then through the API: reads open a
+	 * transaction on a replica, a write moves it to the primary. */
 	CU_ASSERT_EQUAL(wstest_exec(m, "SET autocommit = 0"), 0);
-	CU_ASSERT_EQUAL(where(m, "SELECT @@server_id"), PRIMARY);
+	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
 	CU_ASSERT_EQUAL(wstest_exec(m, "SET autocommit = 1"), 0);
 	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
 	CU_ASSERT_EQUAL(mysql_autocommit(m, 0), 0);
+	CU_ASSERT_EQUAL(wstest_exec(m, "UPDATE split_t SET v = v WHERE id = 0"), 0);
 	CU_ASSERT_EQUAL(where(m, "SELECT @@server_id"), PRIMARY);
 	CU_ASSERT_EQUAL(mysql_commit(m), 0);
-	CU_ASSERT_EQUAL(where(m, "SELECT @@server_id"), PRIMARY); /* still autocommit=0 */
+	CU_ASSERT(is_replica(where(m, "SELECT @@server_id"))); /* a new transaction, on a replica */
+	CU_ASSERT_EQUAL(wstest_exec(m, "DELETE FROM split_t WHERE id = -1"), 0);
+	CU_ASSERT_EQUAL(where(m, "SELECT @@server_id"), PRIMARY);
 	CU_ASSERT_EQUAL(mysql_autocommit(m, 1), 0);
 	CU_ASSERT(is_replica(where(m, "SELECT @@server_id")));
 }
@@ -395,8 +404,8 @@ static void test_prepared_statements(void)
 	}
 	CU_ASSERT_EQUAL(seen_replica, 6);
 
-	/* The same statement inside a transaction runs on the primary. */
-	CU_ASSERT_EQUAL(wstest_exec(m, "BEGIN"), 0);
+	/* The same statement inside a read-write transaction runs on the primary. */
+	CU_ASSERT_EQUAL(wstest_exec(m, "START TRANSACTION READ WRITE"), 0);
 	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
 	CU_ASSERT_EQUAL(mysql_stmt_bind_result(st, r), 0);
 	CU_ASSERT_EQUAL(mysql_stmt_fetch(st), 0);

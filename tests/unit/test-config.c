@@ -42,6 +42,8 @@ static const char example[] =
 	"replica_fallback = primary       # primary | error\n"
 	"transaction_replay = off         # on | off (also true/false/yes/no/1/0)\n"
 	"transaction_replay_max_size = 1048576\n"
+	"optimistic_transactions = adaptive # adaptive | on | off\n"
+	"assume_write_transactions = off\n"
 	"monitor_user     = monitor\n"
 	"monitor_password = secret\n"
 	"\n"
@@ -167,16 +169,18 @@ static void test_example(void)
 	CU_ASSERT_EQUAL(c->replica_fallback, WS_FALLBACK_PRIMARY);
 	CU_ASSERT_FALSE(c->transaction_replay);
 	CU_ASSERT_EQUAL(c->transaction_replay_max_size, 1048576);
+	CU_ASSERT_EQUAL(c->optimistic_transactions, WS_OPT_TRX_ADAPTIVE);
+	CU_ASSERT_FALSE(c->assume_write_transactions);
 	CU_ASSERT_STRING_EQUAL(c->monitor_user, "monitor");
 	CU_ASSERT_STRING_EQUAL(c->monitor_password, "secret");
 	CU_ASSERT_EQUAL_FATAL(cfg->n_rules, 1);
 	r = &cfg->rules[0];
 	CU_ASSERT_STRING_EQUAL(r->name, "no_unbounded_delete");
-	CU_ASSERT_EQUAL(r->line, 26);
+	CU_ASSERT_EQUAL(r->line, 28);
 	CU_ASSERT_EQUAL(r->priority, 10);
 	CU_ASSERT_EQUAL(r->match_kind, WS_STMT_DELETE);
 	CU_ASSERT_STRING_EQUAL(r->query_regex, "^\\s*delete\\s+from\\s+[`\\w.]+\\s*;?\\s*$");
-	CU_ASSERT_EQUAL(r->query_regex_line, 29);
+	CU_ASSERT_EQUAL(r->query_regex_line, 31);
 	CU_ASSERT_STRING_EQUAL(r->user, "app");
 	CU_ASSERT_STRING_EQUAL(r->database, "shop");
 	CU_ASSERT_EQUAL(r->action, WS_RULE_FAIL);

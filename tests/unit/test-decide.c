@@ -13,6 +13,7 @@
 #include <CUnit/Basic.h>
 
 #include "classify.h"
+#include "config.h"
 #include "decide.h"
 #include "wescale.h"
 
@@ -31,6 +32,12 @@ enum {
 	ROCFG = 1 << 10,    /* read_only_transactions = primary */
 	MEMBER = 1 << 11,   /* a rule named a member */
 	BYRULE = 1 << 12,   /* `asked` comes from a rule */
+	OPT = 1 << 13,      /* optimistic_transactions = on */
+	ADAPT = 1 << 14,    /* optimistic_transactions = adaptive */
+	OPTTRX = 1 << 15,   /* an optimistic transaction is held on a replica */
+	ACOFF = 1 << 16,    /* autocommit off, no transaction open on the primary */
+	ASSUMEW = 1 << 17,  /* assume_write_transactions, or SET TRANSACTION READ WRITE before */
+	SHAPEW = 1 << 18,   /* adaptive: transactions beginning like this one write */
 };
 
 #define AUTO WESCALE_ROUTE_AUTO
@@ -57,13 +64,17 @@ struct row {
 	int consistency;
 	enum ws_target target;
 	enum ws_reason reason;
-	int flags;           /* 1: unsafe_ignored, 2: end_ro_trx, 4: start_ro_trx */
+	int flags;           /* 1: unsafe_ignored, 2: end_ro_trx, 4: start_ro_trx, 8: migrate,
+				16: opt, 32: begin_first */
 };
 
 #define TXT WS_API_TEXT
 #define UNSAFE 1
 #define ENDRO 2
 #define STARTRO 4
+#define MIGRATE 8
+#define OPTF (STARTRO | 16)
+#define IMPL (OPTF | 32)
 
 static const struct row rows[] = {
 	/* ---- Replica: reads (and the same read inside a transaction: primary) ---- */
@@ -293,6 +304,107 @@ static const struct row rows[] = {
 	{ "UPDATE t SET v = 1", TXT, MEMBER, AUTO, SE, P, WS_WHY_WRITE, UNSAFE },
 	{ "SELECT 1", TXT, MEMBER | OWN, AUTO, SE, P, WS_WHY_OWN_REPLIES, 0 },
 	{ "SELECT 1", WS_API_SEND, OWN, AUTO, SE, P, WS_WHY_OWN_REPLIES, 0 },
+
+	/* ---- Transactions on replicas (optimistic_transactions) ---- */
+	/* Where a transaction starts. */
+	{ "BEGIN", TXT, OPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, OPTF },
+	{ "START TRANSACTION", TXT, ADAPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, OPTF },
+	{ "START TRANSACTION WITH CONSISTENT SNAPSHOT", TXT, OPT, AUTO, GL, R, WS_WHY_OPT_BEGIN, OPTF },
+	{ "BEGIN", TXT, OPT | ACOFF, AUTO, SE, R, WS_WHY_OPT_BEGIN, OPTF },
+	{ "BEGIN", WS_API_PREPARED, OPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, OPTF },
+	{ "BEGIN", WS_API_SEND, ADAPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, OPTF },
+	{ "BEGIN", TXT, 0, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN", TXT, OPT | TRX, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN", TXT, ADAPT | SHAPEW, AUTO, SE, P, WS_WHY_OPT_LEARNED, 0 },
+	{ "BEGIN", TXT, OPT | SHAPEW, AUTO, SE, R, WS_WHY_OPT_BEGIN, OPTF },
+	{ "BEGIN", TXT, ADAPT | ASSUMEW, AUTO, SE, P, WS_WHY_ASSUME_WRITE, 0 },
+	{ "START TRANSACTION READ WRITE", TXT, OPT, AUTO, SE, P, WS_WHY_ASSUME_WRITE, 0 },
+	{ "start transaction with consistent snapshot, read write", TXT, ADAPT, AUTO, SE, P, WS_WHY_ASSUME_WRITE, 0 },
+	{ "START TRANSACTION READ ONLY", TXT, OPT | ACOFF, AUTO, SE, R, WS_WHY_RO_TRX_BEGIN, STARTRO },
+	{ "START TRANSACTION READ ONLY", TXT, ACOFF, AUTO, SE, R, WS_WHY_RO_TRX_BEGIN, STARTRO },
+	{ "START TRANSACTION READ ONLY", TXT, ACOFF | ASSUMEW, AUTO, SE, R, WS_WHY_RO_TRX_BEGIN, STARTRO },
+	{ "BEGIN", TXT, OPT | NOREPL, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN", TXT, OPT, AUTO, PR, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN", TXT, OPT | LOCKED, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN", TXT, OPT | UNKNOWN, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN", TXT, OPT | MAYBE, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN", TXT, OPT, ASK_P, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "/* wescale:route=primary */ BEGIN", TXT, OPT, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "XA START 'x'", TXT, OPT, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN; SELECT 1", TXT, OPT, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "BEGIN", WS_API_NONBLOCKING, OPT, AUTO, SE, P, WS_WHY_NONBLOCKING, 0 },
+	/* The implicit transaction of an autocommit-off session: its first read. */
+	{ "SELECT * FROM t", TXT, ACOFF | OPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, IMPL },
+	{ "SELECT * FROM t", TXT, ACOFF | ADAPT, AUTO, EV, R, WS_WHY_OPT_BEGIN, IMPL },
+	{ "SELECT * FROM t", WS_API_SEND, ACOFF | OPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, IMPL },
+	{ "SELECT * FROM t", WS_API_PREPARED, ACOFF | OPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, IMPL },
+	{ "SELECT * FROM t", TXT, ACOFF, AUTO, SE, P, WS_WHY_IN_TRX, 0 },
+	{ "SELECT * FROM t", TXT, ACOFF | ADAPT | SHAPEW, AUTO, SE, P, WS_WHY_OPT_LEARNED, 0 },
+	{ "SELECT * FROM t", TXT, ACOFF | OPT | ASSUMEW, AUTO, SE, P, WS_WHY_ASSUME_WRITE, 0 },
+	{ "SELECT * FROM t", TXT, ACOFF | OPT | TRX, AUTO, SE, P, WS_WHY_IN_TRX, 0 },
+	{ "SELECT * FROM t", TXT, ACOFF | OPT, AUTO, PR, P, WS_WHY_IN_TRX, 0 },
+	{ "SELECT * FROM t", TXT, ACOFF | OPT | OWN, AUTO, SE, P, WS_WHY_OWN_REPLIES, 0 },
+	{ "SELECT * FROM tmp1", TXT, ACOFF | OPT | TEMP, AUTO, SE, P, WS_WHY_IN_TRX, 0 },
+	{ "SELECT @@sql_log_bin", TXT, ACOFF | OPT, AUTO, SE, P, WS_WHY_IN_TRX, 0 },
+	{ "UPDATE t SET v = 1", TXT, ACOFF | OPT, AUTO, SE, P, WS_WHY_WRITE, 0 },
+	{ "SELECT * FROM t FOR UPDATE", TXT, ACOFF | OPT, AUTO, SE, P, WS_WHY_LOCKING_READ, 0 },
+	{ "SELECT LAST_INSERT_ID()", TXT, ACOFF | OPT, AUTO, SE, P, WS_WHY_PRIMARY_FUNC, 0 },
+	{ "SELECT 1", TXT, ACOFF | OPT, ASK_P, SE, P, WS_WHY_API_PRIMARY, 0 },
+	{ "/* wescale:route=primary */ SELECT 1", TXT, ACOFF | ADAPT, AUTO, SE, P, WS_WHY_HINT_PRIMARY, 0 },
+	{ "!SELECT f(1)", TXT, ACOFF | OPT, ASK_R, SE, R, WS_WHY_OPT_BEGIN, IMPL },
+	{ "!/* wescale:route=replica */ SELECT f(1)", TXT, ACOFF | OPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, IMPL },
+	{ "!SELECT f(1)", TXT, ACOFF | OPT, AUTO, SE, P, WS_WHY_WRITE, 0 },
+	{ "SHOW WARNINGS", TXT, ACOFF | OPT | LASTREP, AUTO, SE, L, WS_WHY_DIAGNOSTICS, 0 },
+	{ "SELECT 1", TXT, ACOFF | OPT | MEMBER, AUTO, SE, P, WS_WHY_IN_TRX, 0 },
+	{ "SET NAMES utf8mb4", TXT, ACOFF | OPT, AUTO, SE, P, WS_WHY_SESSION_STATE, 0 },
+	/* Inside one: reads stay on its replica, the first statement a replica
+	 * cannot run moves it to the primary. */
+	{ "SELECT * FROM t", TXT, OPTTRX | OPT, AUTO, SE, T, WS_WHY_OPT_TRX, 0 },
+	{ "SELECT * FROM t", TXT, OPTTRX | ADAPT | ACOFF, AUTO, SE, T, WS_WHY_OPT_TRX, 0 },
+	{ "SELECT * FROM t", WS_API_PREPARED, OPTTRX | OPT, AUTO, SE, T, WS_WHY_OPT_TRX, 0 },
+	{ "SELECT * FROM t", WS_API_SEND, OPTTRX | OPT, AUTO, SE, T, WS_WHY_OPT_TRX, 0 },
+	{ "SELECT 1; SELECT 2", TXT, OPTTRX | OPT, AUTO, SE, T, WS_WHY_OPT_TRX, 0 },
+	{ "SELECT 1; SELECT 2", TXT, OPTTRX | OPT | NOMULTI, AUTO, SE, P, WS_WHY_MULTI_NOT_ENABLED, MIGRATE },
+	{ "COMMIT", TXT, OPTTRX | OPT, AUTO, SE, T, WS_WHY_OPT_TRX, 0 },
+	{ "ROLLBACK", TXT, OPTTRX | OPT | ACOFF, AUTO, SE, T, WS_WHY_OPT_TRX, 0 },
+	{ NULL, WS_API_END_TRX, OPTTRX | OPT, AUTO, SE, T, WS_WHY_RO_TRX, 0 },
+	{ "UPDATE t SET v = 1 WHERE id = 1", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_WRITE, MIGRATE },
+	{ "INSERT INTO t VALUES (1)", WS_API_PREPARED, OPTTRX | OPT, AUTO, SE, P, WS_WHY_WRITE, MIGRATE },
+	{ "DELETE FROM t", WS_API_SEND, OPTTRX | ADAPT, AUTO, SE, P, WS_WHY_WRITE, MIGRATE },
+	{ "SELECT * FROM t FOR UPDATE", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_LOCKING_READ, MIGRATE },
+	{ "SELECT * FROM t LOCK IN SHARE MODE", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_LOCKING_READ, MIGRATE },
+	{ "SELECT LAST_INSERT_ID()", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_PRIMARY_FUNC, MIGRATE },
+	{ "SELECT GET_LOCK('a', 1)", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_PRIMARY_FUNC, MIGRATE },
+	{ "SELECT @a := 1", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_USER_VAR, MIGRATE },
+	{ "SET @a = 1", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_USER_VAR, MIGRATE },
+	{ "SET NAMES latin1", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_SESSION_STATE, MIGRATE },
+	{ "SET sql_mode = 'ANSI_QUOTES'", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_SESSION_STATE, MIGRATE },
+	{ "USE db2", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_SESSION_STATE, MIGRATE },
+	{ "SAVEPOINT a", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_WRITE, MIGRATE },
+	{ "CREATE TEMPORARY TABLE tmp1 (id INT)", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_WRITE, MIGRATE },
+	{ "SELECT * FROM tmp1", TXT, OPTTRX | OPT | TEMP, AUTO, SE, P, WS_WHY_TEMP_TABLE, MIGRATE },
+	{ "SELECT * FROM t", TXT, OPTTRX | OPT | MAYBE, AUTO, SE, P, WS_WHY_MAYBE_TEMP, MIGRATE },
+	{ "SELECT @@sql_log_bin", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_UNCARRIED_VAR, MIGRATE },
+	{ "SELECT 1", TXT, OPTTRX | OPT, ASK_P, SE, P, WS_WHY_API_PRIMARY, MIGRATE },
+	{ "/* wescale:route=primary */ SELECT 1", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_HINT_PRIMARY, MIGRATE },
+	{ "!SELECT f(1)", TXT, OPTTRX | OPT, ASK_R, SE, T, WS_WHY_OPT_TRX, 0 },
+	{ "!SELECT f(1)", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_WRITE, MIGRATE },
+	{ "SELECT 1; UPDATE t SET v = 1", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_MULTI_WRITE, MIGRATE },
+	{ "SHOW WARNINGS", TXT, OPTTRX | OPT | LASTREP, AUTO, SE, L, WS_WHY_DIAGNOSTICS, 0 },
+	{ "SET autocommit = 0", TXT, OPTTRX | OPT | ACOFF, AUTO, SE, P, WS_WHY_TRX_CONTROL, 0 },
+	{ "SET autocommit = 1", TXT, OPTTRX | OPT | ACOFF, AUTO, SE, P, WS_WHY_TRX_CONTROL, ENDRO },
+	{ "BEGIN", TXT, OPTTRX | OPT, AUTO, SE, R, WS_WHY_OPT_BEGIN, ENDRO | OPTF },
+	{ "BEGIN", TXT, OPTTRX | ADAPT | SHAPEW, AUTO, SE, P, WS_WHY_OPT_LEARNED, ENDRO },
+	{ "CREATE TABLE t2 (id INT)", TXT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_WRITE, ENDRO },
+	{ NULL, WS_API_SELECT_DB, OPTTRX | OPT, AUTO, SE, P, WS_WHY_API_CALL, MIGRATE },
+	{ NULL, WS_API_SET_CHARSET, OPTTRX | OPT, AUTO, SE, P, WS_WHY_API_CALL, MIGRATE },
+	{ NULL, WS_API_AUTOCOMMIT, OPTTRX | OPT, AUTO, SE, P, WS_WHY_API_CALL, ENDRO },
+	{ "SELECT 1", WS_API_NONBLOCKING, OPTTRX | OPT, AUTO, SE, P, WS_WHY_NONBLOCKING, MIGRATE },
+	/* A READ ONLY transaction is not optimistic: it never moves. */
+	{ "SELECT * FROM t", TXT, RO | OPT, AUTO, SE, T, WS_WHY_RO_TRX, 0 },
+	{ "UPDATE t SET v = 1", TXT, RO | ADAPT, AUTO, SE, T, WS_WHY_RO_TRX, 0 },
+	{ NULL, WS_API_SELECT_DB, RO | OPT, AUTO, SE, P, WS_WHY_API_CALL, 0 },
+	{ "SELECT 1", WS_API_NONBLOCKING, RO | OPT, AUTO, SE, P, WS_WHY_NONBLOCKING, ENDRO },
 };
 
 static void check_row(size_t i, const struct row *r)
@@ -316,8 +428,15 @@ static void check_row(size_t i, const struct row *r)
 		.member = r->facts & MEMBER,
 		.consistency = r->sql && v.hint_consistency >= 0 ? v.hint_consistency : r->consistency,
 		.has_replicas = !(r->facts & NOREPL),
-		.in_trx = r->facts & TRX,
-		.ro_trx = r->facts & RO,
+		.in_trx = r->facts & (TRX | ACOFF),
+		.primary_trx = r->facts & TRX,
+		.autocommit_off = r->facts & ACOFF,
+		.ro_trx = r->facts & (RO | OPTTRX),
+		.opt_trx = r->facts & OPTTRX,
+		.optimistic = r->facts & OPT ? WS_OPT_TRX_ON : r->facts & ADAPT ? WS_OPT_TRX_ADAPTIVE : WS_OPT_TRX_OFF,
+		.assume_write = r->facts & ASSUMEW,
+		.shape_writes = r->facts & SHAPEW,
+		.read_write = sql && (v.flags & WS_F_TRX_BEGIN) && ws_decide_says_read_write(sql, len),
 		.ro_trx_to_replica = !(r->facts & ROCFG),
 		.locked_tables = r->facts & LOCKED,
 		.temp_mentioned = r->facts & TEMP,
@@ -331,14 +450,17 @@ static void check_row(size_t i, const struct row *r)
 	};
 	ws_route_decide(&in, &p);
 	ok = p.target == r->target && p.reason == r->reason && p.unsafe_ignored == ((r->flags & UNSAFE) != 0) &&
-	     p.end_ro_trx == ((r->flags & ENDRO) != 0) && p.start_ro_trx == ((r->flags & STARTRO) != 0);
+	     p.end_ro_trx == ((r->flags & ENDRO) != 0) && p.start_ro_trx == ((r->flags & STARTRO) != 0) &&
+	     p.migrate == ((r->flags & MIGRATE) != 0) && p.opt == ((r->flags & 16) != 0) &&
+	     p.begin_first == ((r->flags & 32) != 0);
 	if (!ok)
-		printf("\n  row %zu: %s [%s, facts %#x, asked %d]: got %s / %s%s%s%s, want %s / %s%s%s%s", i,
+		printf("\n  row %zu: %s [%s, facts %#x, asked %d]: got %s / %s%s%s%s%s%s, want %s / %s%s%s%s flags %#x", i,
 		       r->sql ? r->sql : "(no text)", ws_api_to_string(r->api), r->facts, r->asked,
 		       ws_target_to_string(p.target), ws_reason_key(p.reason), p.unsafe_ignored ? " unsafe" : "",
-		       p.end_ro_trx ? " endro" : "", p.start_ro_trx ? " startro" : "", ws_target_to_string(r->target),
+		       p.end_ro_trx ? " endro" : "", p.start_ro_trx ? " startro" : "", p.migrate ? " migrate" : "",
+		       p.opt ? (p.begin_first ? " opt implicit" : " opt") : "", ws_target_to_string(r->target),
 		       ws_reason_key(r->reason), r->flags & UNSAFE ? " unsafe" : "", r->flags & ENDRO ? " endro" : "",
-		       r->flags & STARTRO ? " startro" : "");
+		       r->flags & STARTRO ? " startro" : "", r->flags);
 	CU_ASSERT(ok);
 	/* A replica plan waits for the level asked; nothing else waits. */
 	if (ok && p.target == WS_TARGET_REPLICA)

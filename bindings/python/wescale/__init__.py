@@ -40,8 +40,8 @@ import sys
 import warnings
 
 __all__ = [
-    'Error', 'version', 'route_next', 'set_consistency', 'last_backend', 'last_route', 'stats',
-    'reload_config',
+    'Error', 'version', 'route_next', 'set_consistency', 'assume_write_transactions', 'last_backend',
+    'last_route', 'stats', 'reload_config',
     'set_primary', 'set_log_level', 'ROUTES', 'CONSISTENCY_LEVELS', 'LOG_LEVELS',
     'ER_CONFIG', 'ER_NO_LIBRARY', 'ER_NO_PRIMARY', 'ER_WRITE_UNKNOWN', 'ER_TRX_LOST', 'ER_RULE_FAIL',
     'ER_RULE_LIMIT', 'ER_BAD_ARGUMENT', 'ER_NO_REPLICA', 'ER_FORKED',
@@ -120,6 +120,8 @@ def _load():
     lib.wescale_route_next.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.wescale_set_consistency.restype = ctypes.c_int
     lib.wescale_set_consistency.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.wescale_assume_write_transactions.restype = ctypes.c_int
+    lib.wescale_assume_write_transactions.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.wescale_last_backend.restype = ctypes.c_int
     lib.wescale_last_backend.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
     lib.wescale_last_route.restype = ctypes.c_int
@@ -192,6 +194,16 @@ def set_consistency(conn, level):
     statement: 'eventual', 'session', 'instance', 'global' or 'primary'."""
     n = _lookup(CONSISTENCY_LEVELS, level, 'consistency level')
     _check(_load().wescale_set_consistency(_handle(conn), n), 'set_consistency')
+
+
+def assume_write_transactions(conn, mode):
+    """Whether conn's transactions start on the primary (True) or may start on a
+    replica (False); None: as the cluster's assume_write_transactions says
+    (wescale_assume_write_transactions(3))."""
+    if mode is not None and not isinstance(mode, bool):
+        raise ValueError('expected True, False or None, got %r' % (mode,))
+    n = -1 if mode is None else int(mode)
+    _check(_load().wescale_assume_write_transactions(_handle(conn), n), 'assume_write_transactions')
 
 
 def last_backend(conn):
