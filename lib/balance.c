@@ -21,24 +21,33 @@
  *     per-thread PRNG: no shared write) and only those two are compared. With
  *     many replicas this spreads the load without a scan; with two it is the
  *     pair itself.
- *  2. Cost = peak-sensitive EWMA × (in flight + 1) / weight. The estimate
- *     (ws_node_end) moves half way up at a slower sample and 1/8 down at a
- *     faster one, so a slowdown is seen within a few reads; the in-flight
- *     factor spreads concurrent reads before any of them has finished.
+ *  2. Cost = peak-sensitive EWMA × (in flight + 1). The estimate (ws_node_end)
+ *     moves half way up at a slower sample (counting at most 4× the estimate)
+ *     and 1/8 down at a faster one, so a slowdown is seen within a few reads;
+ *     the in-flight factor spreads concurrent reads before any has finished.
  *  3. Decay: an estimate that has not been refreshed for `age` picks of the
- *     cluster is taken age / (age + RT_STALE_PICKS) of the way toward the
- *     other candidate's (and written back when that node is chosen), so a
- *     node idle for a while — excluded by consistency, down, or unlucky — looks
- *     like its peers again and is tried.
+ *     cluster counts age / (age + RT_STALE_PICKS) of the way toward the other
+ *     candidate's, so a node idle for a while — excluded by consistency, down,
+ *     or unlucky — looks like its peers again and is tried.
  *
- * With two replicas the pair is always the same two, so comparing them
- * deterministically would still let noise decide every read of a 1-thread
- * client. The better candidate therefore wins with probability
+ * A draw, not a comparison. With two replicas the pair is always the same
+ * two, so comparing them would still let noise decide every read of a
+ * 1-thread client. Candidate a wins with probability
  * w_a·c_b² / (w_a·c_b² + w_b·c_a²): equal nodes share evenly whatever the
- * noise, a node twice as slow gets 1/5 of the pair's reads, and one pick in
- * RT_EXPLORE (1/16) ignores the costs altogether (weights only), so a slow but
- * eligible node keeps at least ~1/32 of a two-node cluster's reads: enough
- * samples to see within a fraction of a second when it is fast again.
+ * noise, a node twice as slow gets 1/5 of the pair's draws. That is clamped so
+ * that the worse of the two still gets 1/RT_FLOOR (4 %) of the reads: enough
+ * samples to see within a fraction of a second when it is fast again, and the
+ * price of that (4 % of the reads at the slow node's pace) is bounded.
+ *
+ * Runs. Moving every read to another server costs on a small machine where
+ * client and servers share cores (docs/performance.md: a server switch wakes
+ * another process; 1-thread throughput fell by 35-45 % when each read was
+ * drawn on its own). So a draw gives its node about RT_RUN_US of this thread's
+ * reads, by the node's estimate (at most RT_RUN_MAX reads; one read for a node
+ * slower than RT_RUN_US), and the thread keeps it — without a new draw — while
+ * its cost stays within RT_RUN_SLACK × the other candidate's. The floor
+ * counts the reads a draw gives each node, so it holds in reads, not draws.
+ * Under concurrency reads are slower and runs shrink to one read.
  *
  * Everything is a plain load of the nodes' atomic counters (ck_pr) plus, for
  * least_rt, one store to the chosen node (its pick stamp; it also gets the
@@ -49,8 +58,14 @@
 
 #include "balance.h"
 
-/* 1 pick in RT_EXPLORE chooses between the two candidates by weight alone. */
-#define RT_EXPLORE 16u
+/* The worse of two candidates still gets 1/RT_FLOOR of the reads. */
+#define RT_FLOOR 25.0
+/* A draw holds for about RT_RUN_US of this thread's reads (by the node's
+ * estimate; at most RT_RUN_MAX reads) while its node costs at most
+ * RT_RUN_SLACK × the other candidate. */
+#define RT_RUN_US 500.0
+#define RT_RUN_MAX 32.0
+#define RT_RUN_SLACK 4.0
 /* An estimate this many picks old is half way to the other candidate's. */
 #define RT_STALE_PICKS 64u
 /* Slack within which two replicas count as equally far behind. */
@@ -74,6 +89,13 @@ static inline uint64_t rnd(void)
 static inline double unit(uint64_t r)
 {
 	return (double)(r >> 11) * 0x1p-53;
+}
+
+/* A counter as a double: through int64_t, one instruction on x86-64 where
+ * an unsigned conversion takes a branch (counters stay far below 2^63). */
+static inline double i2d(uint64_t v)
+{
+	return (double)(int64_t)v;
 }
 
 /* Two distinct positions in [0, n), n >= 2, uniformly (multiply-shift: no
@@ -131,7 +153,7 @@ uint64_t ws_balance_score(enum ws_balance policy, struct ws_node_rt *node)
 	return score_at(policy, node, ws_now_us() / 1000000u);
 }
 
-/* ---- least_rt ---- */
+/* ---- least_rt (the algorithm is described at the top of the file) ---- */
 
 /* How far (0..1) an estimate `age` picks old has decayed toward the others'. */
 static inline double staleness(uint64_t now_pick, uint64_t picked_at)
@@ -146,16 +168,43 @@ static inline double staleness(uint64_t now_pick, uint64_t picked_at)
 	return (double)age / (double)((uint64_t)age + RT_STALE_PICKS);
 }
 
+/* This thread's run on one node (see "Runs" at the top of the file). */
+struct rt_run {
+	const struct ws_cluster_rt *rt;
+	unsigned node;  /* replica index */
+	unsigned left;  /* reads it may still take without a new draw */
+};
+
+static __thread struct rt_run run __attribute__((tls_model("initial-exec")));
+
+/* The reads one draw gives a node whose estimate is d µs: about RT_RUN_US
+ * worth, at least 1, at most RT_RUN_MAX. */
+static inline double run_reads(double d)
+{
+	return d * RT_RUN_MAX <= RT_RUN_US ? RT_RUN_MAX : d >= RT_RUN_US ? 1.0 : RT_RUN_US / d;
+}
+
 static size_t choose_rt(struct ws_cluster_rt *rt, const unsigned *cand, size_t n, uint64_t rr)
 {
-	size_t ia, ib;
-	uint64_t r = rnd(), u = rnd();
-	struct ws_node_rt *a, *b, *chosen;
-	uint64_t ea, eb, raw;
-	double sa, sb, da, db, ca, cb, wa, wb, d;
+	size_t ia, ib, p = n;
+	uint64_t r = rnd(), ea, eb;
+	struct ws_node_rt *a, *b;
+	double sa, sb, da, db, ca, cb, qa, qb, la, lb, x;
 	bool pick_a;
 
+	if (run.left && run.rt == rt)
+		for (size_t i = 0; i < n; i++)
+			if (cand[i] == run.node) {
+				p = i;
+				break;
+			}
 	two(r, n, &ia, &ib);
+	if (p < n) {
+		/* The run's node against a random other one. */
+		if (ib == p)
+			ib = ia;
+		ia = p;
+	}
 	a = &rt->replicas[cand[ia]];
 	b = &rt->replicas[cand[ib]];
 	ea = ck_pr_load_64(&a->ewma_rt_us);
@@ -164,28 +213,42 @@ static size_t choose_rt(struct ws_cluster_rt *rt, const unsigned *cand, size_t n
 	sb = staleness(rr, ck_pr_load_64(&b->picked_at));
 	/* Each estimate decays toward the other's raw one; at least 1 µs, so
 	 * two nodes without samples (0) still share. */
-	da = (double)ea + ((double)eb - (double)ea) * sa;
-	db = (double)eb + ((double)ea - (double)eb) * sb;
+	da = i2d(ea) + (i2d(eb) - i2d(ea)) * sa;
+	db = i2d(eb) + (i2d(ea) - i2d(eb)) * sb;
 	da = da < 1.0 ? 1.0 : da;
 	db = db < 1.0 ? 1.0 : db;
-	ca = da * (double)(ck_pr_load_64(&a->inflight) + 1);
-	cb = db * (double)(ck_pr_load_64(&b->inflight) + 1);
-	wa = weight(a);
-	wb = weight(b);
-	/* Low bits: explore or not; top 53 bits: the draw (independent). */
-	if ((u & (RT_EXPLORE - 1)) == 0)
-		pick_a = unit(u) * (wa + wb) < wa;
-	else
-		pick_a = unit(u) * (wa * cb * cb + wb * ca * ca) < wa * cb * cb;
-	chosen = pick_a ? a : b;
-	raw = pick_a ? ea : eb;
-	d = pick_a ? da : db;
-	ck_pr_store_64(&chosen->picked_at, rr);
-	/* Write the decay back when there is one (≥ 1/16 of the way), so
-	 * the next sample starts from it; losing the race to a fresh sample is
-	 * right (the CAS then fails and the sample stands). */
-	if ((pick_a ? sa : sb) > 0.0 && raw)
-		ck_pr_cas_64(&chosen->ewma_rt_us, raw, (uint64_t)d);
+	ca = da * i2d(ck_pr_load_64(&a->inflight) + 1);
+	cb = db * i2d(ck_pr_load_64(&b->inflight) + 1);
+	if (p < n && ca <= RT_RUN_SLACK * cb) {
+		run.left--;
+		ck_pr_store_64(&a->picked_at, rr);
+		return ia;
+	}
+	/* A draw: a with probability pa = w_a·c_b² / (w_a·c_b² + w_b·c_a²),
+	 * clamped to [lo, hi] so that each of the two gets at least 1/RT_FLOOR
+	 * of the reads, counting the reads a draw gives each (la, lb; 1 for a
+	 * node whose run the slack check would end at once):
+	 * lo = lb / ((F-1)·la + lb), 1 - hi = la / ((F-1)·lb + la). Within 2× of
+	 * each other neither bound can bind (pa ≥ 1/5, la/lb ≤ 2). Compared
+	 * without dividing: x < lo picks a, x ≥ hi picks b, else x < pa. */
+	qa = (double)weight(a) * cb * cb;
+	qb = (double)weight(b) * ca * ca;
+	x = unit(rnd()); /* r chose the pair: a draw of its own */
+	if (ca <= 2 * cb && cb <= 2 * ca) {
+		pick_a = x * (qa + qb) < qa;
+	} else {
+		la = ca > RT_RUN_SLACK * cb ? 1.0 : run_reads(da);
+		lb = cb > RT_RUN_SLACK * ca ? 1.0 : run_reads(db);
+		if (x * ((RT_FLOOR - 1) * la + lb) < lb)
+			pick_a = true;
+		else if ((1.0 - x) * ((RT_FLOOR - 1) * lb + la) < la)
+			pick_a = false;
+		else
+			pick_a = x * (qa + qb) < qa;
+	}
+	run = (struct rt_run){ .rt = rt, .node = cand[pick_a ? ia : ib],
+			       .left = (unsigned)run_reads(pick_a ? da : db) - 1 };
+	ck_pr_store_64(&(pick_a ? a : b)->picked_at, rr);
 	return pick_a ? ia : ib;
 }
 
