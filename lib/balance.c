@@ -41,8 +41,8 @@
  *
  * Runs. Moving every read to another server costs on a small machine where
  * client and servers share cores (docs/performance.md: a server switch wakes
- * another process; 1-thread throughput fell by 35-45 % when each read was
- * drawn on its own). So a draw gives its node about RT_RUN_US of this thread's
+ * another process; 1-thread throughput fell by 35-45 % on a 2-core machine
+ * when each read was drawn on its own). So a draw gives its node about RT_RUN_US of this thread's
  * reads, by the node's estimate (at most RT_RUN_MAX reads; one read for a node
  * slower than RT_RUN_US), and the thread keeps it — without a new draw — while
  * its cost stays within RT_RUN_SLACK × the other candidate's. The floor
@@ -63,8 +63,8 @@
 /* A draw holds for about RT_RUN_US of this thread's reads (by the node's
  * estimate; at most RT_RUN_MAX reads) while its node costs at most
  * RT_RUN_SLACK × the other candidate. */
-#define RT_RUN_US 500.0
-#define RT_RUN_MAX 32.0
+#define RT_RUN_US 1000.0
+#define RT_RUN_MAX 64.0
 #define RT_RUN_SLACK 4.0
 /* An estimate this many picks old is half way to the other candidate's. */
 #define RT_STALE_PICKS 64u
