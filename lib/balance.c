@@ -28,7 +28,8 @@
  *  3. Decay: an estimate that has not been refreshed for `age` picks of the
  *     cluster counts age / (age + RT_STALE_PICKS) of the way toward the other
  *     candidate's, so a node idle for a while — excluded by consistency, down,
- *     or unlucky — looks like its peers again and is tried.
+ *     or unlucky — looks like its peers again and is tried; after a long
+ *     absence the decayed value replaces the stored one.
  *
  * A draw, not a comparison. With two replicas the pair is always the same
  * two, so comparing them would still let noise decide every read of a
@@ -66,6 +67,8 @@
 #define RT_RUN_US 1000.0
 #define RT_RUN_MAX 64.0
 #define RT_RUN_SLACK 4.0
+/* Staleness from which the decayed estimate replaces the stored one. */
+#define RT_FORGET 0.9
 /* An estimate this many picks old is half way to the other candidate's. */
 #define RT_STALE_PICKS 64u
 /* Slack within which two replicas count as equally far behind. */
@@ -249,6 +252,13 @@ static size_t choose_rt(struct ws_cluster_rt *rt, const unsigned *cand, size_t n
 	run = (struct rt_run){ .rt = rt, .node = cand[pick_a ? ia : ib],
 			       .left = (unsigned)run_reads(pick_a ? da : db) - 1 };
 	ck_pr_store_64(&(pick_a ? a : b)->picked_at, rr);
+	/* A node back after a long absence (≥ 9/10 decayed: hundreds of picks;
+	 * a node kept at the floor is never that stale) starts from the decayed
+	 * estimate, not from what it was before it left. Losing the race to a
+	 * fresh sample is right: the CAS fails and the sample stands. */
+	if ((pick_a ? sa : sb) >= RT_FORGET)
+		ck_pr_cas_64(pick_a ? &a->ewma_rt_us : &b->ewma_rt_us, pick_a ? ea : eb,
+			     (uint64_t)(pick_a ? da : db));
 	return pick_a ? ia : ib;
 }
 
