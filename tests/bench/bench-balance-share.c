@@ -135,7 +135,8 @@ static char bin_dir[PATH_MAX], conf[PATH_MAX];
 static bool measure(int threads, double seconds, const char *libdir, bool quiet, double *rate)
 {
 	char exe[PATH_MAX + 32], th[16], sec[32], line[256];
-	int fds[2], status;
+	char *argv[] = { exe, "--child", th, sec, NULL };
+	int status;
 	bool ok = false;
 	double lo, hi;
 	pid_t pid;
@@ -144,22 +145,9 @@ static bool measure(int threads, double seconds, const char *libdir, bool quiet,
 	snprintf(exe, sizeof(exe), "%s/bench-balance-share", bin_dir);
 	snprintf(th, sizeof(th), "%d", threads);
 	snprintf(sec, sizeof(sec), "%g", seconds);
-	if (pipe(fds))
+	f = bench_spawn(argv, conf, libdir, &pid);
+	if (!f)
 		return false;
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		unsetenv("WESCALE_DISABLE");
-		setenv("WESCALE_CONFIG", conf, 1);
-		if (libdir)
-			setenv("LD_LIBRARY_PATH", libdir, 1);
-		execl(exe, exe, "--child", th, sec, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		int w;
 		unsigned long long a, b;
@@ -175,8 +163,7 @@ static bool measure(int threads, double seconds, const char *libdir, bool quiet,
 				       threads, *rate, lo, hi);
 		}
 	}
-	if (f)
-		fclose(f);
+	fclose(f);
 	waitpid(pid, &status, 0);
 	return ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

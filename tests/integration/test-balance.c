@@ -137,19 +137,27 @@ static void spread(const char *policy)
 static void scenario_round_robin(void) { spread("round_robin"); }
 static void scenario_random(void) { spread("random"); }
 
-/* A delay_proxy.py relay to 127.0.0.1:target holding every packet delay_ms
- * (SIGUSR1: no delay, SIGUSR2: delay again); its port, its pid in *pid. */
-static unsigned start_proxy(unsigned target, unsigned delay_ms, pid_t *pid)
+/* A loopback port nothing listens on (now). */
+static unsigned free_port(void)
 {
-	char port_s[16], target_s[16], delay_s[16], script[512], ready[8] = "";
 	unsigned port;
-	int p[2];
 	FILE *f = popen("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
 			"print(s.getsockname()[1])'", "r");
 
 	if (!f || fscanf(f, "%u", &port) != 1)
 		exit(97);
 	pclose(f);
+	return port;
+}
+
+/* A delay_proxy.py relay to 127.0.0.1:target holding every packet delay_ms
+ * (SIGUSR1: no delay, SIGUSR2: delay again); its port, its pid in *pid. */
+static unsigned start_proxy(unsigned target, unsigned delay_ms, pid_t *pid)
+{
+	char port_s[16], target_s[16], delay_s[16], script[512], ready[8] = "";
+	unsigned port = free_port();
+	int p[2];
+
 	snprintf(port_s, sizeof(port_s), "%u", port);
 	snprintf(target_s, sizeof(target_s), "%u", target);
 	snprintf(delay_s, sizeof(delay_s), "%u", delay_ms);
@@ -220,8 +228,10 @@ static void topology(const char *what, unsigned node)
  * at most EQUAL_RATIO (or one of them has too few reads to tell, as a starved
  * replica has); in such windows each replica must have 35-65 %. In the others,
  * the faster replica must have at least 35 % and the slower at least 2 %. A
- * window with too few reads to tell (the whole process starved; 300 reads for
- * direct replicas, 100 behind the relays) is printed, not judged. A run goes on
+ * window with too few reads to tell (under 300: the whole process starved) is
+ * printed, not judged; a replica with under 20 reads in a window counts as
+ * stalled (unequal) only if the readers waited on it for a quarter of the
+ * window or more, else as starved by the policy (judged). A run goes on
  * until it has the equal windows it needs (up to a limit), so a noisy machine
  * makes it longer, not flaky; too few equal windows is a failure. */
 
@@ -231,7 +241,7 @@ static void topology(const char *what, unsigned node)
 
 struct share_run {
 	long n[QUARTERS][4];  /* per quarter second, per server id; [0]: errors */
-	long us[QUARTERS][4]; /* the read time those reads took, µs */
+	long us[QUARTERS][4]; /* µs the readers waited on each server in that quarter */
 	double t0;
 	double watch_from;    /* first_read[] counts reads from then on (s after t0) */
 	double first_read[4];
@@ -262,9 +272,14 @@ static void *share_worker(void *arg)
 		q = (int)(t * 4);
 		if (id < 1 || id > 3)
 			id = 0;
-		if (q < QUARTERS) {
+		if (q < QUARTERS)
 			__atomic_add_fetch(&r->n[q][id], 1, __ATOMIC_RELAXED);
-			__atomic_add_fetch(&r->us[q][id], (long)((t - t1) * 1e6), __ATOMIC_RELAXED);
+		/* The time waited, spread over the quarters the read spanned (a
+		 * server stalled for a second shows where it stalled). */
+		for (int k = (int)(t1 * 4); k <= q && k < QUARTERS; k++) {
+			double from = t1 > k / 4.0 ? t1 : k / 4.0, to = t < (k + 1) / 4.0 ? t : (k + 1) / 4.0;
+
+			__atomic_add_fetch(&r->us[k][id], (long)((to - from) * 1e6), __ATOMIC_RELAXED);
 		}
 		if (id && t >= r->watch_from && r->first_read[id] < 0) {
 			pthread_mutex_lock(&r->lock);
@@ -342,6 +357,14 @@ static struct window window_at(const struct share_run *r, int from, int to)
 
 		w.r1_faster = ma < mb;
 		w.ratio = ma < mb ? mb / ma : ma / mb;
+	} else {
+		/* Too few reads on one to time them: if the readers still waited
+		 * on it for a good part of the window, it was stalled (slow, not
+		 * starved); else the policy did not send it reads, which is judged. */
+		long few = a < 20 ? ua : ub;
+
+		if (few >= (to - from) * 250000L / 4)
+			w.ratio = 99, w.r1_faster = b < 20;
 	}
 	return w;
 }
@@ -431,7 +454,7 @@ static void slow_then_fast(pid_t slow_proxy, int threads)
 	share_start(&r, threads);
 	share_sleep_until(&r, 3.0);
 	kill(slow_proxy, SIGUSR1);
-	share_until_equal(&r, 5, 2, 100, 14, &last);
+	share_until_equal(&r, 5, 2, 300, 14, &last);
 	share_stop(&r);
 	printf("\n      least_rt    %-27s replica 1's share per 1-s window/reads:", what);
 	for (int k = 0, checked = 0; k < 3; k++) {
@@ -439,15 +462,21 @@ static void slow_then_fast(pid_t slow_proxy, int threads)
 
 		printf(" %.1f%%/%ld", w.share, w.reads);
 		CHECK(w.other == 0, "%s, window %d: %ld reads elsewhere\n", what, k, w.other);
-		if (w.reads >= 100) {
+		if (w.reads >= 300) {
+			/* At least the floor; "less" where the client saw it slower
+			 * (on a starved machine the relays' own delays can drown
+			 * the 3 ms). */
 			checked++;
-			CHECK(w.share >= 2 && w.share <= 20, "%s, window %d: replica 1 has %.1f%% (2-20%% expected)\n",
-			      what, k, w.share);
+			CHECK(w.share >= 2, "%s, window %d: replica 1 has %.1f%% (at least 2%% expected)\n", what, k,
+			      w.share);
+			CHECK(w.share <= 20 || w.ratio < 3 || w.r1_faster,
+			      "%s, window %d: replica 1, %.1fx slower, has %.1f%% (at most 20%% expected)\n", what, k,
+			      w.ratio, w.share);
 		}
-		CHECK(k < 2 || checked, "%s: no window with 100 reads while slow\n", what);
+		CHECK(k < 2 || checked, "%s: no window with 300 reads while slow\n", what);
 	}
 	printf(" | delay removed, 2 s after:");
-	equal = check_even(&r, 5, last, 100, "after the delay");
+	equal = check_even(&r, 5, last, 300, "after the delay");
 	/* The relays are Python processes on the same two cores: on a loaded
 	 * machine they are seldom equal for a whole second; one window will do. */
 	CHECK(equal >= 1, "after the delay: none of %d windows had equal replicas\n", last - 5);
@@ -746,14 +775,9 @@ static void scenario_idle_timeout(void)
 static void scenario_fallback_error(void)
 {
 	char replicas[64];
-	unsigned closed;
+	unsigned closed = free_port();
 	MYSQL *m;
-	FILE *f = popen("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
-			"print(s.getsockname()[1])'", "r");
 
-	if (!f || fscanf(f, "%u", &closed) != 1)
-		exit(97);
-	pclose(f);
 	/* The only replica is a closed port: no replica can serve a read. */
 	snprintf(replicas, sizeof(replicas), "127.0.0.1:%u", closed);
 	write_config("fallback", replicas, "replica_fallback = error\nconsistency = eventual");

@@ -7,6 +7,7 @@
  * (a failure here is a policy that herds or starves, not bad luck).
  */
 #include <CUnit/Basic.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +19,21 @@
 static struct ws_cluster_rt *rt;
 static struct ws_config *cfg;
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		bool ok_ = (cond);                                           \
-		if (!ok_) {                                                  \
-			fprintf(stderr, "\n  %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                        \
-		}                                                            \
-		CU_ASSERT(ok_);                                              \
-	} while (0)
+/* A failed check: where and why, then CUnit counts it. */
+static void expect(bool ok, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void expect(bool ok, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ok) {
+		fprintf(stderr, "\n  test-balance.c:%d: ", line);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
+	CU_ASSERT(ok);
+}
+#define CHECK(cond, ...) expect((cond), __LINE__, __VA_ARGS__)
 
 static int setup(void)
 {
