@@ -12,10 +12,14 @@
 #include "topology.h"
 
 /*
- * The position in cand[0..n) of the candidate the policy prefers. `cand` holds
+ * The position in cand[0..n) of the candidate the policy chooses. `cand` holds
  * replica indexes into rt->replicas; n > 0. `rr` is a fresh value of the
- * cluster's round-robin cursor: it rotates ties so equal nodes share the load.
- * Pure reads of atomic counters; no locks.
+ * cluster's round-robin cursor: round_robin's rotation, and for least_rt the
+ * cluster's pick count, by which it ages estimates of nodes not chosen for a
+ * while. Randomised for least_rt, least_qps, least_behind_primary and random
+ * (a per-thread PRNG), so no eligible node goes unchosen for long (balance.c).
+ * Lock-free: loads of atomic counters and, for least_rt, a store of the pick
+ * stamp to the chosen node.
  */
 size_t ws_balance_choose_among(enum ws_balance policy, struct ws_cluster_rt *rt, const unsigned *cand,
 			       size_t n, uint64_t rr);

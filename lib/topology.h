@@ -55,7 +55,8 @@ struct ws_node_rt {
 	uint64_t checks_failed;
 	/* balancing counters */
 	uint64_t inflight;               /* statements running there now */
-	uint64_t ewma_rt_us;             /* response time, exponentially weighted (1/8), 0 = no sample */
+	uint64_t ewma_rt_us;             /* response time, peak-sensitive EWMA (ws_node_end), 0 = no sample */
+	uint64_t picked_at;              /* the cluster's pick count (rr) when a balancer last chose it */
 	uint64_t qps_second;             /* the second qps_count counts */
 	uint64_t qps_count, qps_prev;    /* statements in that second, and in the one before */
 	uint64_t queries, errors;
@@ -165,9 +166,13 @@ static inline void ws_node_begin(struct ws_node_rt *n, uint64_t now_us)
 	ck_pr_inc_64(&n->qps_count);
 }
 
+/* The response-time estimate is peak-sensitive (balance.c says why): a
+ * sample above it moves it half way up at once (counting at most 4× the
+ * estimate, so one stalled statement cannot make a node look 100× slower), one
+ * below only 1/8 down. */
 static inline void ws_node_end(struct ws_node_rt *n, uint64_t elapsed_us, bool failed)
 {
-	uint64_t old = ck_pr_load_64(&n->ewma_rt_us), upd;
+	uint64_t old = ck_pr_load_64(&n->ewma_rt_us), upd, x = elapsed_us ? elapsed_us : 1;
 
 	ck_pr_dec_64(&n->inflight);
 	if (failed) {
@@ -175,7 +180,9 @@ static inline void ws_node_end(struct ws_node_rt *n, uint64_t elapsed_us, bool f
 		return;
 	}
 	do
-		upd = old == 0 ? (elapsed_us ? elapsed_us : 1) : (old * 7 + elapsed_us) / 8;
+		upd = old == 0	   ? x
+		      : x > old	   ? old + ((x < 4 * old ? x : 4 * old) - old + 1) / 2
+				   : old - (old - x) / 8;
 	while (!ck_pr_cas_64_value(&n->ewma_rt_us, old, upd, &old));
 }
 

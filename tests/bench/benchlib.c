@@ -144,6 +144,32 @@ void bench_setup_table(unsigned primary, const unsigned *replicas, unsigned n_re
 	}
 }
 
+FILE *bench_spawn(char *const argv[], const char *conf, const char *libdir, pid_t *pid)
+{
+	int fds[2];
+
+	if (pipe(fds))
+		return NULL;
+	*pid = fork();
+	if (*pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		unsetenv("WESCALE_DISABLE");
+		setenv("WESCALE_CONFIG", conf, 1);
+		if (libdir)
+			setenv("LD_LIBRARY_PATH", libdir, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (*pid < 0) {
+		close(fds[0]);
+		return NULL;
+	}
+	return fdopen(fds[0], "r");
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

@@ -5,6 +5,8 @@
 #define WS_BENCHLIB_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <mysql.h>
 
 #define BENCH_DB "wstest_bench"
@@ -33,6 +35,11 @@ char *bench_query_text(MYSQL *m, const char *sql, char *buf, size_t size);
 /* BENCH_DB.sbtest1 with BENCH_ROWS rows, on the primary and, once replicated,
  * on every replica. */
 void bench_setup_table(unsigned primary, const unsigned *replicas, unsigned n_replicas);
+/* Run argv[0] (argv NULL-terminated) in a child whose stdout is the stream
+ * returned (NULL when pipe or fork fails): routing on (WESCALE_DISABLE unset),
+ * WESCALE_CONFIG=conf, and LD_LIBRARY_PATH=libdir unless NULL. Its pid in
+ * *pid: the caller reads the stream, closes it and waits. */
+FILE *bench_spawn(char *const argv[], const char *conf, const char *libdir, pid_t *pid);
 /* The median of v[0..n) (sorts v). */
 double bench_median(double *v, int n);
 

@@ -2,21 +2,26 @@
 
     python3 delay_proxy.py LISTEN_PORT TARGET_PORT DELAY_MS
 
-Makes one replica slow in a deterministic way (for the least_rt test): every
-packet in either direction waits DELAY_MS. Listens on 127.0.0.1 only; stops when
+Makes one replica slow in a deterministic way (for the least_rt tests): every
+packet in either direction waits DELAY_MS. SIGUSR1 turns the delay off (the
+relay still relays), SIGUSR2 back on. Listens on 127.0.0.1 only; stops when
 its parent test kills it, or after 10 minutes at the latest.
 """
 import asyncio
+import signal
 import sys
 
+DELAY = {'on': 0.0, 'now': 0.0}
 
-async def pipe(reader, writer, delay):
+
+async def pipe(reader, writer):
     try:
         while True:
             data = await reader.read(65536)
             if not data:
                 break
-            await asyncio.sleep(delay)
+            if DELAY['now']:
+                await asyncio.sleep(DELAY['now'])
             writer.write(data)
             await writer.drain()
     except (ConnectionError, asyncio.CancelledError):
@@ -32,8 +37,12 @@ async def main(listen, target, delay):
         except OSError:
             cw.close()
             return
-        await asyncio.gather(pipe(cr, sw, delay), pipe(sr, cw, delay))
+        await asyncio.gather(pipe(cr, sw), pipe(sr, cw))
 
+    DELAY['on'] = DELAY['now'] = delay
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, lambda: DELAY.update(now=0.0))
+    loop.add_signal_handler(signal.SIGUSR2, lambda: DELAY.update(now=DELAY['on']))
     server = await asyncio.start_server(handle, '127.0.0.1', listen)
     print('ready', flush=True)
     async with server:
