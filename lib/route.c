@@ -499,7 +499,7 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 		ws_node_begin(node, started);
 		if (!wait) {
 			if (send_only && ws_session_fd_lend(s, m) < 0) {
-				ws_node_end(node, 0, false);
+				ws_node_cancel(node);
 				return 0;
 			}
 			*r = run_on(m, q, len, send_only);

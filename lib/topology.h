@@ -186,6 +186,12 @@ static inline void ws_node_end(struct ws_node_rt *n, uint64_t elapsed_us, bool f
 	while (!ck_pr_cas_64_value(&n->ewma_rt_us, old, upd, &old));
 }
 
+/* A statement counted by ws_node_begin that was never sent: no sample, no error. */
+static inline void ws_node_cancel(struct ws_node_rt *n)
+{
+	ck_pr_dec_64(&n->inflight);
+}
+
 /* Mark a node down at once (a query found it unreachable). */
 void ws_node_down(struct ws_node_rt *n);
 /* A WAIT on the node timed out after timeout_ms: it lags at least that much
