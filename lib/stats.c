@@ -256,6 +256,7 @@ static void jw_cluster(struct jw *w, const struct ws_cluster *c)
 		jw_u64(w, &f, "replica_after_wait", rt ? ck_pr_load_64(&rt->stats.replica_after_wait) : 0);
 		jw_u64(w, &f, "primary_after_timeout", rt ? ck_pr_load_64(&rt->stats.primary_after_timeout) : 0);
 		jw_u64(w, &f, "wait_us", rt ? ck_pr_load_64(&rt->stats.wait_us) : 0);
+		jw_u64(w, &f, "hints_ignored", rt ? ck_pr_load_64(&rt->stats.hints_ignored) : 0);
 		jw_lit(w, "}");
 	}
 	jw_u64(w, &first, "failovers", rt ? ck_pr_load_64(&rt->failovers) : 0);

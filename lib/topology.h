@@ -70,6 +70,7 @@ struct ws_consistency_stats {
 	uint64_t replica_after_wait;     /* a replica served it after a WAIT */
 	uint64_t primary_after_timeout;  /* the WAIT timed out or failed: the primary served it */
 	uint64_t wait_us;                /* total time spent in WAITs */
+	uint64_t hints_ignored;          /* min_gtid / max_lag_ms hints that were malformed */
 };
 
 struct ws_cluster_rt {
