@@ -202,13 +202,18 @@ int wstest_sh(const char *fmt, ...)
 
 bool wstest_own_topology(const char *srcdir, const char *name, struct wstest_env *env)
 {
+	return wstest_own_topology_n(srcdir, name, 2, env);
+}
+
+bool wstest_own_topology_n(const char *srcdir, const char *name, unsigned n_replicas, struct wstest_env *env)
+{
 	const char *tmp = getenv("TMPDIR");
 	char sh[512], dir[256], line[1024];
 	FILE *f;
 
 	snprintf(sh, sizeof(sh), "%s/tests/topology.sh", srcdir);
 	snprintf(dir, sizeof(dir), "%s/wescale-%s.%d", tmp && *tmp ? tmp : "/tmp", name, (int)getpid());
-	if (wstest_sh("%s start %s >/dev/null", sh, dir) != 0) {
+	if (wstest_sh("%s start %s %u >/dev/null", sh, dir, n_replicas) != 0) {
 		fprintf(stderr, "wstest: %s start %s failed\n", sh, dir);
 		return false;
 	}

@@ -51,6 +51,8 @@ int wstest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * its WS_TEST_* variables exported into this process, env loaded from them.
  * false (with what went wrong printed) when it could not be started. */
 bool wstest_own_topology(const char *srcdir, const char *name, struct wstest_env *env);
+/* The same with n_replicas replicas (server ids 2 … n_replicas + 1). */
+bool wstest_own_topology_n(const char *srcdir, const char *name, unsigned n_replicas, struct wstest_env *env);
 /* `topology.sh WHAT DIR NODE` on it (kill, shutdown, restart); its exit status. */
 int wstest_own_topology_node(const char *what, unsigned node);
 /* The server process of node N of it (0 = the primary), or -1. */
