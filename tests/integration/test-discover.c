@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <CUnit/Basic.h>
 #include <wescale.h>
@@ -29,7 +28,7 @@
 #define HEALTH_MS 500
 
 static struct wstest_env env;
-static char conf_path[512];
+static const char *conf_path;
 static const char *cli; /* tools/wescale */
 
 /* The reading client: counts per @@server_id and errors. */
@@ -231,8 +230,7 @@ static void test_not_confirmed(void)
 int main(int argc, char **argv)
 {
 	CU_pSuite s;
-	unsigned failures;
-	FILE *f;
+	int r;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: test-discover SOURCE_DIR WESCALE_CLI\n");
@@ -245,32 +243,24 @@ int main(int argc, char **argv)
 		wstest_own_topology_stop();
 		return 1;
 	}
-	snprintf(conf_path, sizeof(conf_path), "%s/discover.conf", env.dir);
-	f = fopen(conf_path, "w");
-	if (!f)
-		return 1;
 	/* The monitor lists the primary's replicas: SHOW SLAVE HOSTS needs
 	 * REPLICATION MASTER ADMIN, which the admin account has. */
-	fprintf(f, "[cluster disc]\nprimary = 127.0.0.1:%u\nreplicas = 127.0.0.1:%u\ndiscover_replicas = on\n"
-		   "discover_grace_ms = 1000\nhealth_interval_ms = %d\nload_balance = round_robin\n"
-		   "monitor_user = %s\nmonitor_password = %s\n",
-		env.primary_port, env.replica_port[0], HEALTH_MS, env.admin_user, env.admin_password);
-	fclose(f);
-	chmod(conf_path, 0600); /* it holds a password */
-	setenv("WESCALE_CONFIG", conf_path, 1);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
+	conf_path = wstest_write_config(&env, "discover.conf", "[cluster disc]\nprimary = 127.0.0.1:%u\n"
+					"replicas = 127.0.0.1:%u\ndiscover_replicas = on\ndiscover_grace_ms = 1000\n"
+					"health_interval_ms = %d\nload_balance = round_robin\nmonitor_user = %s\n"
+					"monitor_password = %s\n", env.primary_port, env.replica_port[0], HEALTH_MS,
+					env.admin_user, env.admin_password);
+	if (!conf_path || CU_initialize_registry() != CUE_SUCCESS) {
+		wstest_own_topology_stop();
+		return 1;
+	}
 	s = CU_add_suite("discover", NULL, NULL);
 	CU_add_test(s, "listed and discovered replicas serve reads side by side", test_mixed);
 	CU_add_test(s, "a replica started during the run takes reads within 2 health intervals",
 		    test_started_during_run);
 	CU_add_test(s, "stopped: no more reads, 0 client errors, retired; back: reads again", test_stopped_retired);
 	CU_add_test(s, "a server that does not replicate from this primary is not used", test_not_confirmed);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	mysql_library_end();
+	r = wstest_cunit_run();
 	wstest_own_topology_stop();
-	return failures ? 1 : 0;
+	return r;
 }

@@ -26,7 +26,6 @@
 #include "wstest.h"
 
 static struct wstest_env env;
-static char config_path[512];
 static int next_id = 1;
 
 static void admin_replicas(const char *sql)
@@ -268,22 +267,13 @@ static void test_cleanup(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned failures;
-	FILE *f;
 
-	if (!wstest_env_load(&env))
+	if (!wstest_env_load(&env) ||
+	    !wstest_write_config(&env, "token.conf", "[cluster tok]\nprimary = 127.0.0.1:%u\n"
+				 "replicas = 127.0.0.1:%u, 127.0.0.1:%u\nload_balance = round_robin\n"
+				 "consistency_timeout_ms = 200\nhealth_interval_ms = 500\n",
+				 env.primary_port, env.replica_port[0], env.replica_port[1]))
 		return 1;
-	snprintf(config_path, sizeof(config_path), "%s/token.conf", env.dir);
-	f = fopen(config_path, "w");
-	if (!f)
-		return 1;
-	fprintf(f, "[cluster tok]\nprimary = 127.0.0.1:%u\nreplicas = 127.0.0.1:%u, 127.0.0.1:%u\n"
-		   "load_balance = round_robin\nconsistency = session\nconsistency_timeout_ms = 200\n"
-		   "health_interval_ms = 500\n",
-		env.primary_port, env.replica_port[0], env.replica_port[1]);
-	fclose(f);
-	setenv("WESCALE_CONFIG", config_path, 1);
-
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	s = CU_add_suite("token", NULL, NULL);
@@ -294,10 +284,5 @@ int main(void)
 	CU_add_test(s, "covered by none: wait in the read's text, then the primary", test_uncovered_waits_then_primary);
 	CU_add_test(s, "min_gtid and max_lag_ms hints", test_hints);
 	CU_add_test(s, "clean-up", test_cleanup);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	mysql_library_end();
-	return failures ? 1 : 0;
+	return wstest_cunit_run();
 }

@@ -20,41 +20,15 @@
 #include "token.h"
 #include "topology.h"
 #include "wescale.h"
+#include "unit-cluster.h"
 
 #define UUID_A "3e11fa47-71ca-11e1-9e33-c80aa9429562"
 #define UUID_B "4e11fa47-71ca-11e1-9e33-c80aa9429562"
 
-static struct ws_config *cfg;
-
 static int suite_init(void)
 {
-	static const char text[] = "[cluster c]\nprimary = 127.0.0.1:3306\n"
-				   "replicas = 127.0.0.1:3307\nmax_replica_lag_ms = 5000\n";
-
-	if (ws_config_load_string("test", text, sizeof(text) - 1, &cfg) != 0 || !cfg)
-		return -1;
-	return ws_topology_init(cfg);
-}
-
-static int suite_clean(void)
-{
-	return 0; /* the topology keeps pointers into cfg until exit */
-}
-
-static struct ws_session *new_session(int flavor)
-{
-	struct ws_session *s = calloc(1, sizeof(*s));
-
-	s->cluster = &cfg->clusters[0];
-	s->flavor = flavor;
-	s->consistency = -1;
-	return s;
-}
-
-static void free_session(struct ws_session *s)
-{
-	free(s->wm);
-	free(s);
+	return unit_cluster_init("[cluster c]\nprimary = 127.0.0.1:3306\n"
+				 "replicas = 127.0.0.1:3307\nmax_replica_lag_ms = 5000\n");
 }
 
 static const char *token_of(struct ws_session *s)
@@ -74,7 +48,7 @@ static int require(struct ws_session *s, const char *t)
 
 static void test_mariadb_round_trip(void)
 {
-	struct ws_session *w = new_session(WS_GTID_MARIADB), *r = new_session(WS_GTID_MARIADB);
+	struct ws_session *w = unit_session_new(WS_GTID_MARIADB), *r = unit_session_new(WS_GTID_MARIADB);
 
 	CU_ASSERT_STRING_EQUAL(token_of(w), ""); /* nothing committed yet */
 	ws_consistency_note_gtid(w, "0-1-100", 7);
@@ -91,13 +65,13 @@ static void test_mariadb_round_trip(void)
 	/* The empty token requires nothing. */
 	CU_ASSERT_EQUAL(require(r, ""), 0);
 	CU_ASSERT_EQUAL(require(r, "  "), 0);
-	free_session(w);
-	free_session(r);
+	unit_session_free(w);
+	unit_session_free(r);
 }
 
 static void test_mysql_round_trip(void)
 {
-	struct ws_session *w = new_session(WS_GTID_MYSQL), *r = new_session(WS_GTID_MYSQL);
+	struct ws_session *w = unit_session_new(WS_GTID_MYSQL), *r = unit_session_new(WS_GTID_MYSQL);
 	const char *t;
 
 	ws_consistency_note_gtid(w, UUID_A ":1-5", strlen(UUID_A ":1-5"));
@@ -109,8 +83,8 @@ static void test_mysql_round_trip(void)
 	/* The MySQL spelling of the server (upper case, newlines) is accepted. */
 	CU_ASSERT_EQUAL(require(r, "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-7,\n" UUID_B ":3"), 0);
 	CU_ASSERT_STRING_EQUAL(token_of(r), UUID_A ":1-7," UUID_B ":1-9");
-	free_session(w);
-	free_session(r);
+	unit_session_free(w);
+	unit_session_free(r);
 }
 
 static void test_bad_tokens_change_nothing(void)
@@ -123,7 +97,7 @@ static void test_bad_tokens_change_nothing(void)
 		"0-1-5", UUID_A, UUID_A ":", UUID_A ":0", UUID_A ":5-1", "zz11fa47-71ca-11e1-9e33-c80aa9429562:1",
 		UUID_A ":1-5'",
 	};
-	struct ws_session *m = new_session(WS_GTID_MARIADB), *y = new_session(WS_GTID_MYSQL);
+	struct ws_session *m = unit_session_new(WS_GTID_MARIADB), *y = unit_session_new(WS_GTID_MYSQL);
 
 	CU_ASSERT_EQUAL(require(m, "0-1-10"), 0);
 	for (size_t i = 0; i < sizeof(bad_mariadb) / sizeof(bad_mariadb[0]); i++) {
@@ -134,13 +108,13 @@ static void test_bad_tokens_change_nothing(void)
 		CU_ASSERT_EQUAL(require(y, bad_mysql[i]), -EINVAL);
 		CU_ASSERT_PTR_NULL(y->wm);
 	}
-	free_session(m);
-	free_session(y);
+	unit_session_free(m);
+	unit_session_free(y);
 }
 
 static void test_process_token_and_errors(void)
 {
-	struct ws_session *a = new_session(WS_GTID_MARIADB), *b = new_session(WS_GTID_MARIADB);
+	struct ws_session *a = unit_session_new(WS_GTID_MARIADB), *b = unit_session_new(WS_GTID_MARIADB);
 	char small[4];
 	size_t len;
 
@@ -158,8 +132,8 @@ static void test_process_token_and_errors(void)
 	b->flavor = -1;
 	CU_ASSERT_EQUAL(ws_token_get(b, small, sizeof(small), &len), -ENOTCONN);
 	CU_ASSERT_EQUAL(require(b, "0-1-1"), -ENOTCONN);
-	free_session(a);
-	free_session(b);
+	unit_session_free(a);
+	unit_session_free(b);
 }
 
 static void verdict(const char *q, struct ws_verdict *v)
@@ -228,7 +202,7 @@ static void test_hints_parsed(void)
 
 static void test_need_with_hints(void)
 {
-	struct ws_session *s = new_session(WS_GTID_MARIADB);
+	struct ws_session *s = unit_session_new(WS_GTID_MARIADB);
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	struct ws_wm buf, want;
 	const struct ws_wm *need;
@@ -275,7 +249,7 @@ static void test_need_with_hints(void)
 	/* Conflicting sets: the primary. */
 	verdict("/* wescale:min_gtid=0-1-5 */ SELECT 1 /* wescale:min_gtid=0-1-6 */", &v);
 	CU_ASSERT_EQUAL(ws_token_need(s, &v, WESCALE_CONSISTENCY_SESSION, &buf, &need), -1);
-	free_session(s);
+	unit_session_free(s);
 }
 
 int main(void)
@@ -285,7 +259,7 @@ int main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	suite = CU_add_suite("token", suite_init, suite_clean);
+	suite = CU_add_suite("token", suite_init, unit_cluster_clean);
 	CU_add_test(suite, "MariaDB token round trip", test_mariadb_round_trip);
 	CU_add_test(suite, "MySQL token round trip", test_mysql_round_trip);
 	CU_add_test(suite, "bad tokens change nothing", test_bad_tokens_change_nothing);
