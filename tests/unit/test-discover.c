@@ -61,9 +61,13 @@ static void test_errors(void)
 	ws_config_free(cfg);
 }
 
+/* Kept (not static: a store the compiler may not drop): the topology keeps
+ * pointers into it until exit. */
+struct ws_config *slots_cfg;
+
 static void test_slots(void)
 {
-	struct ws_config *cfg = load("[cluster a]\nprimary = 127.0.0.1:1\nreplicas = 127.0.0.1:2\n"
+	struct ws_config *cfg = slots_cfg = load("[cluster a]\nprimary = 127.0.0.1:1\nreplicas = 127.0.0.1:2\n"
 				     "discover_replicas = on\ndiscover_max_replicas = 2\n");
 	const struct ws_cluster *c = &cfg->clusters[0];
 	struct ws_cluster_rt *rt;
