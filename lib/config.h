@@ -88,6 +88,8 @@ struct ws_cluster {
 	bool discover_replicas;                  /* default off: the monitor finds the primary's replicas */
 	unsigned discover_max_replicas;          /* default 8: reader slots kept for discovered replicas */
 	unsigned discover_grace_ms;              /* default 10000: gone that long, a discovered replica retires */
+	char *heartbeat_table;                   /* "db.table" of a heartbeat writer, NULL: lag from GTIDs */
+	char *heartbeat_column;                  /* its time column; NULL: "ts" */
 	char *monitor_user;                      /* NULL: the application's own */
 	char *monitor_password;
 	unsigned line;                           /* line of the [cluster] header */

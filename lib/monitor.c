@@ -46,6 +46,7 @@
 #include "failover.h"
 #include "global.h"
 #include "gtid.h"
+#include "lag.h"
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
@@ -356,6 +357,7 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 
 	if (ck_pr_load_int(&n->rt->read_only) == 0) {
 		/* The writable member (the primary now): not behind anyone. */
+		ws_lag_writer_seen(rt, n->mysql, &n->rt->known, now);
 		ck_pr_store_64(&n->rt->behind, 0);
 		ck_pr_store_64(&n->rt->lag_ms, 0);
 		ck_pr_store_64(&n->rt->stalled_since_ms, 0);
@@ -398,7 +400,7 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 		}
 		n->last_prefix_sum = sum;
 		ck_pr_store_64(&n->rt->behind, behind);
-		ck_pr_store_64(&n->rt->lag_ms, lag);
+		ck_pr_store_64(&n->rt->lag_ms, ws_lag_replica(rt, n->mysql, &n->rt->known, now, lag));
 	}
 	ck_pr_store_64(&n->rt->checked_at_ms, now);
 	n->answered = true;
