@@ -110,9 +110,18 @@ bool ws_discover_confirm(MYSQL *m, int flavor, const struct ws_discovered *d, co
 {
 	static const char *const host_names[] = { "Master_Host", "Source_Host", NULL },
 				 *const port_names[] = { "Master_Port", "Source_Port", NULL };
+	/* MySQL: SHOW REPLICA STATUS (8.0.22+), SHOW SLAVE STATUS before it, and
+	 * performance_schema's channel configuration where the user may read
+	 * that but not the status (no REPLICATION CLIENT). MariaDB: every
+	 * channel of a multi-source replica. */
+	static const char *const mysql_sql[] = {
+		"SHOW REPLICA STATUS", "SHOW SLAVE STATUS",
+		"SELECT HOST AS Source_Host, PORT AS Source_Port FROM "
+		"performance_schema.replication_connection_configuration", NULL,
+	}, *const mariadb_sql[] = { "SHOW ALL SLAVES STATUS", NULL };
 	const struct ws_real *R = ws_real();
-	const char *sql = flavor == WS_GTID_MYSQL ? "SHOW REPLICA STATUS" : "SHOW ALL SLAVES STATUS";
-	MYSQL_RES *res;
+	const char *const *sql = flavor == WS_GTID_MYSQL ? mysql_sql : mariadb_sql;
+	MYSQL_RES *res = NULL;
 	MYSQL_ROW row;
 	bool ok = false;
 	int ch, cp;
@@ -126,10 +135,14 @@ bool ws_discover_confirm(MYSQL *m, int flavor, const struct ws_discovered *d, co
 	else if (row && row[0])
 		*why = NULL;
 	R->mysql_free_result(res);
+	res = NULL;
 	if (*why)
 		return false;
 	*why = "cannot read its replication status (it needs SLAVE MONITOR / REPLICATION CLIENT)";
-	if (R->mysql_query(m, sql) || !(res = R->mysql_store_result(m)))
+	for (; *sql && !res; sql++)
+		if (R->mysql_query(m, *sql) == 0)
+			res = R->mysql_store_result(m);
+	if (!res)
 		return false;
 	*why = "none of its replication channels reads from this primary";
 	ch = column(res, host_names);
