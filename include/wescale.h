@@ -55,6 +55,10 @@ enum wescale_consistency {
 #define WESCALE_ER_BAD_ARGUMENT 2907 /* a wescale_* call was given an invalid argument */
 #define WESCALE_ER_NO_REPLICA   2908 /* replica_fallback = error and no replica could serve a read */
 #define WESCALE_ER_FORKED       2909 /* the handle was opened by the parent process (fork) */
+#define WESCALE_ER_BAD_TOKEN    2910 /* a consistency token is malformed or of the other server flavour */
+
+/* A buffer of this size holds any consistency token (wescale_consistency_token). */
+#define WESCALE_TOKEN_MAX 4096
 
 /*
  * The library version as "MAJOR.MINOR.PATCH". Returns static storage; never NULL.
@@ -110,6 +114,41 @@ int wescale_last_backend(MYSQL *mysql, char *buf, size_t size);
  * the handle.
  */
 int wescale_last_route(MYSQL *mysql, char *buf, size_t size);
+
+/*
+ * Write a consistency token for `mysql` into buf (at most size bytes,
+ * NUL-terminated): the GTID set of every transaction this handle has committed
+ * (at consistency `instance` or stronger: every one this process committed on
+ * the cluster), in the server's own syntax — MariaDB "domain-server-seq,…",
+ * MySQL "uuid:1-N,…" — printable, at most WESCALE_TOKEN_MAX - 1 characters, ""
+ * when nothing was committed. Hand it to another handle, process or host and
+ * pass it to wescale_require_token() there. Makes no round trip.
+ * Returns 0, or WESCALE_ER_BAD_ARGUMENT (NULL buffer or handle, a handle not
+ * connected to a configured cluster, size too small: mysql_error() says the
+ * size needed) or WESCALE_ER_BAD_TOKEN (the handle lost track of its writes);
+ * buf is then "". Errors are also reported by mysql_errno()/mysql_error() of
+ * a managed handle until its next statement.
+ * Threading: as for any call on `mysql`.
+ */
+int wescale_consistency_token(MYSQL *mysql, char *buf, size_t size);
+
+/*
+ * Make every following read of `mysql` see at least the transactions named by
+ * `token` (from wescale_consistency_token(), or any GTID set of the cluster's
+ * flavour): merged into the handle's own watermark, it is waited for exactly
+ * like the handle's own writes — no cost when a replica is known to have it,
+ * else a WAIT in the read's own round trip, else the primary after
+ * consistency_timeout_ms — at levels session, instance and global (not at
+ * `eventual`, which requires nothing; use a min_gtid hint there).
+ * Returns 0, or WESCALE_ER_BAD_ARGUMENT (NULL, or a handle not connected to a
+ * configured cluster) or WESCALE_ER_BAD_TOKEN (malformed, other flavour, too
+ * many GTID sources, longer than WESCALE_TOKEN_MAX): then nothing changes, and
+ * mysql_errno()/mysql_error() say what is wrong until the next statement.
+ * A token is not a secret and is not signed: one that comes back from a
+ * client (a cookie) can at worst make reads wait and go to the primary.
+ * Threading: as for any call on `mysql`.
+ */
+int wescale_require_token(MYSQL *mysql, const char *token);
 
 /* Log levels for wescale_set_log_level() and the log callback. */
 enum wescale_log_level {

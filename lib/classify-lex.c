@@ -46,6 +46,93 @@ static void h_master_slave(struct lex *lx, const unsigned char *s, size_t a, siz
 		h_route(lx, WS_HINT_REPLICA);
 }
 
+void ws_hint_fresh_merge(struct ws_hint_fresh *dst, const struct ws_hint_fresh *src)
+{
+	if (src->min_gtid && !dst->min_gtid) {
+		dst->min_gtid = src->min_gtid;
+		dst->min_gtid_len = src->min_gtid_len;
+	} else if (src->min_gtid && (src->min_gtid_len != dst->min_gtid_len ||
+				     memcmp(src->min_gtid, dst->min_gtid, src->min_gtid_len) != 0)) {
+		dst->min_gtid_conflict = true; /* not merged here: token.c parses one value */
+	}
+	dst->min_gtid_conflict |= src->min_gtid_conflict;
+	if (src->has_max_lag && (!dst->has_max_lag || src->max_lag_ms < dst->max_lag_ms)) {
+		dst->has_max_lag = true;
+		dst->max_lag_ms = src->max_lag_ms;
+	}
+	dst->malformed = (uint16_t)(dst->malformed + src->malformed < UINT16_MAX ? dst->malformed + src->malformed
+										 : UINT16_MAX);
+}
+
+static bool h_gtid_char(unsigned char c)
+{
+	return is_ident(c) || c == ':' || c == ',' || c == '-';
+}
+
+/*
+ * The value of a freshness hint, key at [ks, ke), value from vs: min_gtid
+ * takes a GTID set ("0-1-5,1-2-7", "uuid:1-5:7"; validated where it is used),
+ * max_lag_ms a number. A value that runs into the next "key=" gives that key
+ * back. Returns where the value ends.
+ */
+static size_t h_fresh(struct lex *lx, size_t ks, size_t ke, size_t vs, size_t end)
+{
+	const unsigned char *s = lx->s;
+	struct ws_hint_fresh h = { 0 };
+	size_t ve = vs;
+
+	if (ieq(s + ks, ke - ks, "max_lag_ms")) {
+		uint64_t v = 0;
+
+		while (ve < end && is_digit(s[ve])) {
+			v = v * 10 + (uint64_t)(s[ve++] - '0');
+			if (v > UINT32_MAX)
+				v = UINT32_MAX;
+		}
+		if (ve == vs || (ve < end && is_ident(s[ve]))) {
+			h.malformed = 1;
+			ve = h_word(s, ve, end);
+		} else {
+			h.has_max_lag = true;
+			h.max_lag_ms = (uint32_t)v;
+		}
+	} else {
+		size_t e;
+
+		while (ve < end && h_gtid_char(s[ve]))
+			ve++;
+		e = ve;
+		if (h_space(s, ve, end) < end && s[h_space(s, ve, end)] == '=') {
+			/* "min_gtid=0-1-5,route=primary": the last ',' ends the set. */
+			while (e > vs && s[e - 1] != ',')
+				e--;
+			e = ve = e > vs ? e - 1 : vs;
+		}
+		while (e > vs && s[e - 1] == ',')
+			e--;
+		if (e == vs || e - vs > UINT32_MAX) {
+			h.malformed = 1;
+		} else {
+			h.min_gtid = (const char *)s + vs;
+			h.min_gtid_len = (uint32_t)(e - vs);
+		}
+	}
+	ws_hint_fresh_merge(&lx->fresh, &h);
+	return ve;
+}
+
+/* ProxySQL's annotation ";min_gtid=SET" / ";max_lag_ms=N" (in its leading
+ * comment, spelled slash-star-plus ";key=value"), i at the key. */
+static size_t h_proxysql(struct lex *lx, size_t i, size_t end)
+{
+	const unsigned char *s = lx->s;
+	size_t ke = h_word(s, i, end), a = h_space(s, ke, end);
+
+	if (!(ieq(s + i, ke - i, "min_gtid") || ieq(s + i, ke - i, "max_lag_ms")) || a >= end || s[a] != '=')
+		return i;
+	return h_fresh(lx, i, ke, h_space(s, a + 1, end), end);
+}
+
 /* "wescale : key = value [, key = value …]", i just after "wescale". */
 static size_t h_wescale(struct lex *lx, size_t i, size_t end)
 {
@@ -68,7 +155,12 @@ static size_t h_wescale(struct lex *lx, size_t i, size_t end)
 			return ks;
 		vs = h_space(s, i + 1, end);
 		ve = h_word(s, vs, end);
-		if (ieq(s + ks, ke - ks, "route")) {
+		if (ieq(s + ks, ke - ks, "min_gtid") || ieq(s + ks, ke - ks, "max_lag_ms")) {
+			i = h_fresh(lx, ks, ke, vs, end);
+			if (i == vs)
+				return i;
+			continue;
+		} else if (ieq(s + ks, ke - ks, "route")) {
 			if (ieq(s + vs, ve - vs, "primary"))
 				h_route(lx, WS_HINT_PRIMARY);
 			else if (ieq(s + vs, ve - vs, "replica"))
@@ -136,6 +228,14 @@ static void scan_hints(struct lex *lx, size_t i, size_t end)
 				j = h_maxscale(lx, i + 8, end);
 			else if (h_prefix(s, i, end, "ms"))
 				j = h_ms(lx, i + 2, end);
+			if (c == 'm' && j == i) {
+				size_t k = i;
+
+				while (k > from && cclass[s[k - 1]] == C_SPACE)
+					k--;
+				if (k > from && s[k - 1] == ';')
+					j = h_proxysql(lx, i, end);
+			}
 		}
 		i = j > i ? j : i + 1;
 	}

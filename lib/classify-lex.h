@@ -58,7 +58,11 @@ struct lex {
 	bool mb_hazard;     /* cs->ascii_trail: a '\\' or '`' that may be a character's second byte */
 	uint8_t hint_route;
 	int8_t hint_cons;
+	struct ws_hint_fresh fresh;
 };
+
+/* Merge the freshness hints of src into dst (the stricter of each). */
+void ws_hint_fresh_merge(struct ws_hint_fresh *dst, const struct ws_hint_fresh *src);
 
 /* p at a space, comment mark or a high byte that is a space: skips space and comments (scanning them
  * for hints, entering executable comments). Returns where the next token is. */

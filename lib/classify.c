@@ -972,15 +972,18 @@ static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, c
 	size_t o = *off;
 	uint8_t route = WS_HINT_NONE;
 	int8_t cons = -1;
+	struct ws_hint_fresh fresh = { 0 };
 	bool err = false;
 	uint32_t f;
 
 	for (;;) {
 		cls_init(&c, s, len, o, rd, route, cons);
+		c.lx.fresh = fresh;
 		if (next(&c))
 			break;
 		route = c.lx.hint_route;
 		cons = c.lx.hint_cons;
+		fresh = c.lx.fresh;
 		err |= c.lx.err || c.lx.in_exec || c.lx.mb_hazard;
 		if (c.end >= len) {
 			verdict_empty(v);
@@ -988,6 +991,7 @@ static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, c
 				v->flags |= WS_F_PARSE_ERROR;
 			v->hint_route = (enum ws_hint_route)route;
 			v->hint_consistency = cons;
+			v->fresh = fresh;
 			pi->gated = pi->backslash = false;
 			pi->open_quote = c.lx.err_quote;
 			*off = len;
@@ -1011,6 +1015,7 @@ static bool part(const char *s, size_t len, size_t *off, struct ws_verdict *v, c
 	v->kind = (enum ws_stmt_kind)c.kind;
 	v->hint_route = (enum ws_hint_route)c.lx.hint_route;
 	v->hint_consistency = c.lx.hint_cons;
+	v->fresh = c.lx.fresh;
 	v->n_statements = 1;
 	if (c.has_temp) {
 		v->temp_name = s + c.temp_off;
@@ -1033,6 +1038,7 @@ static void merge_hints(struct ws_verdict *out, const struct ws_verdict *v)
 		out->hint_route = v->hint_route;
 	if (v->hint_consistency > out->hint_consistency)
 		out->hint_consistency = v->hint_consistency;
+	ws_hint_fresh_merge(&out->fresh, &v->fresh);
 }
 
 static bool has_hints(const struct ws_verdict *v)
@@ -1235,6 +1241,9 @@ static void check_readings(const char *s, size_t start, size_t end, const struct
 	v->flags &= ~(uint32_t)WS_F_HINTABLE;
 	if (!read && soft)
 		v->flags |= WS_F_HINTABLE;
+	/* Freshness hints only ever add to what a read must see: what any
+	 * reading finds counts. */
+	v->fresh = hints.fresh;
 	if (differ) {
 		v->flags |= WS_F_HINT_DROPPED;
 		v->hint_route = hints.hint_route == WS_HINT_PRIMARY ? WS_HINT_PRIMARY : WS_HINT_NONE;

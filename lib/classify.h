@@ -96,11 +96,24 @@ enum ws_hint_route {
 	WS_HINT_REPLICA,   /* wescale:route=replica, ms=slave, maxscale route to slave */
 };
 
+/* Freshness hints: "wescale:min_gtid=SET", ProxySQL's ";min_gtid=SET" and
+ * "wescale:max_lag_ms=N" (token.c applies them). Zero: none. They can only
+ * add to what a read must see, never move a statement to a replica. */
+struct ws_hint_fresh {
+	const char *min_gtid;       /* borrowed: the GTID set text (not validated here) */
+	uint32_t min_gtid_len;
+	bool min_gtid_conflict;     /* several different min_gtid values: the read uses the primary */
+	bool has_max_lag;
+	uint32_t max_lag_ms;        /* with has_max_lag: the smallest bound given */
+	uint16_t malformed;         /* hints of these kinds ignored as malformed */
+};
+
 struct ws_verdict {
 	uint32_t flags;             /* enum ws_verdict_flag bits, merged over all parts */
 	enum ws_stmt_kind kind;     /* kind of the first statement */
 	enum ws_hint_route hint_route; /* several hints: PRIMARY wins over REPLICA */
 	int hint_consistency;       /* -1 none, else enum wescale_consistency value (several: the strongest) */
+	struct ws_hint_fresh fresh; /* min_gtid / max_lag_ms hints */
 	uint16_t n_statements;      /* number of non-empty statements in the text */
 	/* Borrowed pointers into the classified text (valid while the text is): */
 	const char *temp_name;      /* CREATE/DROP TEMPORARY TABLE name, unquoted, without schema */

@@ -103,6 +103,7 @@ enum key_id {
 	K_REPLICA_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS, K_RO_TRX, K_FALLBACK, K_TRX_REPLAY,
 	K_TRX_REPLAY_MAX_SIZE, K_OPT_TRX, K_ASSUME_WRITE,
 	K_MONITOR_USER, K_MONITOR_PASSWORD, K_SAFE_FUNCS,
+	K_DISCOVER, K_DISCOVER_MAX, K_DISCOVER_GRACE, K_HEARTBEAT_TABLE, K_HEARTBEAT_COLUMN,
 	K_PRIORITY, K_MATCH_KIND, K_QUERY_REGEX, K_USER, K_DATABASE, K_ACTION, K_ERROR_MESSAGE,
 	K_ROUTE, K_RULE_CONSISTENCY, K_MAX_CONCURRENCY, K_MAX_QUEUE, K_QUEUE_TIMEOUT, K_LOG,
 	K_COUNT
@@ -144,6 +145,11 @@ static const struct keydef keydefs[K_COUNT] = {
 	[K_MONITOR_USER] = { "monitor_user", S_CLUSTER, T_STR, 0, 0, NULL },
 	[K_MONITOR_PASSWORD] = { "monitor_password", S_CLUSTER, T_STR_EMPTY_OK, 0, 0, NULL },
 	[K_SAFE_FUNCS] = { "replica_safe_functions", S_CLUSTER, T_STR, 0, 0, NULL },
+	[K_DISCOVER] = { "discover_replicas", S_CLUSTER, T_CHOICE, 0, 0, bool_choices },
+	[K_DISCOVER_MAX] = { "discover_max_replicas", S_CLUSTER, T_NUM, 1, 32, NULL },
+	[K_DISCOVER_GRACE] = { "discover_grace_ms", S_CLUSTER, T_NUM, 0, MS_MAX, NULL },
+	[K_HEARTBEAT_TABLE] = { "heartbeat_table", S_CLUSTER, T_STR, 0, 0, NULL },
+	[K_HEARTBEAT_COLUMN] = { "heartbeat_column", S_CLUSTER, T_STR, 0, 0, NULL },
 	[K_PRIORITY] = { "priority", S_RULE, T_NUM, INT_MIN, INT_MAX, NULL },
 	[K_MATCH_KIND] = { "match_kind", S_RULE, T_CHOICE, 0, 0, kind_choices },
 	[K_QUERY_REGEX] = { "query_regex", S_RULE, T_STR, 0, 0, NULL },
@@ -574,6 +580,8 @@ static void cluster_clear(struct ws_cluster *c)
 	addrs_free(c->nodes, c->n_nodes);
 	free(c->monitor_user);
 	free(c->replica_safe_functions);
+	free(c->heartbeat_table);
+	free(c->heartbeat_column);
 	if (c->monitor_password)
 		explicit_bzero(c->monitor_password, strlen(c->monitor_password));
 	free(c->monitor_password);
@@ -748,6 +756,9 @@ static void apply_int(struct parser *p, enum key_id id, long long v)
 	case K_TRX_REPLAY_MAX_SIZE: c->transaction_replay_max_size = (unsigned)v; break;
 	case K_OPT_TRX: c->optimistic_transactions = (enum ws_opt_trx)v; break;
 	case K_ASSUME_WRITE: c->assume_write_transactions = v != 0; break;
+	case K_DISCOVER: c->discover_replicas = v != 0; break;
+	case K_DISCOVER_MAX: c->discover_max_replicas = (unsigned)v; break;
+	case K_DISCOVER_GRACE: c->discover_grace_ms = (unsigned)v; break;
 	case K_PRIORITY: r->priority = (int)v; break;
 	case K_MATCH_KIND: r->match_kind = (int)v; break;
 	case K_ACTION: r->action = (enum ws_rule_action)v; break;
@@ -768,6 +779,8 @@ static char **str_field(struct parser *p, enum key_id id)
 	case K_STATS_SOCKET: return &p->cfg->stats_socket;
 	case K_MONITOR_USER: return &p->cl.monitor_user;
 	case K_SAFE_FUNCS: return &p->cl.replica_safe_functions;
+	case K_HEARTBEAT_TABLE: return &p->cl.heartbeat_table;
+	case K_HEARTBEAT_COLUMN: return &p->cl.heartbeat_column;
 	case K_MONITOR_PASSWORD: return &p->cl.monitor_password;
 	case K_QUERY_REGEX: p->rule.query_regex_line = p->line; return &p->rule.query_regex;
 	case K_USER: return &p->rule.user;
@@ -973,6 +986,38 @@ static void finish_cluster(struct parser *p)
 		cluster_clear(c);
 		return;
 	}
+	if (c->discover_replicas && !c->has_primary) {
+		err(p, p->key_line[K_DISCOVER], "%s: discover_replicas asks the primary for its replicas: it needs "
+		    "'primary' (not 'nodes')", p->label);
+		c->discover_replicas = false;
+	}
+	if (c->discover_replicas && c->n_replicas + c->discover_max_replicas > 64) {
+		err(p, p->key_line[K_DISCOVER_MAX], "%s: %zu listed replicas + discover_max_replicas = %u is more "
+		    "than 64 replicas", p->label, c->n_replicas, c->discover_max_replicas);
+		c->discover_replicas = false;
+	}
+	if (c->heartbeat_table || c->heartbeat_column) {
+		/* Placed in SQL by lag.c: plain identifiers only. */
+		const char *t = c->heartbeat_table ? c->heartbeat_table : "", *col = c->heartbeat_column;
+		const char *dot = strchr(t, '.');
+		bool ok = dot && dot > t && dot[1] && !strchr(dot + 1, '.') && strlen(t) < 130 &&
+			  strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.") == strlen(t);
+
+		if (!ok)
+			err(p, p->key_line[c->heartbeat_table ? K_HEARTBEAT_TABLE : K_HEARTBEAT_COLUMN],
+			    "%s: heartbeat_table must be database.table (letters, digits, _ and $)", p->label);
+		if (col && (strlen(col) > 64 || strspn(col, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						       "0123456789_$") != strlen(col))) {
+			err(p, p->key_line[K_HEARTBEAT_COLUMN], "%s: heartbeat_column must be a column name "
+			    "(letters, digits, _ and $)", p->label);
+			ok = false;
+		}
+		if (!ok) {
+			free(c->heartbeat_table);
+			free(c->heartbeat_column);
+			c->heartbeat_table = c->heartbeat_column = NULL;
+		}
+	}
 	if (c->has_primary)
 		check_addr(p, &c->primary, p->key_line[K_PRIMARY]);
 	for (size_t i = 0; i < c->n_replicas; i++)
@@ -1100,6 +1145,7 @@ static void start_section(struct parser *p, enum sect sect, struct span name)
 			.replica_fallback = WS_FALLBACK_PRIMARY, .transaction_replay = false,
 			.transaction_replay_max_size = 1048576,
 			.optimistic_transactions = WS_OPT_TRX_ADAPTIVE, .assume_write_transactions = false,
+			.discover_max_replicas = 8, .discover_grace_ms = 10000,
 			.name = strndup(name.p, name.n), .line = p->line,
 		};
 		p->oom = p->oom || !p->cl.name;

@@ -85,6 +85,11 @@ struct ws_cluster {
 						    replica (safefuncs.h); NULL: none */
 	enum ws_opt_trx optimistic_transactions; /* default adaptive */
 	bool assume_write_transactions;          /* default off: transactions start on the primary */
+	bool discover_replicas;                  /* default off: the monitor finds the primary's replicas */
+	unsigned discover_max_replicas;          /* default 8: reader slots kept for discovered replicas */
+	unsigned discover_grace_ms;              /* default 10000: gone that long, a discovered replica retires */
+	char *heartbeat_table;                   /* "db.table" of a heartbeat writer, NULL: lag from GTIDs */
+	char *heartbeat_column;                  /* its time column; NULL: "ts" */
 	char *monitor_user;                      /* NULL: the application's own */
 	char *monitor_password;
 	unsigned line;                           /* line of the [cluster] header */

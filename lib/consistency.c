@@ -233,11 +233,61 @@ static void out_u64(struct out *o, uint64_t v)
 	out_put(o, d, put_u64(d, v));
 }
 
+/* The GTID list of wm in the flavour's syntax (MySQL "uuid:1-N,…", MariaDB
+ * "domain-server-seq,…"), in source order. */
+static void out_gtids(struct out *o, bool mysql, const struct ws_wm *wm)
+{
+	bool first = true;
+
+	for (uint32_t m = wm ? ck_pr_load_32((uint32_t *)&wm->mask) : 0; m; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		uint64_t seq = ck_pr_load_64((uint64_t *)&wm->seq[i]);
+		const char *name = ws_topology_source_name(i);
+
+		if (!seq)
+			continue;
+		/* Source names were registered from parsed GTIDs: digits (MariaDB
+		 * domain) or a canonical uuid[:tag]; numbers are ours. */
+		if (!first)
+			out_put(o, ",", 1);
+		first = false;
+		out_put(o, name, strlen(name));
+		if (mysql) {
+			out_put(o, ":1-", 3);
+		} else {
+			out_put(o, "-", 1);
+			out_u64(o, ck_pr_load_32((uint32_t *)&wm->server[i]));
+			out_put(o, "-", 1);
+		}
+		out_u64(o, seq);
+	}
+}
+
+static size_t out_end(struct out *o)
+{
+	if (o->size)
+		o->buf[o->pos < o->size ? o->pos : o->size - 1] = '\0';
+	return o->pos;
+}
+
+size_t ws_consistency_gtid_text(int flavor, const struct ws_wm *wm, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0 };
+
+	out_gtids(&o, flavor == WS_GTID_MYSQL, wm);
+	return out_end(&o);
+}
+
+int ws_consistency_parse(struct ws_wm *out, int flavor, const char *text, size_t len)
+{
+	return raise_from_text(out, flavor, text, len, false);
+}
+
 size_t ws_consistency_wait_sql(struct ws_session *s, const struct ws_wm *need, char *buf, size_t size)
 {
 	static const char mysql_fn[] = "SELECT WAIT_FOR_EXECUTED_GTID_SET('", mariadb_fn[] = "SELECT MASTER_GTID_WAIT('";
 	unsigned t = s->cluster->consistency_timeout_ms;
-	bool mysql = s->flavor == WS_GTID_MYSQL, first = true;
+	bool mysql = s->flavor == WS_GTID_MYSQL;
 	struct out o = { buf, size, 0 };
 	char ms[3] = { (char)('0' + t % 1000 / 100), (char)('0' + t % 100 / 10), (char)('0' + t % 10) };
 
@@ -246,36 +296,13 @@ size_t ws_consistency_wait_sql(struct ws_session *s, const struct ws_wm *need, c
 		out_put(&o, mysql_fn, sizeof(mysql_fn) - 1);
 	else
 		out_put(&o, mariadb_fn, sizeof(mariadb_fn) - 1);
-	for (uint32_t m = need ? ck_pr_load_32((uint32_t *)&need->mask) : 0; m; m &= m - 1) {
-		int i = __builtin_ctz(m);
-		uint64_t seq = ck_pr_load_64((uint64_t *)&need->seq[i]);
-		const char *name = ws_topology_source_name(i);
-
-		if (!seq)
-			continue;
-		/* Source names were registered from parsed GTIDs: digits (MariaDB
-		 * domain) or a canonical uuid[:tag]; numbers are ours. */
-		if (!first)
-			out_put(&o, ",", 1);
-		first = false;
-		out_put(&o, name, strlen(name));
-		if (mysql) {
-			out_put(&o, ":1-", 3);
-		} else {
-			out_put(&o, "-", 1);
-			out_u64(&o, ck_pr_load_32((uint32_t *)&need->server[i]));
-			out_put(&o, "-", 1);
-		}
-		out_u64(&o, seq);
-	}
+	out_gtids(&o, mysql, need);
 	out_put(&o, "', ", 3);
 	out_u64(&o, t / 1000);
 	out_put(&o, ".", 1);
 	out_put(&o, ms, 3);
 	out_put(&o, ")", 1);
-	if (size)
-		buf[o.pos < size ? o.pos : size - 1] = '\0';
-	return o.pos;
+	return out_end(&o);
 }
 
 bool ws_consistency_wait_ok(const char *value)

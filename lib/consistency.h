@@ -42,6 +42,16 @@ void ws_consistency_learned(struct ws_session *s, size_t idx, const struct ws_wm
  */
 size_t ws_consistency_wait_sql(struct ws_session *s, const struct ws_wm *need, char *buf, size_t size);
 
+/* The GTID set text of wm in the flavour's own syntax (MySQL "uuid:1-N,…",
+ * MariaDB "domain-server-seq,…"), built from its numbers; "" when it requires
+ * nothing. Like snprintf: returns the length the text needs. */
+size_t ws_consistency_gtid_text(int flavor, const struct ws_wm *wm, char *buf, size_t size);
+
+/* Raise *out with the GTID set text (the highest number per source). 0, or -1
+ * when it is not a GTID set of the flavour or a source could not be
+ * registered (*out may then be partly raised: parse into a scratch one). */
+int ws_consistency_parse(struct ws_wm *out, int flavor, const char *text, size_t len);
+
 /* After a failover: does the new primary (s->mysql) have every GTID this
  * handle saw committed? If not: log the lost writes, count them, and reset
  * the handle's watermark (waiting for them would never end). */

@@ -46,6 +46,7 @@
 #include "failover.h"
 #include "global.h"
 #include "gtid.h"
+#include "lag.h"
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
@@ -54,7 +55,6 @@
 #include "session.h"
 #include "topology.h"
 
-#define WS_MONITOR_GOOD_CHECKS 2
 
 struct mon_node {
 	MYSQL *mysql;
@@ -135,6 +135,40 @@ static void keep_credential_options(struct ws_session *c)
 	c->n_opts = k;
 }
 
+static ws_monitor_task_fn *tasks[WS_MONITOR_MAX_TASKS];
+static unsigned n_tasks;
+
+int ws_monitor_register_task(ws_monitor_task_fn *fn)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&mon_lock);
+	for (unsigned i = 0; i < n_tasks; i++)
+		if (tasks[i] == fn)
+			goto out;
+	if (n_tasks == WS_MONITOR_MAX_TASKS) {
+		r = -ENOSPC;
+		goto out;
+	}
+	ck_pr_store_ptr(&tasks[n_tasks], fn);
+	/* The task is in place before the count says it exists. */
+	ck_pr_fence_store();
+	ck_pr_store_uint(&n_tasks, n_tasks + 1);
+out:
+	pthread_mutex_unlock(&mon_lock);
+	return r;
+}
+
+static void run_tasks(unsigned interval_ms, bool stopping)
+{
+	unsigned n = ck_pr_load_uint(&n_tasks);
+
+	/* Orders the task reads after the count; pairs with the store fence above. */
+	ck_pr_fence_load();
+	for (unsigned i = 0; i < n; i++)
+		((ws_monitor_task_fn *)ck_pr_load_ptr(&tasks[i]))(interval_ms, stopping);
+}
+
 static MYSQL *node_connect(struct mon_node *n, unsigned interval_ms)
 {
 	const struct ws_real *R = ws_real();
@@ -162,6 +196,14 @@ static MYSQL *node_connect(struct mon_node *n, unsigned interval_ms)
 	}
 	ws_session_set_cloexec(m);
 	return m;
+}
+
+MYSQL *ws_monitor_connect(const struct ws_addr *addr, unsigned interval_ms)
+{
+	/* (warned_down: a task says itself what a failure means) */
+	struct mon_node n = { .addr = addr, .warned_down = true };
+
+	return mon_creds ? node_connect(&n, interval_ms) : NULL;
 }
 
 /* Run a query that returns one row of `fields` values, none of them NULL,
@@ -274,6 +316,13 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 	unsigned long *len;
 	const char *sql;
 
+	if (ck_pr_load_int(&n->rt->vacant)) {
+		/* A discovery slot without a member (discover.c): nothing to check. */
+		if (n->mysql)
+			R->mysql_close(n->mysql);
+		n->mysql = NULL;
+		return;
+	}
 	if (!n->mysql && !(n->mysql = node_connect(n, interval_ms))) {
 		check_failed(n);
 		return;
@@ -308,6 +357,7 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 
 	if (ck_pr_load_int(&n->rt->read_only) == 0) {
 		/* The writable member (the primary now): not behind anyone. */
+		ws_lag_writer_seen(rt, n->mysql, &n->rt->known, now);
 		ck_pr_store_64(&n->rt->behind, 0);
 		ck_pr_store_64(&n->rt->lag_ms, 0);
 		ck_pr_store_64(&n->rt->stalled_since_ms, 0);
@@ -350,7 +400,7 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 		}
 		n->last_prefix_sum = sum;
 		ck_pr_store_64(&n->rt->behind, behind);
-		ck_pr_store_64(&n->rt->lag_ms, lag);
+		ck_pr_store_64(&n->rt->lag_ms, ws_lag_replica(rt, n->mysql, &n->rt->known, now, lag));
 	}
 	ck_pr_store_64(&n->rt->checked_at_ms, now);
 	n->answered = true;
@@ -406,6 +456,7 @@ static void *monitor_main(void *arg)
 		pthread_mutex_unlock(&mon_lock);
 		/* Rules follow the file: reloaded when it changed. */
 		ws_rules_reload_if_changed();
+		run_tasks(interval, false);
 		/* Each cluster's primary comes before its replicas in `nodes`, so
 		 * distances are measured against a fresh primary position. */
 		for (size_t i = 0; i < n_nodes; i++)
@@ -428,6 +479,7 @@ static void *monitor_main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&mon_lock);
+	run_tasks(interval, true);
 	if (stats_fd >= 0) {
 		close(stats_fd);
 		stats_fd = -1;

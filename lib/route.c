@@ -44,6 +44,7 @@
 #include "route.h"
 #include "session.h"
 #include "stats.h"
+#include "token.h"
 #include "wescale.h"
 
 void ws_route_reset_last(MYSQL *mysql)
@@ -295,10 +296,13 @@ WS_HOT bool replica_healthy(struct ws_session *s, struct ws_cluster_rt *rt, size
 {
 	struct ws_node_rt *n = &rt->replicas[idx];
 	uint64_t lag = ck_pr_load_64(&n->lag_ms);
+	uint64_t bound = s->stmt_max_lag_ms ? s->stmt_max_lag_ms : s->cluster->max_replica_lag_ms;
 
 	if (!ck_pr_load_int(&n->up))
 		return false;
-	if (lag != WS_UNKNOWN && lag > s->cluster->max_replica_lag_ms)
+	/* A max_lag_ms hint (stmt_max_lag_ms below the cluster's) also refuses
+	 * a lag not measured yet. */
+	if (lag != WS_UNKNOWN ? lag > bound : bound < s->cluster->max_replica_lag_ms)
 		return false;
 	if (ck_pr_load_int(&n->read_only) == 0)
 		return false; /* a writable "replica" is a primary now: not for reads */
@@ -1018,14 +1022,14 @@ static int run_in_replica_trx(struct ws_session *s, const struct ws_verdict *v, 
 /* Start the implicit transaction of an autocommit-off session on a replica
  * that satisfies the plan's wait. true: s->ro_trx holds it. */
 static bool start_implicit_trx(struct ws_session *s, struct ws_cluster_rt *rt, const struct ws_plan *p,
-			       uint64_t now_us)
+			       const struct ws_verdict *v, uint64_t now_us)
 {
 	static const char sql[] = "START TRANSACTION READ ONLY";
 	struct ws_wm buf;
 	const struct ws_wm *need;
 	int r;
 
-	if (ws_consistency_need(s, p->wait_level, &buf, &need) < 0 ||
+	if (ws_token_need(s, v, p->wait_level, &buf, &need) < 0 ||
 	    run_on_replica(s, rt, need, sql, sizeof(sql) - 1, false, &r, now_us) <= 0 || r)
 		return false;
 	s->ro_trx = s->last_node;
@@ -1104,9 +1108,9 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		if (p.begin_first) {
 			/* The first read of an autocommit-off transaction: the
 			 * transaction starts on a replica, then the read runs in it. */
-			if (start_implicit_trx(s, rt, &p, now_us))
+			if (start_implicit_trx(s, rt, &p, &v, now_us))
 				goto in_replica_trx;
-		} else if (ws_consistency_need(s, p.wait_level, &buf, &need) == 0 &&
+		} else if (ws_token_need(s, &v, p.wait_level, &buf, &need) == 0 &&
 			   (ran = run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) > 0) {
 			if (p.start_ro_trx) {
 				if (r == 0) {
@@ -1387,7 +1391,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		note_route(s, &p, p.reason, -1, q, len);
 		return -1;
 	}
-	if (ws_consistency_need(s, p.wait_level, &buf, &need) < 0) {
+	if (ws_token_need(s, v, p.wait_level, &buf, &need) < 0) {
 		note_route(s, &p, WS_WHY_NO_REPLICA_READY, -1, q, len);
 		return -1;
 	}

@@ -155,6 +155,9 @@ struct ws_session {
 	bool resync_pending;              /* the real library reconnected: tracking to set up again */
 	struct ws_wm *wm;                 /* this handle's committed writes (NULL: none yet) */
 	bool wm_broken;                   /* lost track of them: reads needing them use the primary */
+	uint64_t stmt_max_lag_ms;         /* the statement being routed: max_replica_lag_ms, or a smaller
+					     max_lag_ms hint (set by ws_token_need before any pick);
+					     0: not set, max_replica_lag_ms */
 	struct ws_replay *replay;         /* the open transaction's record (replay.c); NULL: transaction_replay off */
 
 	/* How the last statement was routed (wescale_last_route). */

@@ -210,6 +210,8 @@ static void jw_node(struct jw *w, const struct ws_addr *addr, struct ws_node_rt 
 	jw_u64(w, &first, "qps", ws_node_qps(n));
 	jw_u64(w, &first, "connections", ck_pr_load_64(&n->connections));
 	jw_u64(w, &first, "checks_failed", ck_pr_load_64(&n->checks_failed));
+	jw_key(w, &first, "discovered");
+	jw_lit(w, n->discovered ? "true" : "false"); /* found by discover_replicas, not listed */
 	jw_key(w, &first, "gtid");
 	jw_gtid(w, &n->known, flavor);
 	jw_lit(w, "}");
@@ -241,6 +243,8 @@ static void jw_cluster(struct jw *w, const struct ws_cluster *c)
 		first_node = false;
 	}
 	for (size_t i = 0; rt && i < rt->n_replicas && i < ws_cluster_n_readers(c); i++) {
+		if (ck_pr_load_int(&rt->replicas[i].vacant))
+			continue; /* a discovery slot with no replica in it */
 		if (!first_node)
 			jw_lit(w, ",");
 		first_node = false;
@@ -256,6 +260,7 @@ static void jw_cluster(struct jw *w, const struct ws_cluster *c)
 		jw_u64(w, &f, "replica_after_wait", rt ? ck_pr_load_64(&rt->stats.replica_after_wait) : 0);
 		jw_u64(w, &f, "primary_after_timeout", rt ? ck_pr_load_64(&rt->stats.primary_after_timeout) : 0);
 		jw_u64(w, &f, "wait_us", rt ? ck_pr_load_64(&rt->stats.wait_us) : 0);
+		jw_u64(w, &f, "hints_ignored", rt ? ck_pr_load_64(&rt->stats.hints_ignored) : 0);
 		jw_lit(w, "}");
 	}
 	jw_u64(w, &first, "failovers", rt ? ck_pr_load_64(&rt->failovers) : 0);

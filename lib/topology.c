@@ -56,12 +56,28 @@ uint64_t ws_node_qps(struct ws_node_rt *n)
 
 size_t ws_cluster_n_readers(const struct ws_cluster *c)
 {
-	return c->has_primary ? c->n_replicas : c->n_nodes;
+	if (!c->has_primary)
+		return c->n_nodes;
+	return c->n_replicas + (c->discover_replicas ? c->discover_max_replicas : 0);
 }
 
 const struct ws_addr *ws_cluster_reader(const struct ws_cluster *c, size_t i)
 {
-	return c->has_primary ? &c->replicas[i] : &c->nodes[i];
+	static const struct ws_addr none = { .host = (char *)"" };
+	struct ws_cluster_rt *rt;
+
+	if (!c->has_primary)
+		return &c->nodes[i];
+	if (i < c->n_replicas)
+		return &c->replicas[i];
+	/* A discovery slot: its host pointer is stored after the rest of the
+	 * address (discover.c); the fence orders our reads of port after it. */
+	rt = ws_topology_cluster(c);
+	if (!rt || !rt->slots || i - c->n_replicas >= c->discover_max_replicas)
+		return &none;
+	ck_pr_load_ptr(&rt->slots[i - c->n_replicas].addr.host);
+	ck_pr_fence_load();
+	return &rt->slots[i - c->n_replicas].addr;
 }
 
 int ws_topology_writable(struct ws_cluster_rt *rt, bool has_primary)
@@ -109,14 +125,36 @@ int ws_topology_init(const struct ws_config *cfg)
 		r[i].replicas = calloc(r[i].n_replicas ? r[i].n_replicas : 1, sizeof(*r[i].replicas));
 		pthread_mutex_init(&r[i].global_lock, NULL);
 		if (!r[i].replicas) {
-			while (i-- > 0)
+			while (i-- > 0) {
 				free(r[i].replicas);
+				free(r[i].slots);
+			}
 			free(r);
 			return -ENOMEM;
 		}
 		node_init(&r[i].primary, 1);
-		for (size_t k = 0; k < r[i].n_replicas; k++)
+		r[i].n_listed = cfg->clusters[i].has_primary ? cfg->clusters[i].n_replicas : r[i].n_replicas;
+		for (size_t k = 0; k < r[i].n_listed; k++)
 			node_init(&r[i].replicas[k], ws_cluster_reader(&cfg->clusters[i], k)->weight);
+		for (size_t k = r[i].n_listed; k < r[i].n_replicas; k++) {
+			node_init(&r[i].replicas[k], 1);
+			r[i].replicas[k].up = 0; /* nothing to read from before discovery fills it */
+			r[i].replicas[k].discovered = r[i].replicas[k].vacant = 1;
+		}
+		if (r[i].n_replicas > r[i].n_listed) {
+			r[i].slots = calloc(r[i].n_replicas - r[i].n_listed, sizeof(*r[i].slots));
+			if (!r[i].slots) {
+				free(r[i].replicas);
+				while (i-- > 0) {
+					free(r[i].replicas);
+					free(r[i].slots);
+				}
+				free(r);
+				return -ENOMEM;
+			}
+			for (size_t k = 0; k < r[i].n_replicas - r[i].n_listed; k++)
+				r[i].slots[k].addr.host = (char *)"";
+		}
 	}
 	ws_rts = r;
 	ws_rt_clusters = cfg->clusters;

@@ -16,6 +16,8 @@
 
 #include <ck_pr.h>
 
+#include "config.h"
+
 struct ws_cluster;
 struct ws_config;
 
@@ -62,6 +64,25 @@ struct ws_node_rt {
 	uint64_t queries, errors;
 	uint64_t connections;            /* replica connections open to it (all handles) */
 	unsigned weight;
+	/* discover_replicas: 1 for a reader slot kept for a discovered replica;
+	 * `vacant` while the slot holds no member (never filled, or retired):
+	 * not checked by the monitor, never up. */
+	int discovered;
+	int vacant;
+};
+
+/*
+ * A reader slot for a discovered replica (discover.c). The slots are made
+ * with the cluster's runtime state (discover_max_replicas of them, after the
+ * listed replicas), so nothing grows at run time and reader indexes stay
+ * valid: a slot's address is written once, before the slot is first filled,
+ * and a slot is only ever refilled with the same address.
+ */
+struct ws_slot {
+	struct ws_addr addr;             /* addr.host: "" until filled, then host (ck_pr pointer store) */
+	char host[256];
+	uint32_t server_id;
+	uint64_t missing_since_ms;       /* not listed by the primary since then (0: listed) */
 };
 
 /* Counters of read outcomes under a consistency level (for stats). */
@@ -70,6 +91,7 @@ struct ws_consistency_stats {
 	uint64_t replica_after_wait;     /* a replica served it after a WAIT */
 	uint64_t primary_after_timeout;  /* the WAIT timed out or failed: the primary served it */
 	uint64_t wait_us;                /* total time spent in WAITs */
+	uint64_t hints_ignored;          /* min_gtid / max_lag_ms hints that were malformed */
 };
 
 struct ws_cluster_rt {
@@ -77,8 +99,10 @@ struct ws_cluster_rt {
 	uint64_t rr;                     /* round-robin cursor */
 	struct ws_wm instance;           /* every write this process committed */
 	struct ws_node_rt primary;       /* the primary's position (known = its executed set) */
-	struct ws_node_rt *replicas;     /* one per configured replica */
+	struct ws_node_rt *replicas;     /* one per configured replica, then one per discovery slot */
 	size_t n_replicas;
+	struct ws_slot *slots;           /* discover_max_replicas of them (discover_replicas = on) */
+	size_t n_listed;                 /* replicas[] below this are the configured ones */
 	struct ws_consistency_stats stats;
 	uint64_t failovers;              /* handles reconnected to a new primary */
 	uint64_t failover_stall_ms;      /* total time statements waited for it */
@@ -102,7 +126,8 @@ struct ws_cluster_rt {
 /* A cluster's members that may serve reads, in a fixed order that indexes
  * rt->replicas[] and each session's replica connections: its `replicas`, or
  * for a `nodes =` cluster all its nodes (whichever is writable is skipped for
- * reads: the monitor sees read_only=0). */
+ * reads: the monitor sees read_only=0); then, with discover_replicas, the
+ * discovery slots (an empty address while vacant: see ws_node_rt.vacant). */
 size_t ws_cluster_n_readers(const struct ws_cluster *c);
 const struct ws_addr *ws_cluster_reader(const struct ws_cluster *c, size_t i);
 

@@ -62,8 +62,9 @@ node_sql() { # node_sql NODE_DIR SQL...
 
 start_node() { # start_node NODE_DIR PORT SERVER_ID
 	local d=$1 port=$2 id=$3 ro="" tls=() t
-	# Replicas start read-only, so that they still are after a restart.
-	[ "$id" -gt 1 ] && ro=--read-only
+	# Replicas start read-only, so that they still are after a restart, and
+	# report their address to the primary (SHOW SLAVE HOSTS: discover_replicas).
+	[ "$id" -gt 1 ] && ro="--read-only --report-host=127.0.0.1 --report-port=$port"
 	t=$(dirname "$d")/tls
 	if [ -f "$t/server.pem" ]; then
 		tls=(--ssl-ca="$t/ca.pem" --ssl-cert="$t/server.pem" --ssl-key="$t/server.key")

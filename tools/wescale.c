@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sysexits.h>
@@ -27,6 +28,7 @@
 #include <errmsg.h>
 
 #include "config.h"
+#include "discover.h"
 #include "gtid.h"
 #include "ws-build.h"
 #include "wescale-socket.h"
@@ -38,8 +40,8 @@
 #define EXIT_NODES WS_CLI_EXIT_NODES
 
 enum command { CMD_CHECK_CONFIG, CMD_STATUS };
-enum cfg_role { CFG_PRIMARY, CFG_REPLICA, CFG_NODE };
-static const char *const cfg_role_names[] = { "primary", "replica", "node" };
+enum cfg_role { CFG_PRIMARY, CFG_REPLICA, CFG_NODE, CFG_DISCOVERED };
+static const char *const cfg_role_names[] = { "primary", "replica", "node", "discovered" };
 
 struct options {
 	enum command cmd;
@@ -76,6 +78,8 @@ struct cluster_report {
 	const char *user, *user_from;        /* monitor credentials used (never the password) */
 	struct node *nodes;
 	size_t n_nodes;
+	struct ws_discovered *found;         /* discover_replicas: what the primary lists, not configured */
+	struct ws_addr *found_addrs;         /* their addresses (hosts point into found) */
 	char problem[160];                   /* cluster-wide, "" when none */
 };
 
@@ -291,6 +295,8 @@ static int probe_node(struct node *n, const char *user, const char *password, st
 		add_problem(n, &r->role_problems, "configured as primary but read_only=1");
 	if (n->cfg_role == CFG_REPLICA && n->read_only == 0)
 		add_problem(n, &r->role_problems, "configured as replica but writable (read_only=0)");
+	if (n->cfg_role == CFG_DISCOVERED && n->read_only == 0)
+		add_problem(n, &r->role_problems, "listed by the primary as a replica but writable (read_only=0)");
 	probe_replication(m, n, r);
 	mysql_close(m);
 	return 0;
@@ -368,14 +374,58 @@ out:
 	return ret == -ENOMEM ? ret : 0;
 }
 
+/* discover_replicas: the replicas the primary lists (as the library's
+ * monitor finds them, lib/discover.c) that the configuration does not.
+ * Returns how many, 0 when none or the primary cannot say, or -ENOMEM. */
+static int discover_cluster(struct cluster_report *cr, const char *user, const char *password)
+{
+	const struct ws_cluster *c = cr->c;
+	unsigned ct = CONNECT_TIMEOUT_S, rt = READ_TIMEOUT_S;
+	MYSQL *m = mysql_init(NULL);
+	int n, k = 0;
+
+	if (!m)
+		return -ENOMEM;
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
+	if (!mysql_real_connect(m, c->primary.is_socket ? "localhost" : c->primary.host, user, password, NULL,
+				c->primary.is_socket ? 0 : c->primary.port, c->primary.is_socket ? c->primary.host : NULL,
+				0)) {
+		mysql_close(m);
+		return 0; /* the primary's own row says why */
+	}
+	if (!(cr->found = calloc(64, sizeof *cr->found)) || !(cr->found_addrs = calloc(64, sizeof *cr->found_addrs))) {
+		mysql_close(m);
+		return -ENOMEM;
+	}
+	n = ws_discover_list(m, strstr(mysql_get_server_info(m), "MariaDB") ? WS_GTID_MARIADB : WS_GTID_MYSQL,
+			     cr->found, 64);
+	mysql_close(m);
+	for (int i = 0; i < n && i < 64; i++) {
+		bool listed = !c->primary.is_socket && c->primary.port == cr->found[i].port &&
+			      strcasecmp(c->primary.host, cr->found[i].host) == 0;
+
+		for (size_t j = 0; j < c->n_replicas && !listed; j++)
+			listed = c->replicas[j].port == cr->found[i].port &&
+				 strcasecmp(c->replicas[j].host, cr->found[i].host) == 0;
+		if (!listed)
+			cr->found_addrs[k++] = (struct ws_addr){ .host = cr->found[i].host, .port = cr->found[i].port };
+	}
+	return k;
+}
+
 static int probe_cluster(struct cluster_report *cr, const struct options *o, struct report *r)
 {
 	const struct ws_cluster *c = cr->c;
 	struct node *primary = NULL;
 	size_t writable = 0, k = 0;
-	int ret;
+	int ret, n_found = 0;
 
-	cr->n_nodes = (c->has_primary ? 1 : 0) + c->n_replicas + c->n_nodes;
+	if (c->discover_replicas && c->has_primary &&
+	    (n_found = discover_cluster(cr, c->monitor_user ? c->monitor_user : o->user,
+					c->monitor_user ? c->monitor_password : o->password)) < 0)
+		return n_found;
+	cr->n_nodes = (c->has_primary ? 1 : 0) + c->n_replicas + c->n_nodes + (size_t)n_found;
 	if (!(cr->nodes = calloc(cr->n_nodes ? cr->n_nodes : 1, sizeof *cr->nodes)))
 		return -ENOMEM;
 	if (c->has_primary)
@@ -384,6 +434,8 @@ static int probe_cluster(struct cluster_report *cr, const struct options *o, str
 		cr->nodes[k++] = (struct node){ .addr = &c->replicas[i], .cfg_role = CFG_REPLICA };
 	for (size_t i = 0; i < c->n_nodes; i++)
 		cr->nodes[k++] = (struct node){ .addr = &c->nodes[i], .cfg_role = CFG_NODE };
+	for (int i = 0; i < n_found; i++)
+		cr->nodes[k++] = (struct node){ .addr = &cr->found_addrs[i], .cfg_role = CFG_DISCOVERED };
 	cr->user = c->monitor_user ? c->monitor_user : o->user;
 	cr->user_from = c->monitor_user ? "monitor_user" : o->user_from;
 	for (size_t i = 0; i < cr->n_nodes; i++) {
@@ -440,6 +492,8 @@ static void report_free(struct report *r)
 			free(r->clusters[i].nodes[k].distance);
 		}
 		free(r->clusters[i].nodes);
+		free(r->clusters[i].found);
+		free(r->clusters[i].found_addrs);
 	}
 	free(r->clusters);
 	ws_config_free(r->cfg);
@@ -497,7 +551,8 @@ static void print_nodes(const struct cluster_report *cr, bool long_form)
 			memcpy(w->cell, (const char *[N_COLS]){ cfg_role_names[n->cfg_role], n->name, n->state,
 				n->reachable ? n->version : NULL, id, ro, actual_role(n), n->gtid, lag }, sizeof w->cell);
 		else
-			memcpy(w->cell, (const char *[N_COLS]){ n->name, n->reachable ? actual_role(n)
+			memcpy(w->cell, (const char *[N_COLS]){ n->name, n->reachable ?
+				(n->cfg_role == CFG_DISCOVERED && n->read_only == 1 ? "replica(discovered)" : actual_role(n))
 				: cfg_role_names[n->cfg_role], n->reachable ? "up" : n->state, id, ro, lag, n->gtid,
 				n->distance }, sizeof w->cell);
 	}

@@ -143,6 +143,27 @@ e = raises(wescale.Error, wescale.set_primary, cluster, '127.0.0.1:1')
 assert e.errno == wescale.ER_BAD_ARGUMENT, e.args
 raises(TypeError, wescale.set_primary, None, None)
 
+# Tokens: what conn committed, handed to a connection that committed nothing.
+other = connect(PRIMARY)
+ocur = other.cursor()
+assert wescale.consistency_token(other) == '', 'nothing committed yet'
+cur.execute('CREATE TABLE IF NOT EXISTS py_token (id INT PRIMARY KEY)')
+for i in range(5):
+    cur.execute('INSERT INTO py_token VALUES (%s)', (i,))
+    token = wescale.consistency_token(conn)
+    assert token and set(token) <= set('0123456789-,'), token  # MariaDB: domain-server-seq
+    wescale.require_token(other, token)
+    ocur.execute('SELECT COUNT(*) FROM py_token WHERE id = %s', (i,))
+    assert ocur.fetchone()[0] == 1, 'require_token: the other connection sees the row'
+assert wescale.consistency_token(other) == token, 'the requirement is part of its own token'
+e = raises(wescale.Error, wescale.require_token, other, 'not-a-gtid')
+assert e.errno == wescale.ER_BAD_TOKEN == 2910, e.args
+raises(wescale.Error, wescale.require_token, other, 'ü')
+raises(TypeError, wescale.require_token, other, None)
+assert wescale.consistency_token(other) == token, 'a bad token changed nothing'
+cur.execute('DROP TABLE py_token')
+other.close()
+
 conn.close()
 raises(MySQLdb.Error, wescale.route_next, conn, 'primary')  # closed: MySQLdb's own error
 print('test_wescale.py: ok: libwescale %s, reads on servers %s, %d stats nodes'

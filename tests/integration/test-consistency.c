@@ -289,7 +289,6 @@ static void test_stopped_replicas_fall_back(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned failures;
 	FILE *f;
 
 	if (!wstest_env_load(&env))
@@ -315,10 +314,5 @@ int main(void)
 	CU_add_test(s, "instance: A writes, B reads, 0 stale", test_instance);
 	CU_add_test(s, "global: another process writes, 0 stale", test_global);
 	CU_add_test(s, "stopped replicas: primary after the timeout", test_stopped_replicas_fall_back);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	mysql_library_end();
-	return failures ? 1 : 0;
+	return wstest_cunit_run();
 }

@@ -40,7 +40,7 @@ cleanup() {
 	[ "$primary_down" = 1 ] && "$WS_TEST_TOPOLOGY" restart "$WS_TEST_DIR" 0 >/dev/null 2>&1
 	admin_sql "$P" "DROP TABLE IF EXISTS $WS_TEST_DB.ex_ryw, $WS_TEST_DB.ex_hints, $WS_TEST_DB.ex_prepared,
 		$WS_TEST_DB.ex_failover, $WS_TEST_DB.ex_stats, $WS_TEST_DB.link_basic, $WS_TEST_DB.demo,
-		$WS_TEST_DB.py_binding, $WS_TEST_DB.sbtest1" >/dev/null 2>&1
+		$WS_TEST_DB.py_binding, $WS_TEST_DB.py_token, $WS_TEST_DB.sbtest1" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

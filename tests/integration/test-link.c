@@ -137,7 +137,6 @@ static void test_results_and_stmt(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned failures;
 
 	if (!wstest_env_load(&env))
 		return 1;
@@ -149,10 +148,5 @@ int main(void)
 	CU_add_test(s, "each node answers with its server id", test_each_node_answers);
 	CU_add_test(s, "errors as the real library reports them", test_errors);
 	CU_add_test(s, "results, streaming, prepared, re-entrant calls", test_results_and_stmt);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	mysql_library_end();
-	return failures ? 1 : 0;
+	return wstest_cunit_run();
 }

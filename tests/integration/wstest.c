@@ -1,6 +1,7 @@
 /*
  * wstest.c — see wstest.h.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+
+#include <CUnit/Basic.h>
 
 #include "wstest.h"
 
@@ -202,13 +205,18 @@ int wstest_sh(const char *fmt, ...)
 
 bool wstest_own_topology(const char *srcdir, const char *name, struct wstest_env *env)
 {
+	return wstest_own_topology_n(srcdir, name, 2, env);
+}
+
+bool wstest_own_topology_n(const char *srcdir, const char *name, unsigned n_replicas, struct wstest_env *env)
+{
 	const char *tmp = getenv("TMPDIR");
 	char sh[512], dir[256], line[1024];
 	FILE *f;
 
 	snprintf(sh, sizeof(sh), "%s/tests/topology.sh", srcdir);
 	snprintf(dir, sizeof(dir), "%s/wescale-%s.%d", tmp && *tmp ? tmp : "/tmp", name, (int)getpid());
-	if (wstest_sh("%s start %s >/dev/null", sh, dir) != 0) {
+	if (wstest_sh("%s start %s %u >/dev/null", sh, dir, n_replicas) != 0) {
 		fprintf(stderr, "wstest: %s start %s failed\n", sh, dir);
 		return false;
 	}
@@ -340,4 +348,40 @@ void wstest_fakes_stop(void)
 		waitpid(fakes[i].pid, NULL, 0);
 	}
 	n_fakes = 0;
+}
+
+const char *wstest_write_config(const struct wstest_env *env, const char *name, const char *fmt, ...)
+{
+	static char path[512];
+	va_list ap;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", env->dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "wstest: cannot write %s\n", path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	if (fclose(f) != 0)
+		return NULL;
+	setenv("WESCALE_CONFIG", path, 1);
+	return path;
+}
+
+int wstest_cunit_run(void)
+{
+	unsigned failures;
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	mysql_library_end();
+	return failures ? 1 : 0;
 }

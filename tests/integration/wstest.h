@@ -51,10 +51,22 @@ int wstest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * its WS_TEST_* variables exported into this process, env loaded from them.
  * false (with what went wrong printed) when it could not be started. */
 bool wstest_own_topology(const char *srcdir, const char *name, struct wstest_env *env);
+/* The same with n_replicas replicas (server ids 2 … n_replicas + 1). */
+bool wstest_own_topology_n(const char *srcdir, const char *name, unsigned n_replicas, struct wstest_env *env);
 /* `topology.sh WHAT DIR NODE` on it (kill, shutdown, restart); its exit status. */
 int wstest_own_topology_node(const char *what, unsigned node);
 /* The server process of node N of it (0 = the primary), or -1. */
 long wstest_own_topology_pid(unsigned node);
+/* Write a wescale.conf made like printf into ENV_DIR/name (mode 0600: it may
+ * hold a password) and point WESCALE_CONFIG at it. Its path (static storage),
+ * or NULL when it could not be written. */
+const char *wstest_write_config(const struct wstest_env *env, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Run the CUnit registry (verbose), clean it up and end the client library:
+ * the exit status for main (0 all passed, 1 a failure). */
+int wstest_cunit_run(void);
+
 /* Stop it and delete its directory. */
 void wstest_own_topology_stop(void);
 

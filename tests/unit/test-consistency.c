@@ -17,39 +17,12 @@
 #include "session.h"
 #include "topology.h"
 #include "wescale.h"
-
-static struct ws_config *cfg;
+#include "unit-cluster.h"
 
 static int suite_init(void)
 {
-	static const char text[] = "[cluster c]\nprimary = 127.0.0.1:3306\n"
-				   "replicas = 127.0.0.1:3307, 127.0.0.1:3308\nconsistency_timeout_ms = 1250\n";
-
-	if (ws_config_load_string("test", text, sizeof(text) - 1, &cfg) != 0 || !cfg)
-		return -1;
-	return ws_topology_init(cfg);
-}
-
-static int suite_clean(void)
-{
-	/* The topology keeps pointers into cfg until exit: leave both. */
-	return 0;
-}
-
-static struct ws_session *new_session(int flavor)
-{
-	struct ws_session *s = calloc(1, sizeof(*s));
-
-	s->cluster = &cfg->clusters[0];
-	s->flavor = flavor;
-	s->consistency = -1;
-	return s;
-}
-
-static void free_session(struct ws_session *s)
-{
-	free(s->wm);
-	free(s);
+	return unit_cluster_init("[cluster c]\nprimary = 127.0.0.1:3306\n"
+				 "replicas = 127.0.0.1:3307, 127.0.0.1:3308\nconsistency_timeout_ms = 1250\n");
 }
 
 /* What the general parser makes of text: the watermark the handle must get. */
@@ -84,7 +57,7 @@ static void test_note_matches_parser(void)
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		struct ws_session *s = new_session(WS_GTID_MARIADB);
+		struct ws_session *s = unit_session_new(WS_GTID_MARIADB);
 		struct ws_wm want;
 		bool ok = reference(WS_GTID_MARIADB, texts[i], &want);
 
@@ -108,14 +81,14 @@ static void test_note_matches_parser(void)
 			}
 			CU_ASSERT_EQUAL(ws_wm_is_empty(s->wm), ws_wm_is_empty(&want));
 		}
-		free_session(s);
+		unit_session_free(s);
 	}
 }
 
 static void test_raise_and_instance(void)
 {
-	struct ws_cluster_rt *rt = ws_topology_cluster(&cfg->clusters[0]);
-	struct ws_session *s = new_session(WS_GTID_MARIADB);
+	struct ws_cluster_rt *rt = ws_topology_cluster(&unit_cfg->clusters[0]);
+	struct ws_session *s = unit_session_new(WS_GTID_MARIADB);
 	int d0 = ws_topology_source("0"), d3 = ws_topology_source("3");
 
 	CU_ASSERT_FATAL(d0 >= 0 && d3 >= 0);
@@ -131,7 +104,7 @@ static void test_raise_and_instance(void)
 	CU_ASSERT_TRUE(ws_wm_covers(&rt->instance, s->wm));
 	CU_ASSERT_TRUE(ws_wm_covers(&rt->replicas[0].known, NULL));
 	CU_ASSERT_FALSE(ws_wm_covers(&rt->replicas[0].known, s->wm));
-	free_session(s);
+	unit_session_free(s);
 }
 
 /* Seqs of a domain compare only along one history: a position at or past a
@@ -167,8 +140,8 @@ static void test_other_history(void)
 
 static void test_need_levels(void)
 {
-	struct ws_cluster_rt *rt = ws_topology_cluster(&cfg->clusters[0]);
-	struct ws_session *s = new_session(WS_GTID_MARIADB), *other = new_session(WS_GTID_MARIADB);
+	struct ws_cluster_rt *rt = ws_topology_cluster(&unit_cfg->clusters[0]);
+	struct ws_session *s = unit_session_new(WS_GTID_MARIADB), *other = unit_session_new(WS_GTID_MARIADB);
 	const struct ws_wm *need = (const struct ws_wm *)1;
 	struct ws_wm buf;
 	int d5 = ws_topology_source("5");
@@ -195,13 +168,13 @@ static void test_need_levels(void)
 	CU_ASSERT_EQUAL(ws_consistency_need(s, WESCALE_CONSISTENCY_SESSION, &buf, &need), 0);
 	CU_ASSERT_PTR_EQUAL(need, s->wm);
 	CU_ASSERT_EQUAL(need->seq[d5], 78);
-	free_session(s);
-	free_session(other);
+	unit_session_free(s);
+	unit_session_free(other);
 }
 
 static void test_wait_sql(void)
 {
-	struct ws_session *s = new_session(WS_GTID_MARIADB);
+	struct ws_session *s = unit_session_new(WS_GTID_MARIADB);
 	struct ws_wm need;
 	char buf[256], small[20];
 	int d0 = ws_topology_source("0"), d9 = ws_topology_source("9");
@@ -248,7 +221,7 @@ static void test_wait_sql(void)
 		CU_ASSERT_STRING_EQUAL(buf, "SELECT WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-42', "
 					    "1.250)");
 	}
-	free_session(s);
+	unit_session_free(s);
 }
 
 int main(void)
@@ -258,7 +231,7 @@ int main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
-	suite = CU_add_suite("consistency", suite_init, suite_clean);
+	suite = CU_add_suite("consistency", suite_init, unit_cluster_clean);
 	CU_add_test(suite, "one GTID: the fast path agrees with the parser", test_note_matches_parser);
 	CU_add_test(suite, "writes raise the handle's and the process's watermarks", test_raise_and_instance);
 	CU_add_test(suite, "a position under another server id is another history", test_other_history);

@@ -1035,7 +1035,7 @@ static void test_stats_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"address\":\"/tmp/ws-none.sock\",\"role\":\"replica\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"inflight\":1,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"consistency_outcomes\":{\"replica_no_wait\":0,\"replica_after_wait\":1,"
-					   "\"primary_after_timeout\":0,\"wait_us\":0},\"failovers\":2,"
+					   "\"primary_after_timeout\":0,\"wait_us\":0,\"hints_ignored\":0},\"failovers\":2,"
 					   "\"failover_stall_ms\":1500,\"lost_write_detections\":1,\"misrouted\":0}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"main\",\"flavor\":\"unknown\""));
 	ws_node_end(&rt->replicas[1], 10, false);

@@ -16,6 +16,8 @@ the MySQL API has no words for::
     wescale.set_consistency(conn, 'eventual')  # reads of this connection: any replica
     wescale.last_backend(conn)                 # 'db2.internal:3306': who ran the last statement
     wescale.last_route(conn)                   # 'replica db2.internal:3306: read': where and why
+    token = wescale.consistency_token(conn)    # '0-1-4711': what conn committed (hand it on)
+    wescale.require_token(other_conn, token)   # other_conn's reads now see it
     wescale.stats()                            # counters of every cluster and node, as a dict
 
 The library is found, in this order: the copy already in the process (preloaded,
@@ -42,9 +44,9 @@ import warnings
 __all__ = [
     'Error', 'version', 'route_next', 'set_consistency', 'assume_write_transactions', 'last_backend',
     'last_route', 'stats', 'reload_config',
-    'set_primary', 'set_log_level', 'ROUTES', 'CONSISTENCY_LEVELS', 'LOG_LEVELS',
+    'set_primary', 'set_log_level', 'consistency_token', 'require_token', 'ROUTES', 'CONSISTENCY_LEVELS', 'LOG_LEVELS',
     'ER_CONFIG', 'ER_NO_LIBRARY', 'ER_NO_PRIMARY', 'ER_WRITE_UNKNOWN', 'ER_TRX_LOST', 'ER_RULE_FAIL',
-    'ER_RULE_LIMIT', 'ER_BAD_ARGUMENT', 'ER_NO_REPLICA', 'ER_FORKED',
+    'ER_RULE_LIMIT', 'ER_BAD_ARGUMENT', 'ER_NO_REPLICA', 'ER_FORKED', 'ER_BAD_TOKEN', 'TOKEN_MAX',
 ]
 
 # enum wescale_route, enum wescale_consistency, enum wescale_log_level (wescale.h).
@@ -66,11 +68,16 @@ ER_RULE_LIMIT = 2906
 ER_BAD_ARGUMENT = 2907
 ER_NO_REPLICA = 2908
 ER_FORKED = 2909
+ER_BAD_TOKEN = 2910
+TOKEN_MAX = 4096  # WESCALE_TOKEN_MAX: a buffer of this size holds any token
 _CR_OUT_OF_MEMORY = 2008
 
 _MESSAGES = {
     ER_CONFIG: 'the configuration is invalid, or there is none (see the log)',
     ER_BAD_ARGUMENT: 'invalid argument, or a connection that is not to a configured cluster',
+    ER_BAD_TOKEN: 'the token is not a GTID set of the cluster\'s flavour (MariaDB domain-server-seq,..., '
+                  'MySQL uuid:1-N,...), has too many sources, or the connection lost track of its writes; '
+                  'nothing changed',
     _CR_OUT_OF_MEMORY: 'out of memory',
 }
 
@@ -132,6 +139,10 @@ def _load():
     lib.wescale_reload_config.argtypes = []
     lib.wescale_set_primary.restype = ctypes.c_int
     lib.wescale_set_primary.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    lib.wescale_consistency_token.restype = ctypes.c_int
+    lib.wescale_consistency_token.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.wescale_require_token.restype = ctypes.c_int
+    lib.wescale_require_token.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     lib.wescale_set_log_level.restype = None
     lib.wescale_set_log_level.argtypes = [ctypes.c_int]
     _lib = lib
@@ -255,3 +266,28 @@ def set_primary(cluster, host_port):
 def set_log_level(level):
     """'error', 'warn', 'info' or 'debug', for the whole process."""
     _load().wescale_set_log_level(_lookup(LOG_LEVELS, level, 'log level'))
+
+
+def consistency_token(conn):
+    """What conn has committed (at consistency 'instance' or stronger: what this
+    process has), as a short printable GTID set in the server's own syntax; ''
+    when nothing. Hand it to another connection, process or host (a cookie) and
+    pass it to require_token() there (wescale_consistency_token(3))."""
+    buf = ctypes.create_string_buffer(TOKEN_MAX)
+    _check(_load().wescale_consistency_token(_handle(conn), buf, len(buf)), 'consistency_token')
+    return buf.value.decode()
+
+
+def require_token(conn, token):
+    """Make every following read of conn see at least what `token` names: it
+    waits for it like for conn's own writes (wescale_require_token(3)).
+    wescale.Error (ER_BAD_TOKEN) for a malformed token, which changes nothing."""
+    if not isinstance(token, str):
+        raise TypeError('require_token(conn, token: str)')
+    try:
+        raw = token.encode('ascii')
+    except UnicodeEncodeError:
+        raise Error(ER_BAD_TOKEN, 'wescale_require_token: a token is ASCII: %s' % _MESSAGES[ER_BAD_TOKEN])
+    if b'\0' in raw:
+        raise Error(ER_BAD_TOKEN, 'wescale_require_token: NUL in the token')
+    _check(_load().wescale_require_token(_handle(conn), raw), 'require_token')
