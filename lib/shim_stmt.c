@@ -74,31 +74,49 @@ static void answer_from(struct ws_stmt *st)
 	}
 }
 
-/* The statement that executed last on a replica writes into the buffers the
- * application's statement holds now (a driver may have moved them). */
+/* Before a fetch (or the application's mysql_stmt_bind_result): the statement
+ * that executed last on a replica writes into the buffers the application's
+ * statement holds now, as libmariadb would — a driver may have moved them, or
+ * released them (then into none). Bound only here, never at execute: by then
+ * the bindings of an earlier result may already be freed (Ruby's mysql2). */
 static int sync_last_results(struct ws_stmt *st)
 {
 	const struct ws_real *R = ws_real();
+	const MYSQL_BIND *b;
 	struct ws_rstmt *rs;
+	unsigned n;
 	my_bool r;
 
 	if (!st->last || st->last_node < 0 || (size_t)st->last_node >= st->n_rstmts)
 		return 0;
-	if (ws_stmt_sync_results(st, NULL) < 0) {
-		st->err_code = CR_OUT_OF_MEMORY;
-		snprintf(st->err_msg, sizeof(st->err_msg), "wescale: out of memory");
-		return -1;
-	}
+	if (ws_stmt_sync_results(st, NULL) < 0)
+		goto oom;
 	rs = &st->rstmts[st->last_node];
-	if (!st->n_results || rs->result_gen == st->result_gen)
+	if (rs->result_gen == st->result_gen)
 		return 0;
+	if (!st->n_results && !rs->result_gen) { /* released, and never bound there */
+		rs->result_gen = st->result_gen;
+		return 0;
+	}
 	ws_guard_enter();
-	r = R->mysql_stmt_bind_result(st->last, st->results);
+	n = R->mysql_stmt_field_count(st->last);
+	ws_guard_leave();
+	if (!n || (st->n_results && n != st->n_results))
+		return 0; /* no result set, or another shape: fetch answers as libmariadb does */
+	b = ws_stmt_result_binds(st, n);
+	if (!b)
+		goto oom;
+	ws_guard_enter();
+	r = R->mysql_stmt_bind_result(st->last, (MYSQL_BIND *)b);
 	ws_guard_leave();
 	if (r)
 		return -1;
 	rs->result_gen = st->result_gen;
 	return 0;
+oom:
+	st->err_code = CR_OUT_OF_MEMORY;
+	snprintf(st->err_msg, sizeof(st->err_msg), "wescale: out of memory");
+	return -1;
 }
 
 WS_ENTRY(mysql_stmt_init, libmysqlclient_18);
@@ -292,7 +310,7 @@ static int reprepare(struct ws_session *s, struct ws_stmt *st)
 	const struct ws_real *R = ws_real();
 	int r;
 
-	if (!st->text || ws_stmt_sync(st) < 0) {
+	if (!st->text || ws_stmt_sync(st) < 0 || ws_stmt_sync_results(st, NULL) < 0) {
 		st->err_code = WESCALE_ER_NO_PRIMARY;
 		snprintf(st->err_msg, sizeof(st->err_msg),
 			 "wescale: the primary changed and this statement cannot be prepared again; prepare it anew");
@@ -498,20 +516,13 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			ws_guard_enter();
 			/* Bind only when the bindings changed: libmariadb reads the bound
 			 * buffers at each execute anyway, and a rebind makes it send the
-			 * parameter types again. */
+			 * parameter types again. Results: before the first fetch. */
 			if (st->n_params && rs->param_gen != st->param_gen) {
 				if (R->mysql_stmt_bind_param(rst, st->params)) {
 					ws_guard_leave();
 					break;
 				}
 				rs->param_gen = st->param_gen;
-			}
-			if (st->n_results && rs->result_gen != st->result_gen) {
-				if (R->mysql_stmt_bind_result(rst, st->results)) {
-					ws_guard_leave();
-					break;
-				}
-				rs->result_gen = st->result_gen;
 			}
 			node = &ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node];
 			ws_node_begin(node, now_us);
@@ -526,7 +537,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			}
 			st->last = rst;
 			st->last_node = idx;
-			st->stored = st->truncated = false;
+			st->stored = false;
 			s->last = s->replicas[idx].mysql;
 			s->last_node = idx;
 			return r;
@@ -535,7 +546,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 	if (st) {
 		st->last = NULL;
 		st->last_node = -1;
-		st->stored = st->truncated = false;
+		st->stored = false;
 		st->long_data = false;
 		if (s)
 			ws_session_use_primary(s);
@@ -594,16 +605,15 @@ int WS_FN(mysql_stmt_fetch)(MYSQL_STMT *stmt)
 	struct ws_stmt *st = managed_stmt(stmt);
 	int r;
 
-	/* DBD::mysql moves a column's buffer in the statement's own bindings
-	 * after a truncated fetch (to fetch the rest into a bigger one); other
-	 * changes are taken in at the next execute. */
-	if (st && st->last && st->truncated && sync_last_results(st) < 0)
+	/* The buffers the application's statement would write into now
+	 * (DBD::mysql moves a column's buffer in the statement's own bindings
+	 * after a truncated fetch; mysql2 releases them after each result). */
+	if (st && st->last && sync_last_results(st) < 0)
 		return 1;
 	ws_guard_enter();
 	r = R->mysql_stmt_fetch(st && st->last ? st->last : stmt);
 	ws_guard_leave();
 	if (st) {
-		st->truncated = r == MYSQL_DATA_TRUNCATED;
 		/* Read from the server: each fetch of a cursor, or the end of
 		 * rows not stored (the rows before it change no status). */
 		if (!st->stored && (st->cursor || (r != 0 && r != MYSQL_DATA_TRUNCATED)))

@@ -44,6 +44,7 @@ static void stmt_free(struct ws_stmt *st)
 	free(st->text);
 	free(st->params);
 	free(st->results);
+	free(st->unbound);
 	free(st);
 }
 
@@ -108,7 +109,12 @@ int ws_stmt_copy_binds(MYSQL_BIND **dst, unsigned *n_dst, const MYSQL_BIND *src,
  *  - drivers write new values straight into that copy and execute without
  *    binding again: DBD::mysql (mysql_server_prepare=1) stores each new
  *    value's address in stmt->params[i].buffer and buffer_length, and the
- *    buffer of a re-fetched long column in stmt->bind[i].
+ *    buffer of a re-fetched long column in stmt->bind[i];
+ *  - Ruby's mysql2 binds new result buffers for each result, and when it
+ *    frees them clears stmt->bind_result_done, so that libmariadb writes into
+ *    them no more (stmt->bind still points at them): a replica statement must
+ *    then write into no application memory either, until the next
+ *    mysql_stmt_bind_result.
  * A replica statement must send exactly those parameters and write into those
  * buffers, and no API call returns them. The fields are part of libmariadb's
  * public struct (mariadb_stmt.h, the ABI of libmariadb.so.3, which DBD::mysql
@@ -152,9 +158,40 @@ int ws_stmt_sync_results(struct ws_stmt *st, const MYSQL_BIND *bound)
 		st->result_count = R->mysql_stmt_field_count(st->stmt);
 		ws_guard_leave();
 	}
-	if (can_read_bindings())
-		bound = st->stmt->bind;
+	if (can_read_bindings()) {
+		/* Released by the application (above): none. */
+		bound = st->stmt->bind_result_done ? st->stmt->bind : NULL;
+		if (!bound)
+			return refresh(&st->results, &st->n_results, &st->result_gen, NULL, 0);
+	}
 	return bound ? refresh(&st->results, &st->n_results, &st->result_gen, bound, st->result_count) : 0;
+}
+
+const MYSQL_BIND *ws_stmt_result_binds(struct ws_stmt *st, unsigned n_fields)
+{
+	if (st->n_results)
+		return st->results;
+#ifdef MADB_BIND_DUMMY
+	if (st->n_unbound < n_fields) {
+		/* libmariadb's fetch skips a column bound as a dummy, and writes
+		 * its length, NULL flag and error into the binding itself. */
+		MYSQL_BIND *b = calloc(n_fields, sizeof(*b));
+
+		if (!b)
+			return NULL;
+		for (unsigned i = 0; i < n_fields; i++) {
+			b[i].buffer_type = MYSQL_TYPE_NULL;
+			b[i].flags = MADB_BIND_DUMMY;
+		}
+		free(st->unbound);
+		st->unbound = b;
+		st->n_unbound = n_fields;
+	}
+	return st->unbound;
+#else
+	(void)n_fields;
+	return NULL;
+#endif
 }
 
 void ws_stmt_unlink_bindings(struct ws_stmt *st)

@@ -58,17 +58,19 @@ struct ws_stmt {
 	uint64_t param_gen;           /* bumped whenever that snapshot changes */
 	bool params_bound;            /* mysql_stmt_bind_param succeeded since the prepare */
 	bool results_bound;           /* mysql_stmt_bind_result succeeded since the prepare */
-	MYSQL_BIND *results;          /* the result bindings as last bound to replica statements */
+	MYSQL_BIND *results;          /* the result bindings as last bound to replica statements;
+				       * n_results 0 while the application's are released (stmt.c) */
 	unsigned n_results;
 	unsigned result_count;        /* columns when the application bound them */
 	uint64_t result_gen;          /* bumped whenever the application binds results anew */
+	MYSQL_BIND *unbound;          /* bindings that write nowhere (MADB_BIND_DUMMY) */
+	unsigned n_unbound;
 	struct ws_stmt_attr attrs[12];
 	unsigned n_attrs;
 	bool primary_only;            /* an attribute a replica statement cannot carry (bulk) */
 	bool long_data;               /* send_long_data since the last execute: primary */
 	bool detached;                /* libmariadb invalidated the application's statement */
 	bool stored;                  /* the last execute's rows are buffered (store_result) */
-	bool truncated;               /* the last fetch returned MYSQL_DATA_TRUNCATED */
 	bool cursor;                  /* STMT_ATTR_CURSOR_TYPE is set: each fetch asks the server */
 	struct ws_rstmt *rstmts;      /* one per replica of the owner's cluster */
 	size_t n_rstmts;
@@ -103,25 +105,31 @@ int ws_stmt_copy_binds(MYSQL_BIND **dst, unsigned *n_dst, const MYSQL_BIND *src,
 /* Refresh st->params from the parameters the client library sends at the
  * application statement's next execute (bound: the array just passed to
  * mysql_stmt_bind_param, or NULL); st->param_gen moves when they changed.
- * The same for the result bindings its next fetch writes into. 0 or -ENOMEM. */
+ * The same for the result bindings its next fetch writes into: none (n_results
+ * 0) once the application released them. 0 or -ENOMEM. */
 int ws_stmt_sync_params(struct ws_stmt *st, const MYSQL_BIND *bound);
 int ws_stmt_sync_results(struct ws_stmt *st, const MYSQL_BIND *bound);
-/* Both, before an execute: the common case — nothing changed — inline
- * (reading the client library's bindings: why, in stmt.c). */
+/* What a replica statement of n_fields columns is bound to for its next fetch:
+ * st->results, or (released) bindings that write into no application memory.
+ * NULL when there are none (out of memory, or a client library without
+ * dummy bindings). */
+const MYSQL_BIND *ws_stmt_result_binds(struct ws_stmt *st, unsigned n_fields);
+/* The parameters, before an execute: the common case — nothing changed —
+ * inline (reading the client library's bindings: why, in stmt.c). The result
+ * bindings are not taken here: an execute writes into none of them, and they
+ * may be stale by then (stmt.c); ws_stmt_sync_results runs before each fetch. */
 static inline int ws_stmt_sync(struct ws_stmt *st)
 {
-	const MYSQL_BIND *p, *b;
+	const MYSQL_BIND *p;
 
 	if (!ws_real()->mariadb_get_infov)
 		return 0; /* the copies taken at bind time stay */
 	p = st->stmt->params;
-	b = st->stmt->bind;
-	if ((!st->params_bound || !p || (st->n_params == st->param_count &&
-					 (!st->param_count || memcmp(st->params, p, st->param_count * sizeof(*p)) == 0))) &&
-	    (!st->results_bound || !b || (st->n_results == st->result_count &&
-					  (!st->result_count || memcmp(st->results, b, st->result_count * sizeof(*b)) == 0))))
+	if (!st->params_bound || !p ||
+	    (st->n_params == st->param_count &&
+	     (!st->param_count || memcmp(st->params, p, st->param_count * sizeof(*p)) == 0)))
 		return 0;
-	return ws_stmt_sync_params(st, NULL) < 0 || ws_stmt_sync_results(st, NULL) < 0 ? -1 : 0;
+	return ws_stmt_sync_params(st, NULL) < 0 ? -1 : 0;
 }
 /* Before the application's statement is prepared again (failover): make
  * st->params / st->results independent of the client library's arrays, which

@@ -53,18 +53,13 @@ EXPECTED = {
     'perl-dbd-mysql':      (80, '-', ''),
     'perl-dbd-mysql-ps':   (80, '-', ''),
     'perl-dbd-mariadb':    (80, '-', ''),
-    # the hang is fixed (core); its prepared statements (Mysql2::Statement) run on
-    # replicas with the stale bindings helper "stmt" is on: heap corruption now
-    # and then (never with prepared statements kept on the primary)
-    'ruby-mysql2':         (80, 'wrong-rows+errors', ''),
+    'ruby-mysql2':         (80, '-', ''),
     'sysbench-ro-skiptrx': (80, '-', ''),
     'sysbench-ro':         (95, '-', ''),
     'sysbench-rw':         (0, '-', 'its transactions write: after a few, optimistic_transactions = adaptive starts them on the primary'),
 }
 # What each known bug is, for the table.
 KNOWN_BUGS = {
-    'ruby-mysql2': 'a prepared statement re-executed on a replica uses buffers of an earlier execute '
-                   '(freed memory): heap corruption now and then',
 }
 # ============================================================================
 

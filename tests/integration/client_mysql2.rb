@@ -6,6 +6,15 @@
 # application waits for itself"). 1,000 statements of a write/read loop; every
 # read is checked against a direct connection to the primary (its unix socket:
 # not a managed connection) and located by the @@server_id it returns.
+#
+# Then prepared reads (Mysql2::Statement) executed on replicas many times:
+# mysql2 binds fresh parameter and result buffers for each execute, frees them
+# once the rows are read and clears the statement's bind_result_done; a replica
+# statement must never write into those freed buffers (heap corruption, about
+# every other run, before the fix). Changing parameters, result sizes that grow
+# and shrink, NULLs, strings that grow, and writes in between (some reads then
+# run on the primary, so the statement moves between nodes); rows compared with
+# the same statement prepared on the direct connection.
 require 'mysql2'
 require 'timeout'
 
@@ -58,3 +67,38 @@ puts "ok: #{writes + reads} statements (#{reads} reads, #{writes} writes), no ha
 puts "ok: #{replica_reads} of #{reads} reads on replicas (#{share.round(1)} %)"
 fail!("only #{share.round(1)} % of the reads ran on replicas (want >= 80 %)") if share < 80
 routed.query('DROP TABLE mysql2_loop')
+
+ps_reads = ps_replica = 0
+Timeout.timeout(120) do
+  routed.query('DROP TABLE IF EXISTS mysql2_ps')
+  routed.query('CREATE TABLE mysql2_ps (id INT PRIMARY KEY, s VARCHAR(2000), n BIGINT NULL, d DOUBLE NULL)')
+  values = (1..40).map { |i| "(#{i}, '#{'s' * (i * 13)}', #{i % 3 == 0 ? 'NULL' : i * 1000}, #{i.even? ? i / 4.0 : 'NULL'})" }
+  routed.query("INSERT INTO mysql2_ps VALUES #{values.join(', ')}")
+  sqls = ['SELECT id, s, n, d, @@server_id AS sid FROM mysql2_ps WHERE id BETWEEN ? AND ? ORDER BY id',
+          'SELECT CONCAT(?, REPEAT(?, ?)) AS s, ? AS n, @@server_id AS sid',
+          'SELECT COUNT(*) AS c, MAX(LENGTH(s)) AS l, SUM(n) AS t, @@server_id AS sid FROM mysql2_ps WHERE id <= ?']
+  routed_ps = sqls.map { |q| routed.prepare(q) }
+  direct_ps = sqls.map { |q| direct.prepare(q.sub(', @@server_id AS sid', '')) }
+  run = lambda do |k, *args|
+    got = routed_ps[k].execute(*args).to_a
+    want = direct_ps[k].execute(*args).to_a
+    ps_reads += 1
+    sids = got.map { |r| r.delete('sid') }.uniq
+    ps_replica += 1 if sids.any? && !sids.include?(primary_id)
+    fail!("prepared #{sqls[k]} #{args.inspect}: #{got.inspect} through libwescale, #{want.inspect} direct") if got != want
+  end
+  400.times do |i|
+    if (i % 25).zero? # a write: the reads right after it may run on the primary
+      routed.query("UPDATE mysql2_ps SET s = CONCAT(s, 'w'), n = IFNULL(n, 0) + #{i} WHERE id = #{1 + i % 40}")
+    end
+    lo = 1 + (i * 7) % 40
+    run.call(0, lo, lo + i % 13)                     # 0..13 rows, growing and shrinking strings
+    run.call(1, 'p' * (i % 5), 'x', (i * 17) % 900, i.even? ? nil : i) # one row: a string that grows, NULL
+    run.call(2, i % 41)
+  end
+  (routed_ps + direct_ps).each(&:close)
+  routed.query('DROP TABLE mysql2_ps')
+end
+ps_share = 100.0 * ps_replica / ps_reads
+puts "ok: #{ps_reads} prepared reads, rows equal to a direct connection; #{ps_replica} on replicas (#{ps_share.round(1)} %)"
+fail!("only #{ps_share.round(1)} % of the prepared reads ran on replicas (want >= 80 %)") if ps_share < 80

@@ -224,6 +224,162 @@ static void test_rebind_in_place(void)
 	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
 }
 
+/* Result bindings as Ruby's mysql2 makes them: everything allocated for one
+ * result, and released after it. */
+struct mysql2_result {
+	MYSQL_BIND *bind;
+	my_bool *is_null, *error;
+	unsigned long *length;
+	int id;
+	char v[16];
+	int sid;
+};
+
+#define CANARY 0xA5
+
+
+static void mysql2_bind(struct mysql2_result *r)
+{
+	r->bind = calloc(3, sizeof(*r->bind));
+	r->is_null = calloc(3, sizeof(*r->is_null));
+	r->error = calloc(3, sizeof(*r->error));
+	r->length = calloc(3, sizeof(*r->length));
+	CU_ASSERT_FATAL(r->bind && r->is_null && r->error && r->length);
+	r->bind[0].buffer_type = MYSQL_TYPE_LONG;
+	r->bind[0].buffer = &r->id;
+	r->bind[1].buffer_type = MYSQL_TYPE_STRING;
+	r->bind[1].buffer = r->v;
+	r->bind[1].buffer_length = sizeof(r->v);
+	r->bind[2].buffer_type = MYSQL_TYPE_LONG;
+	r->bind[2].buffer = &r->sid;
+	for (int i = 0; i < 3; i++) {
+		r->bind[i].is_null = &r->is_null[i];
+		r->bind[i].error = &r->error[i];
+		r->bind[i].length = &r->length[i];
+	}
+}
+
+/* The application's memory the library must not write into any more. */
+static void mysql2_poison(struct mysql2_result *r)
+{
+	memset(r->bind, CANARY, 3 * sizeof(*r->bind));
+	memset(r->is_null, CANARY, 3);
+	memset(r->error, CANARY, 3);
+	memset(r->length, CANARY, 3 * sizeof(*r->length));
+	memset(&r->id, CANARY, sizeof(r->id) + sizeof(r->v) + sizeof(r->sid));
+}
+
+static bool mysql2_intact(const struct mysql2_result *r)
+{
+	const unsigned char *p[] = { (const void *)r->bind, (const void *)r->is_null, (const void *)r->error,
+				     (const void *)r->length,
+				     (const void *)&r->id, (const void *)r->v, (const void *)&r->sid };
+	const size_t n[] = { 3 * sizeof(*r->bind), 3, 3, 3 * sizeof(*r->length), sizeof(r->id), sizeof(r->v),
+			     sizeof(r->sid) };
+
+	for (size_t k = 0; k < sizeof(n) / sizeof(n[0]); k++)
+		for (size_t i = 0; i < n[k]; i++)
+			if (p[k][i] != CANARY)
+				return false;
+	return true;
+}
+
+static void mysql2_free(struct mysql2_result *r)
+{
+	free(r->bind);
+	free(r->is_null);
+	free(r->error);
+	free(r->length);
+}
+
+/*
+ * Ruby's mysql2 (Mysql2::Statement#execute): fresh parameter bindings for each
+ * execute, freed right after it; result bindings made after the execute,
+ * bound again before each fetch, and after the rows are read
+ * mysql_stmt_free_result, stmt->bind_result_done = 0 (so that libmariadb
+ * writes into them no more) and free. The statement moves between the primary
+ * and the replicas; a replica statement must never write into bindings the
+ * application released (they were freed: heap corruption). Here they are kept,
+ * filled with a canary that must survive the next executes and fetches.
+ */
+static void test_mysql2_pattern(void)
+{
+	MYSQL_STMT *st = mysql_stmt_init(m);
+	const char *q = "SELECT id, v, @@server_id FROM stmt_t WHERE id BETWEEN ? AND ? ORDER BY id";
+	struct mysql2_result old[2];
+	int wrong = 0, damaged = 0, on_replica = 0, replica_runs = 0;
+
+	memset(old, 0, sizeof(old));
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, strlen(q)), 0);
+	for (int i = 0; i < 120; i++) {
+		int lo = 1 + (i * 37) % 190, hi = lo + i % 9, rows = 0, rc;
+		MYSQL_BIND *p = calloc(2, sizeof(*p));
+		int *lo_p = malloc(sizeof(int)), *hi_p = malloc(sizeof(int));
+		struct mysql2_result *r = &old[i % 2];
+		bool primary = i % 3 == 1 && i % 10 != 9;
+
+		CU_ASSERT_FATAL(p && lo_p && hi_p);
+		*lo_p = lo;
+		*hi_p = hi;
+		p[0].buffer_type = p[1].buffer_type = MYSQL_TYPE_LONG;
+		p[0].buffer = lo_p;
+		p[1].buffer = hi_p;
+		CU_ASSERT_EQUAL_FATAL(mysql_stmt_bind_param(st, p), 0);
+		if (primary)
+			CU_ASSERT_EQUAL(wescale_route_next(m, WESCALE_ROUTE_PRIMARY), 0);
+		rc = mysql_stmt_execute(st);
+		free(p);
+		free(lo_p);
+		free(hi_p);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		CU_ASSERT_EQUAL_FATAL(mysql_stmt_store_result(st), 0);
+		if (i % 10 == 9) {
+			/* Nothing bound since the last release: rows are only
+			 * counted. On a replica only (libmariadb's own statement
+			 * still writes NULL flags into released bindings). */
+			while ((rc = mysql_stmt_fetch(st)) == 0)
+				rows++;
+		} else {
+			/* The bindings of two results ago were released: reuse
+			 * the slot. */
+			mysql2_free(r);
+			mysql2_bind(r);
+			for (;;) {
+				char exp[16];
+
+				CU_ASSERT_EQUAL_FATAL(mysql_stmt_bind_result(st, r->bind), 0);
+				if ((rc = mysql_stmt_fetch(st)) != 0)
+					break;
+				snprintf(exp, sizeof(exp), "v%d", r->id);
+				wrong += r->id != lo + rows || r->length[1] != strlen(exp) ||
+					 strncmp(r->v, exp, r->length[1]) != 0 || r->is_null[1];
+				if (!primary) {
+					on_replica += is_replica(r->sid);
+					replica_runs++;
+				}
+				rows++;
+			}
+		}
+		CU_ASSERT_EQUAL(rc, MYSQL_NO_DATA);
+		CU_ASSERT_EQUAL(rows, hi - lo + 1);
+		mysql_stmt_free_result(st);
+		/* What mysql2 writes (this test reads and writes MYSQL_STMT as
+		 * that driver does). */
+		st->bind_result_done = 0;
+		if (i % 10 != 9)
+			mysql2_poison(r);
+		/* The other slot: released one result ago (or more). */
+		damaged += old[(i + 1) % 2].bind && !mysql2_intact(&old[(i + 1) % 2]);
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	CU_ASSERT_EQUAL(damaged, 0);
+	CU_ASSERT(replica_runs > 200);
+	CU_ASSERT_EQUAL(on_replica, replica_runs);
+	mysql2_free(&old[0]);
+	mysql2_free(&old[1]);
+	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
+}
+
 /* stmt_state holds 1 in the test database, 2 in wstest2. */
 static void make_state_tables(void)
 {
@@ -624,6 +780,7 @@ int main(int argc, char **argv)
 		return 2;
 	s = CU_add_suite("stmt", suite_init, NULL);
 	CU_add_test(s, "re-execute after the bindings change in place", test_rebind_in_place);
+	CU_add_test(s, "mysql2: bindings per execute, released after each result", test_mysql2_pattern);
 	CU_add_test(s, "prepared under one database and sql_mode", test_prepared_state_kept);
 	CU_add_test(s, "prepare with length (unsigned long)-1", test_prepare_length_minus_one);
 	CU_add_test(s, "statement attributes and callbacks", test_statement_attributes);
