@@ -1,0 +1,362 @@
+/*
+ * test-pool.c — short-lived handles cost what a direct connection costs
+ * (docs/performance.md, "Connect cost"):
+ *  - no round trip of libwescale's own at connect: session tracking rides with
+ *    the application's first statement on the primary (counted on the socket,
+ *    and in the primary's general log);
+ *  - replica affinity: a handle reads from one replica;
+ *  - server connections opened per application handle over a loop.
+ *
+ * Round trips are counted by wrapping send() and recv() in this executable: a
+ * receive that follows a send in the same thread is one round trip. The
+ * servers' Connections counters are read on connections made with the real
+ * client library directly (dlopen), so they are not counted themselves.
+ */
+#include <dlfcn.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <wescale.h>
+
+#include "wstest.h"
+
+static struct wstest_env env;
+
+/* ---- round trips of this thread ---- */
+
+static __thread int last_op;   /* 1 send, 2 receive */
+static __thread long round_trips;
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	static ssize_t (*real)(int, const void *, size_t, int);
+
+	if (!real)
+		real = (ssize_t(*)(int, const void *, size_t, int))dlsym(RTLD_NEXT, "send");
+	last_op = 1;
+	return real(fd, buf, len, flags);
+}
+
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	static ssize_t (*real)(int, void *, size_t, int);
+	ssize_t n;
+
+	if (!real)
+		real = (ssize_t(*)(int, void *, size_t, int))dlsym(RTLD_NEXT, "recv");
+	n = real(fd, buf, len, flags);
+	if (n > 0 && last_op == 1) {
+		round_trips++;
+		last_op = 2;
+	}
+	return n;
+}
+
+/* ---- the real client library, for direct connections ---- */
+
+static struct {
+	MYSQL *(*init)(MYSQL *);
+	MYSQL *(*connect)(MYSQL *, const char *, const char *, const char *, const char *, unsigned, const char *,
+			  unsigned long);
+	int (*query)(MYSQL *, const char *);
+	MYSQL_RES *(*store)(MYSQL *);
+	MYSQL_ROW (*fetch)(MYSQL_RES *);
+	void (*free_res)(MYSQL_RES *);
+	void (*close)(MYSQL *);
+} raw;
+
+static bool raw_load(void)
+{
+	void *h = dlopen("libmariadb.so.3", RTLD_NOW | RTLD_NOLOAD);
+
+	if (!h)
+		h = dlopen("libmariadb.so.3", RTLD_NOW);
+	if (!h)
+		return false;
+	raw.init = (MYSQL * (*)(MYSQL *)) dlsym(h, "mysql_init");
+	raw.connect = (MYSQL * (*)(MYSQL *, const char *, const char *, const char *, const char *, unsigned,
+				   const char *, unsigned long)) dlsym(h, "mysql_real_connect");
+	raw.query = (int (*)(MYSQL *, const char *))dlsym(h, "mysql_query");
+	raw.store = (MYSQL_RES * (*)(MYSQL *)) dlsym(h, "mysql_store_result");
+	raw.fetch = (MYSQL_ROW(*)(MYSQL_RES *))dlsym(h, "mysql_fetch_row");
+	raw.free_res = (void (*)(MYSQL_RES *))dlsym(h, "mysql_free_result");
+	raw.close = (void (*)(MYSQL *))dlsym(h, "mysql_close");
+	return raw.init && raw.connect && raw.query && raw.store && raw.fetch && raw.free_res && raw.close;
+}
+
+static MYSQL *raw_connect(unsigned port, bool admin)
+{
+	MYSQL *m = raw.init(NULL);
+
+	if (m && !raw.connect(m, "127.0.0.1", admin ? env.admin_user : env.user, admin ? env.admin_password : env.password,
+			      admin ? NULL : env.db, port, NULL, 0)) {
+		raw.close(m);
+		return NULL;
+	}
+	return m;
+}
+
+static long raw_long(MYSQL *m, const char *sql)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	long v = -1;
+
+	if (raw.query(m, sql) || !(res = raw.store(m)))
+		return -1;
+	if ((row = raw.fetch(res)) && row[0])
+		v = strtol(row[0], NULL, 10);
+	raw.free_res(res);
+	return v;
+}
+
+static MYSQL *admin_conn[3];
+
+/* Server connections opened so far on node i (0 primary), by its Connections counter. */
+static long connections(unsigned i)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	long v = -1;
+
+	if (raw.query(admin_conn[i], "SHOW GLOBAL STATUS LIKE 'Connections'") || !(res = raw.store(admin_conn[i])))
+		return -1;
+	if ((row = raw.fetch(res)) && row[1])
+		v = strtol(row[1], NULL, 10);
+	raw.free_res(res);
+	return v;
+}
+
+static MYSQL *managed(unsigned long flags)
+{
+	MYSQL *m = mysql_init(NULL);
+
+	if (m && !mysql_real_connect(m, "127.0.0.1", env.user, env.password, env.db, env.primary_port, NULL, flags)) {
+		fprintf(stderr, "connect: %s\n", mysql_error(m));
+		mysql_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* ---- tests ---- */
+
+/* Connect + first statement: the round trips of a direct connection, none more. */
+static void test_no_round_trip_at_connect(void)
+{
+	long direct_connect, direct_stmt, ws_connect, ws_stmt;
+	MYSQL *m;
+
+	round_trips = 0;
+	last_op = 0;
+	m = raw_connect(env.primary_port, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	direct_connect = round_trips;
+	CU_ASSERT_EQUAL(raw.query(m, "DO 1"), 0);
+	direct_stmt = round_trips - direct_connect;
+	raw.close(m);
+
+	round_trips = 0;
+	last_op = 0;
+	m = managed(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	ws_connect = round_trips;
+	CU_ASSERT_EQUAL(mysql_query(m, "DO 1"), 0); /* a write: the primary runs it */
+	ws_stmt = round_trips - ws_connect;
+	printf("\n    round trips: direct connect %ld + statement %ld; libwescale %ld + %ld", direct_connect,
+	       direct_stmt, ws_connect, ws_stmt);
+	CU_ASSERT_EQUAL(ws_connect, direct_connect);
+	CU_ASSERT_EQUAL(ws_stmt, direct_stmt);
+	CU_ASSERT_EQUAL(direct_stmt, 1);
+	mysql_close(m);
+}
+
+/* The first statement answers as it would alone: results, errors, affected
+ * rows, warnings; and what it changes is tracked (it runs with tracking on). */
+static void test_first_statement_exact(void)
+{
+	MYSQL *m = managed(0);
+	MYSQL_RES *res;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_NOT_EQUAL(mysql_query(m, "INSERT INTO no_such_table_pool VALUES (1)"), 0);
+	CU_ASSERT_EQUAL(mysql_errno(m), 1146);
+	mysql_close(m);
+
+	m = managed(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(mysql_query(m, "CREATE TABLE IF NOT EXISTS pool_t (id INT PRIMARY KEY, v INT)"), 0);
+	mysql_close(m);
+	{
+		static const char ins[] = "INSERT IGNORE INTO pool_t VALUES (1, 1), (1, 2), (2, 'x')";
+		MYSQL *d = raw_connect(env.primary_port, false);
+		long d_rows, d_warn;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_EQUAL(raw.query(d, "DELETE FROM pool_t"), 0);
+		CU_ASSERT_EQUAL(raw.query(d, ins), 0);
+		d_rows = (long)mysql_affected_rows(d); /* (field accessors: same in both) */
+		d_warn = (long)mysql_warning_count(d);
+		CU_ASSERT_EQUAL(raw.query(d, "DELETE FROM pool_t"), 0);
+		m = managed(0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(mysql_query(m, ins), 0);
+		CU_ASSERT_EQUAL((long)mysql_affected_rows(m), d_rows);
+		CU_ASSERT_EQUAL((long)mysql_warning_count(m), d_warn);
+		CU_ASSERT_EQUAL(d_warn, 2);
+		mysql_close(m);
+		raw.close(d);
+	}
+
+	/* SET NAMES as the first statement is tracked and carried to replicas. */
+	m = managed(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(mysql_query(m, "SET NAMES latin1"), 0);
+	CU_ASSERT_EQUAL(mysql_query(m, "SELECT @@character_set_client, @@server_id"), 0);
+	res = mysql_store_result(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+	{
+		MYSQL_ROW row = mysql_fetch_row(res);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(row);
+		CU_ASSERT_STRING_EQUAL(row[0], "latin1");
+		CU_ASSERT(strcmp(row[1], "1") != 0); /* a replica answered */
+	}
+	mysql_free_result(res);
+	/* Send + read: the reply is the application's. */
+	CU_ASSERT_EQUAL(mysql_query(m, "DELETE FROM pool_t"), 0);
+	mysql_close(m);
+	m = managed(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(mysql_send_query(m, "INSERT INTO pool_t VALUES (5, 5), (6, 6)", 40), 0);
+	CU_ASSERT_EQUAL(mysql_read_query_result(m), 0);
+	CU_ASSERT_EQUAL(mysql_affected_rows(m), 2);
+	mysql_close(m);
+}
+
+/* The primary's general log: at connect, nothing but the application's own
+ * statement and the tracking setup that rode with it. */
+static void test_general_log(void)
+{
+	MYSQL *a = admin_conn[0];
+	MYSQL *m;
+	unsigned long tid;
+	char sql[256];
+
+	CU_ASSERT_EQUAL_FATAL(raw.query(a, "SET GLOBAL log_output = 'TABLE'"), 0);
+	CU_ASSERT_EQUAL_FATAL(raw.query(a, "SET GLOBAL general_log = ON"), 0);
+	m = managed(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	tid = mysql_thread_id(m);
+	CU_ASSERT_EQUAL(mysql_query(m, "DO 'pool-general-log'"), 0);
+	mysql_close(m);
+	raw.query(a, "SET GLOBAL general_log = OFF");
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM mysql.general_log WHERE thread_id = %lu AND command_type = 'Query'", tid);
+	CU_ASSERT_EQUAL(raw_long(a, sql), 2);
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM mysql.general_log WHERE thread_id = %lu AND command_type = 'Query' "
+		 "AND argument NOT LIKE 'SET session_track_schema=ON%%' AND argument <> 'DO ''pool-general-log'''",
+		 tid);
+	CU_ASSERT_EQUAL(raw_long(a, sql), 0);
+	raw.query(a, "TRUNCATE mysql.general_log");
+}
+
+/* Reads of a handle stay on one replica (least_rt). */
+static void test_affinity(void)
+{
+	for (int h = 0; h < 5; h++) {
+		MYSQL *m = managed(0);
+		long first = -1;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		for (int i = 0; i < 10; i++) {
+			long id = wstest_query_long(m, "SELECT @@server_id");
+
+			CU_ASSERT(id != 1);
+			if (first < 0)
+				first = id;
+			CU_ASSERT_EQUAL(id, first);
+		}
+		mysql_close(m);
+	}
+}
+
+#define CYCLES 200
+
+/* connect + 3 reads + close in a loop: server connections per handle. */
+static void test_connections_per_handle(void)
+{
+	long before = 0, after = 0;
+
+	for (unsigned i = 0; i < 3; i++)
+		before += connections(i);
+	for (int c = 0; c < CYCLES; c++) {
+		MYSQL *m = managed(0);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		for (int i = 0; i < 3; i++)
+			CU_ASSERT(wstest_query_long(m, "SELECT @@server_id") > 1);
+		mysql_close(m);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		after += connections(i);
+	printf("\n    %.2f server connections per handle over %d cycles", (double)(after - before) / CYCLES, CYCLES);
+	CU_ASSERT((after - before) <= CYCLES * 11 / 10);
+}
+
+int main(void)
+{
+	CU_pSuite s;
+	unsigned failures;
+	char path[4096];
+	FILE *f;
+
+	if (!wstest_env_load(&env) || !raw_load())
+		return 1;
+	snprintf(path, sizeof(path), "%s/pool.conf", env.dir);
+	f = fopen(path, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "[global]\nlog_level = warn\n\n[cluster pool]\nprimary = 127.0.0.1:%u\nreplicas = ", env.primary_port);
+	for (unsigned i = 0; i < env.n_replicas; i++)
+		fprintf(f, "%s127.0.0.1:%u", i ? ", " : "", env.replica_port[i]);
+	fprintf(f, "\nload_balance = least_rt\nconsistency = session\n");
+	fclose(f);
+	setenv("WESCALE_CONFIG", path, 1);
+	for (unsigned i = 0; i < 3; i++) {
+		admin_conn[i] = raw_connect(i ? env.replica_port[i - 1] : env.primary_port, true);
+		if (!admin_conn[i])
+			return 1;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("pool", NULL, NULL);
+	CU_add_test(s, "no round trip of its own at connect", test_no_round_trip_at_connect);
+	CU_add_test(s, "the first statement answers as alone", test_first_statement_exact);
+	CU_add_test(s, "general log at connect", test_general_log);
+	CU_add_test(s, "replica affinity", test_affinity);
+	CU_add_test(s, "server connections per handle", test_connections_per_handle);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	{
+		MYSQL *m = managed(0);
+
+		if (m) {
+			wstest_exec(m, "DROP TABLE IF EXISTS pool_t");
+			mysql_close(m);
+		}
+	}
+	for (unsigned i = 0; i < 3; i++)
+		raw.close(admin_conn[i]);
+	mysql_library_end();
+	return failures ? 1 : 0;
+}
