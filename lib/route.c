@@ -951,6 +951,7 @@ static void note_route(struct ws_session *s, const struct ws_plan *p, enum ws_re
  * one (plan p) starts its record with begin. */
 static void trx_begun(struct ws_session *s, const struct ws_plan *p, const char *begin, size_t len)
 {
+	s->replicas[s->ro_trx].dirty = true; /* a transaction ran there: reset before reuse (pool.c) */
 	s->opt_trx = p->opt;
 	if (!p->opt)
 		return;
@@ -1067,6 +1068,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		MYSQL *m = ws_session_replica(s, (size_t)pin, now_us / 1000u);
 
 		if (m && (!send_only || ws_session_fd_lend(s, m) == 0)) {
+			s->replicas[pin].dirty = true; /* anything may run there (pool.c) */
 			r = run_on(m, q, len, send_only);
 			if (!(r && ws_safety_misrouted(rt, errno_of(m)))) {
 				s->last = m;

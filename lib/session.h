@@ -89,6 +89,9 @@ struct ws_conn {
 	bool ro_unsure;         /* a statement run there may have left its read-only session
 				   (SET … in a READ ONLY transaction, a reset): made read-only
 				   again before its next use (safety.c) */
+	bool dirty;             /* ran what a replay cannot undo (a pinned route, a READ ONLY
+				   transaction): reset before another handle uses it (pool.c) */
+	bool stmts;             /* statements were prepared there: never pooled */
 };
 
 struct ws_session {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pool.h"
 #include "config.h"
 #include "failover.h"
 #include "global.h"
@@ -251,8 +252,10 @@ void WS_FN(mysql_server_end)(void)
 {
 	const struct ws_real *R = ws_real();
 
-	if (!ws_guarded())
+	if (!ws_guarded()) {
 		ws_monitor_stop();
+		ws_pool_close_all();
+	}
 	if (R->mysql_server_end) {
 		ws_guard_enter();
 		R->mysql_server_end();

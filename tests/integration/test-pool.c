@@ -324,10 +324,10 @@ int main(void)
 	f = fopen(path, "w");
 	if (!f)
 		return 1;
-	fprintf(f, "[global]\nlog_level = warn\n\n[cluster pool]\nprimary = 127.0.0.1:%u\nreplicas = ", env.primary_port);
+	fprintf(f, "[global]\nlog_level = warn\npool_idle_timeout_ms = 1500\n\n[cluster pool]\nprimary = 127.0.0.1:%u\nreplicas = ", env.primary_port);
 	for (unsigned i = 0; i < env.n_replicas; i++)
 		fprintf(f, "%s127.0.0.1:%u", i ? ", " : "", env.replica_port[i]);
-	fprintf(f, "\nload_balance = least_rt\nconsistency = session\n");
+	fprintf(f, "\nload_balance = least_rt\nconsistency = session\npool_max_per_node = 4\n");
 	fclose(f);
 	setenv("WESCALE_CONFIG", path, 1);
 	for (unsigned i = 0; i < 3; i++) {
