@@ -288,6 +288,184 @@ static void test_affinity(void)
 	}
 }
 
+/* A string from the first row of sql on m (copied into out), false on error. */
+static bool query_str(MYSQL *m, const char *sql, char *out, size_t cap)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	bool ok = false;
+
+	if (mysql_query(m, sql) || !(res = mysql_store_result(m)))
+		return false;
+	if ((row = mysql_fetch_row(res))) {
+		snprintf(out, cap, "%s", row[0] ? row[0] : "NULL");
+		ok = true;
+	}
+	mysql_free_result(res);
+	return ok;
+}
+
+/* A number from the stats JSON's "pool" object. */
+static long pool_stat(const char *name)
+{
+	static char json[65536];
+	char pat[64];
+	const char *p;
+
+	if (wescale_stats_json(json, sizeof(json)) >= sizeof(json) || !(p = strstr(json, "\"pool\":{")))
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\":", name);
+	p = strstr(p, pat);
+	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* The state a fresh session shows on a replica (direct). */
+static char fresh_sql_mode[512], fresh_charset[64];
+
+/* A handle that changed its session state hands its replica connection to
+ * the pool; the next handle sees none of it. */
+static void test_no_state_leaks(void)
+{
+	long taken0 = pool_stat("taken");
+	char v[512];
+
+	CU_ASSERT(taken0 >= 0);
+	for (int round = 0; round < 6; round++) {
+		MYSQL *a = managed(0), *b;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_EQUAL(mysql_query(a, "SET SESSION sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES'"), 0);
+		CU_ASSERT_EQUAL(mysql_query(a, "SET NAMES latin1"), 0);
+		CU_ASSERT_EQUAL(mysql_query(a, "USE information_schema"), 0);
+		CU_ASSERT_EQUAL(mysql_query(a, "SET SESSION time_zone = '+05:00'"), 0);
+		CU_ASSERT(query_str(a, "SELECT @@sql_mode", v, sizeof(v)) && strstr(v, "ANSI_QUOTES"));
+		if (round % 2) {
+			/* A READ ONLY transaction on a replica, left open, with a
+			 * user variable set in it. (A temporary table cannot be
+			 * created there: the session is read-only.) */
+			CU_ASSERT_EQUAL(mysql_query(a, "START TRANSACTION READ ONLY"), 0);
+			CU_ASSERT_EQUAL(mysql_query(a, "SET @pool_leak = 42"), 0);
+			CU_ASSERT(query_str(a, "SELECT @pool_leak", v, sizeof(v)) && strcmp(v, "42") == 0);
+		}
+		mysql_close(a);
+
+		b = managed(0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		CU_ASSERT(query_str(b, "SELECT @@sql_mode", v, sizeof(v)));
+		CU_ASSERT_STRING_EQUAL(v, fresh_sql_mode);
+		CU_ASSERT(query_str(b, "SELECT @@character_set_client", v, sizeof(v)));
+		CU_ASSERT_STRING_EQUAL(v, fresh_charset);
+		CU_ASSERT(query_str(b, "SELECT DATABASE()", v, sizeof(v)));
+		CU_ASSERT_STRING_EQUAL(v, env.db);
+		CU_ASSERT(query_str(b, "SELECT @@time_zone", v, sizeof(v)));
+		CU_ASSERT_STRING_EQUAL(v, "SYSTEM");
+		/* Inside a READ ONLY transaction (on a replica) nothing of A's. */
+		CU_ASSERT_EQUAL(mysql_query(b, "START TRANSACTION READ ONLY"), 0);
+		CU_ASSERT(query_str(b, "SELECT @pool_leak", v, sizeof(v)));
+		CU_ASSERT_STRING_EQUAL(v, "NULL");
+		CU_ASSERT(wstest_query_long(b, "SELECT @@server_id") > 1);
+		CU_ASSERT_EQUAL(mysql_query(b, "COMMIT"), 0);
+		/* Its own state is carried as usual. */
+		CU_ASSERT_EQUAL(mysql_query(b, "SET SESSION sql_mode = 'ANSI_QUOTES'"), 0);
+		CU_ASSERT(query_str(b, "SELECT @@sql_mode", v, sizeof(v)));
+		CU_ASSERT_STRING_EQUAL(v, "ANSI_QUOTES");
+		/* Still a read-only session: a write is refused there. */
+		CU_ASSERT_EQUAL(wescale_route_next(b, WESCALE_ROUTE_REPLICA), 0);
+		CU_ASSERT(query_str(b, "SELECT @@session.tx_read_only", v, sizeof(v)));
+		CU_ASSERT_STRING_EQUAL(v, "1");
+		mysql_close(b);
+	}
+	printf("\n    pool: taken %ld, reset %ld", pool_stat("taken") - taken0, pool_stat("reset"));
+	CU_ASSERT(pool_stat("taken") - taken0 >= 6);
+	CU_ASSERT(pool_stat("reset") >= 1);
+}
+
+/* A forked child never uses (nor says goodbye on) the parent's pooled
+ * connections; the parent keeps using them. */
+static void test_fork(void)
+{
+	long idle, conns_before = 0, conns_after = 0;
+	pid_t pid;
+	int status = -1;
+
+	for (int i = 0; i < 3; i++) {
+		MYSQL *m = managed(0);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT(wstest_query_long(m, "SELECT @@server_id") > 1);
+		mysql_close(m);
+	}
+	idle = pool_stat("idle");
+	CU_ASSERT(idle >= 1);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		MYSQL *m;
+		int bad = 0;
+
+		if (pool_stat("idle") != 0)
+			bad |= 1;
+		m = managed(0);
+		if (!m || wstest_query_long(m, "SELECT @@server_id") <= 1)
+			bad |= 2;
+		if (m)
+			mysql_close(m);
+		_exit(bad);
+	}
+	waitpid(pid, &status, 0);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* The parent's pooled connections still work: reused, nothing new opened. */
+	for (unsigned i = 1; i < 3; i++)
+		conns_before += connections(i);
+	{
+		MYSQL *m = managed(0);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		for (int i = 0; i < 3; i++)
+			CU_ASSERT(wstest_query_long(m, "SELECT @@server_id") > 1);
+		mysql_close(m);
+	}
+	for (unsigned i = 1; i < 3; i++)
+		conns_after += connections(i);
+	CU_ASSERT_EQUAL(conns_after, conns_before);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the directory's own */
+}
+
+static int fds_at_start;
+
+/* Idle pooled connections are closed after pool_idle_timeout_ms; and after
+ * mysql_library_end nothing of libwescale's is left open. */
+static void test_idle_timeout_and_fds(void)
+{
+	int with_pool, after_timeout;
+
+	with_pool = count_fds();
+	CU_ASSERT(pool_stat("idle") >= 1);
+	wstest_msleep(2500); /* timeout 1.5 s; the monitor sweeps every round */
+	CU_ASSERT_EQUAL(pool_stat("idle"), 0);
+	after_timeout = count_fds();
+	printf("\n    fds: at start %d, with pool %d, after the idle timeout %d", fds_at_start, with_pool,
+	       after_timeout);
+	CU_ASSERT(after_timeout < with_pool);
+	CU_ASSERT(after_timeout <= fds_at_start + 3); /* the monitor's own connections */
+	mysql_library_end();
+	CU_ASSERT_EQUAL(count_fds(), fds_at_start);
+}
+
 #define CYCLES 200
 
 /* connect + 3 reads + close in a loop: server connections per handle. */
@@ -335,6 +513,20 @@ int main(void)
 		if (!admin_conn[i])
 			return 1;
 	}
+	{
+		MYSQL *d = raw_connect(env.replica_port[0], false);
+		MYSQL_RES *res;
+		MYSQL_ROW row;
+
+		if (!d || raw.query(d, "SELECT @@sql_mode, @@character_set_client") || !(res = raw.store(d)) ||
+		    !(row = raw.fetch(res)))
+			return 1;
+		snprintf(fresh_sql_mode, sizeof(fresh_sql_mode), "%s", row[0]);
+		snprintf(fresh_charset, sizeof(fresh_charset), "%s", row[1]);
+		raw.free_res(res);
+		raw.close(d);
+	}
+	fds_at_start = count_fds();
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	s = CU_add_suite("pool", NULL, NULL);
@@ -343,20 +535,15 @@ int main(void)
 	CU_add_test(s, "general log at connect", test_general_log);
 	CU_add_test(s, "replica affinity", test_affinity);
 	CU_add_test(s, "server connections per handle", test_connections_per_handle);
+	CU_add_test(s, "pooled connections carry no state over", test_no_state_leaks);
+	CU_add_test(s, "fork: the child drops the parent's pool", test_fork);
+	CU_add_test(s, "idle timeout; no fd left", test_idle_timeout_and_fds);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
-	{
-		MYSQL *m = managed(0);
-
-		if (m) {
-			wstest_exec(m, "DROP TABLE IF EXISTS pool_t");
-			mysql_close(m);
-		}
-	}
+	raw.query(admin_conn[0], "DROP TABLE IF EXISTS wstest.pool_t");
 	for (unsigned i = 0; i < 3; i++)
 		raw.close(admin_conn[i]);
-	mysql_library_end();
 	return failures ? 1 : 0;
 }
