@@ -41,45 +41,22 @@
 
 #include <mysql.h>
 
+#include "../rawclient.h"
 #include "benchlib.h"
 
-static struct {
-	MYSQL *(*init)(MYSQL *);
-	MYSQL *(*connect)(MYSQL *, const char *, const char *, const char *, const char *, unsigned, const char *,
-			  unsigned long);
-	int (*query)(MYSQL *, const char *);
-	MYSQL_RES *(*store)(MYSQL *);
-	MYSQL_ROW (*fetch)(MYSQL_RES *);
-	void (*free_res)(MYSQL_RES *);
-	void (*close)(MYSQL *);
-	const char *(*error)(MYSQL *);
-} raw, ws;
+static struct rawclient raw, ws;
 
 static const char *user, *password;
 static unsigned primary, replicas[2], haproxy_port;
 static pid_t haproxy_pid;
 static char tmpdir[] = "/tmp/bench-connect.XXXXXX";
 
-#define LOAD(t, h, f, name) (t).f = (__typeof__((t).f))dlsym(h, name)
-
 static void load(void)
 {
-	void *h = dlopen("libmariadb.so.3", RTLD_NOW | RTLD_NOLOAD);
-
-	if (!h)
-		h = dlopen("libmariadb.so.3", RTLD_NOW);
-	if (!h) {
+	if (!rawclient_load(&raw)) {
 		fprintf(stderr, "bench-connect: libmariadb.so.3: %s\n", dlerror());
 		exit(2);
 	}
-	LOAD(raw, h, init, "mysql_init");
-	LOAD(raw, h, connect, "mysql_real_connect");
-	LOAD(raw, h, query, "mysql_query");
-	LOAD(raw, h, store, "mysql_store_result");
-	LOAD(raw, h, fetch, "mysql_fetch_row");
-	LOAD(raw, h, free_res, "mysql_free_result");
-	LOAD(raw, h, close, "mysql_close");
-	LOAD(raw, h, error, "mysql_error");
 	ws.init = mysql_init;
 	ws.connect = mysql_real_connect;
 	ws.query = mysql_query;
@@ -91,7 +68,7 @@ static void load(void)
 }
 
 /* One cycle: connect, n point selects, close. */
-static void cycle(__typeof__(raw) *api, unsigned port, int n)
+static void cycle(struct rawclient *api, unsigned port, int n)
 {
 	MYSQL *m = api->init(NULL);
 	char sql[128];
@@ -158,21 +135,6 @@ static void stop_haproxy(void)
 	rmdir(tmpdir);
 }
 
-static unsigned free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port = 0;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static bool start_haproxy(void)
 {
 	char cfg[PATH_MAX];
@@ -180,7 +142,7 @@ static bool start_haproxy(void)
 
 	if (access("/usr/sbin/haproxy", X_OK) != 0)
 		return false;
-	haproxy_port = free_port();
+	haproxy_port = bench_free_port();
 	snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", tmpdir);
 	if (!(f = fopen(cfg, "w")))
 		return false;

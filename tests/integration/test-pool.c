@@ -24,6 +24,7 @@
 #include <CUnit/Basic.h>
 #include <wescale.h>
 
+#include "../rawclient.h"
 #include "wstest.h"
 
 static struct wstest_env env;
@@ -60,35 +61,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 
 /* ---- the real client library, for direct connections ---- */
 
-static struct {
-	MYSQL *(*init)(MYSQL *);
-	MYSQL *(*connect)(MYSQL *, const char *, const char *, const char *, const char *, unsigned, const char *,
-			  unsigned long);
-	int (*query)(MYSQL *, const char *);
-	MYSQL_RES *(*store)(MYSQL *);
-	MYSQL_ROW (*fetch)(MYSQL_RES *);
-	void (*free_res)(MYSQL_RES *);
-	void (*close)(MYSQL *);
-} raw;
-
-static bool raw_load(void)
-{
-	void *h = dlopen("libmariadb.so.3", RTLD_NOW | RTLD_NOLOAD);
-
-	if (!h)
-		h = dlopen("libmariadb.so.3", RTLD_NOW);
-	if (!h)
-		return false;
-	raw.init = (MYSQL * (*)(MYSQL *)) dlsym(h, "mysql_init");
-	raw.connect = (MYSQL * (*)(MYSQL *, const char *, const char *, const char *, const char *, unsigned,
-				   const char *, unsigned long)) dlsym(h, "mysql_real_connect");
-	raw.query = (int (*)(MYSQL *, const char *))dlsym(h, "mysql_query");
-	raw.store = (MYSQL_RES * (*)(MYSQL *)) dlsym(h, "mysql_store_result");
-	raw.fetch = (MYSQL_ROW(*)(MYSQL_RES *))dlsym(h, "mysql_fetch_row");
-	raw.free_res = (void (*)(MYSQL_RES *))dlsym(h, "mysql_free_result");
-	raw.close = (void (*)(MYSQL *))dlsym(h, "mysql_close");
-	return raw.init && raw.connect && raw.query && raw.store && raw.fetch && raw.free_res && raw.close;
-}
+static struct rawclient raw;
 
 static MYSQL *raw_connect(unsigned port, bool admin)
 {
@@ -143,6 +116,27 @@ static MYSQL *managed(unsigned long flags)
 		return NULL;
 	}
 	return m;
+}
+
+/* One short-lived handle: connect, three reads on replicas, close. */
+static void cycle3(void)
+{
+	MYSQL *m = managed(0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT(wstest_query_long(m, "SELECT @@server_id") > 1);
+	mysql_close(m);
+}
+
+/* Server connections opened so far on nodes [from, 3). */
+static long connections_from(unsigned from)
+{
+	long n = 0;
+
+	for (unsigned i = from; i < 3; i++)
+		n += connections(i);
+	return n;
 }
 
 /* ---- tests ---- */
@@ -268,24 +262,32 @@ static void test_general_log(void)
 	raw.query(a, "TRUNCATE mysql.general_log");
 }
 
-/* Reads of a handle stay on one replica (least_rt). */
+/* Reads of a handle stay on one replica (least_rt). A handle may move when
+ * its replica is clearly more loaded than the other (twice the score and
+ * 0.5 ms more): on this shared machine that happens now and then, so a few
+ * moves are allowed. Which score differences move a handle is unit-tested
+ * (tests/unit/test-affinity.c). */
 static void test_affinity(void)
 {
-	for (int h = 0; h < 5; h++) {
+	int moves = 0;
+
+	for (int h = 0; h < 10; h++) {
 		MYSQL *m = managed(0);
-		long first = -1;
+		long prev = -1;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 		for (int i = 0; i < 10; i++) {
 			long id = wstest_query_long(m, "SELECT @@server_id");
 
 			CU_ASSERT(id != 1);
-			if (first < 0)
-				first = id;
-			CU_ASSERT_EQUAL(id, first);
+			if (prev >= 0 && id != prev)
+				moves++;
+			prev = id;
 		}
 		mysql_close(m);
 	}
+	printf("\n    %d moves in 90 reads that could move", moves);
+	CU_ASSERT(moves <= 9);
 }
 
 /* A string from the first row of sql on m (copied into out), false on error. */
@@ -384,7 +386,7 @@ static void test_no_state_leaks(void)
  * connections; the parent keeps using them. */
 static void test_fork(void)
 {
-	long idle, conns_before = 0, conns_after = 0;
+	long idle, conns_before, conns_after;
 	pid_t pid;
 	int status = -1;
 
@@ -415,18 +417,9 @@ static void test_fork(void)
 	waitpid(pid, &status, 0);
 	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* The parent's pooled connections still work: reused, nothing new opened. */
-	for (unsigned i = 1; i < 3; i++)
-		conns_before += connections(i);
-	{
-		MYSQL *m = managed(0);
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-		for (int i = 0; i < 3; i++)
-			CU_ASSERT(wstest_query_long(m, "SELECT @@server_id") > 1);
-		mysql_close(m);
-	}
-	for (unsigned i = 1; i < 3; i++)
-		conns_after += connections(i);
+	conns_before = connections_from(1);
+	cycle3();
+	conns_after = connections_from(1);
 	CU_ASSERT_EQUAL(conns_after, conns_before);
 }
 
@@ -471,20 +464,12 @@ static void test_idle_timeout_and_fds(void)
 /* connect + 3 reads + close in a loop: server connections per handle. */
 static void test_connections_per_handle(void)
 {
-	long before = 0, after = 0;
+	long before, after;
 
-	for (unsigned i = 0; i < 3; i++)
-		before += connections(i);
-	for (int c = 0; c < CYCLES; c++) {
-		MYSQL *m = managed(0);
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-		for (int i = 0; i < 3; i++)
-			CU_ASSERT(wstest_query_long(m, "SELECT @@server_id") > 1);
-		mysql_close(m);
-	}
-	for (unsigned i = 0; i < 3; i++)
-		after += connections(i);
+	before = connections_from(0);
+	for (int c = 0; c < CYCLES; c++)
+		cycle3();
+	after = connections_from(0);
 	printf("\n    %.2f server connections per handle over %d cycles", (double)(after - before) / CYCLES, CYCLES);
 	CU_ASSERT((after - before) <= CYCLES * 11 / 10);
 }
@@ -496,7 +481,7 @@ int main(void)
 	char path[4096];
 	FILE *f;
 
-	if (!wstest_env_load(&env) || !raw_load())
+	if (!wstest_env_load(&env) || !rawclient_load(&raw))
 		return 1;
 	snprintf(path, sizeof(path), "%s/pool.conf", env.dir);
 	f = fopen(path, "w");
