@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <ck_pr.h>
 
@@ -183,6 +184,27 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
+/*
+ * Is m idle: no result or reply the application left unread? Without network
+ * traffic: more results pending, or a result not yet (fully) read (the client
+ * library then refuses mysql_next_result as out of sync), or bytes waiting on
+ * its socket (a reply nobody read).
+ */
+static bool idle(MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+	unsigned char b;
+	int fd, r;
+
+	ws_guard_enter();
+	r = R->mysql_more_results(m) ? 1 : R->mysql_next_result(m);
+	fd = R->mysql_get_socket ? (int)R->mysql_get_socket(m) : -1;
+	ws_guard_leave();
+	if (r != -1 || fd < 0)
+		return false;
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 int ws_pool_put(struct ws_session *s, struct ws_conn *c)
 {
 	const struct ws_config *cfg = ws_global_config();
@@ -192,7 +214,7 @@ int ws_pool_put(struct ws_session *s, struct ws_conn *c)
 	uint64_t now = ws_now_ms();
 
 	if (!cfg || !cfg->pool_max || !s->cluster || !s->cluster->pool_max_per_node || !c->mysql || c->failed ||
-	    c->stmts || ws_session_inherited(s))
+	    c->no_pool || ws_session_inherited(s) || !idle(c->mysql))
 		return -1;
 	a = ws_cluster_reader(s->cluster, c->node);
 	e = calloc(1, sizeof(*e));

@@ -166,7 +166,7 @@ static void close_conn(struct ws_session *s, struct ws_conn *c, bool reuse)
 		ws_guard_leave();
 	}
 	c->mysql = NULL;
-	c->dirty = c->stmts = false;
+	c->dirty = c->no_pool = false;
 	c->applied_gen = 0;
 	c->ro_unsure = false;
 	if (s->cluster && (rt = ws_topology_cluster(s->cluster)))

@@ -91,7 +91,8 @@ struct ws_conn {
 				   again before its next use (safety.c) */
 	bool dirty;             /* ran what a replay cannot undo (a pinned route, a READ ONLY
 				   transaction): reset before another handle uses it (pool.c) */
-	bool stmts;             /* statements were prepared there: never pooled */
+	bool no_pool;           /* statements were prepared there, or a reply was left for
+				   mysql_read_query_result: never pooled (pool.c) */
 };
 
 struct ws_session {

@@ -288,7 +288,7 @@ static MYSQL_STMT *replica_stmt(struct ws_session *s, struct ws_stmt *st, size_t
 		return NULL;
 	ws_guard_enter();
 	rst = R->mysql_stmt_init(c->mysql);
-	c->stmts = true; /* its statements are tied to it: never pooled */
+	c->no_pool = true; /* its statements are tied to it: never pooled */
 	if (rst) {
 		for (unsigned i = 0; i < st->n_attrs; i++)
 			R->mysql_stmt_attr_set(rst, st->attrs[i].attr, ws_stmt_attr_value(&st->attrs[i]));

@@ -76,7 +76,11 @@ void ws_tracking_now(struct ws_session *s)
 		return;
 	s->track_pending = false;
 	ws_guard_enter();
-	if (R->mysql_real_query(s->mysql, sql, strlen(sql)))
+	/* Sent and read explicitly: mysql_real_query reads no reply under
+	 * MARIADB_OPT_SKIP_READ_RESPONSE. */
+	if (R->mysql_send_query && R->mysql_read_query_result ?
+		    R->mysql_send_query(s->mysql, sql, strlen(sql)) || R->mysql_read_query_result(s->mysql) :
+		    R->mysql_real_query(s->mysql, sql, strlen(sql)) != 0)
 		e = R->mysql_errno(s->mysql);
 	ws_guard_leave();
 	finish(s, e);
@@ -90,7 +94,10 @@ int ws_tracking_run(struct ws_session *s, const char *q, unsigned long len, bool
 	int r;
 
 	s->track_pending = false;
-	if (!R->mysql_send_query || !R->mysql_read_query_result) {
+	/* MARIADB_OPT_SKIP_READ_RESPONSE: the application reads the replies
+	 * through MYSQL.methods; the setup goes first, on its own. */
+	if (!R->mysql_send_query || !R->mysql_read_query_result || s->reads_replies_itself) {
+		s->track_pending = true;
 		ws_tracking_now(s);
 		ws_guard_enter();
 		r = send_only ? R->mysql_send_query(s->mysql, q, len) : R->mysql_real_query(s->mysql, q, len);

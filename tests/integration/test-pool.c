@@ -382,6 +382,49 @@ static void test_no_state_leaks(void)
 	CU_ASSERT(pool_stat("reset") >= 1);
 }
 
+/* A handle closed with a reply or rows left unread on its replica: that
+ * connection is not handed to the next handle (which would read them). */
+static void test_unread_not_pooled(void)
+{
+	for (int round = 0; round < 4; round++) {
+		MYSQL *a = managed(0), *b;
+		MYSQL_RES *res;
+		char v[64];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT(wstest_query_long(a, "SELECT @@server_id") > 1);
+		if (round % 2 == 0) {
+			CU_ASSERT_EQUAL(mysql_send_query(a, "SELECT 'unread-reply'", 21), 0);
+		} else {
+			CU_ASSERT_EQUAL(mysql_query(a, "SELECT seq FROM seq_1_to_100000"), 0);
+			res = mysql_use_result(a);
+			CU_ASSERT_PTR_NOT_NULL(res);
+			CU_ASSERT_PTR_NOT_NULL(mysql_fetch_row(res));
+			mysql_free_result(res); /* (drains the rest: then it may be pooled) */
+		}
+		if (round % 2 == 1) {
+			/* A second result left unread. */
+			MYSQL *c = managed(CLIENT_MULTI_STATEMENTS);
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+			CU_ASSERT_EQUAL(mysql_query(c, "SELECT 'first'; SELECT 'second-unread'"), 0);
+			res = mysql_store_result(c);
+			CU_ASSERT_PTR_NOT_NULL(res);
+			mysql_free_result(res);
+			CU_ASSERT(mysql_more_results(c));
+			mysql_close(c);
+		}
+		mysql_close(a);
+		for (int i = 0; i < 4; i++) {
+			b = managed(0);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+			CU_ASSERT(query_str(b, "SELECT 'mine'", v, sizeof(v)));
+			CU_ASSERT_STRING_EQUAL(v, "mine");
+			mysql_close(b);
+		}
+	}
+}
+
 /* A forked child never uses (nor says goodbye on) the parent's pooled
  * connections; the parent keeps using them. */
 static void test_fork(void)
@@ -521,6 +564,7 @@ int main(void)
 	CU_add_test(s, "replica affinity", test_affinity);
 	CU_add_test(s, "server connections per handle", test_connections_per_handle);
 	CU_add_test(s, "pooled connections carry no state over", test_no_state_leaks);
+	CU_add_test(s, "unread replies and rows are not pooled", test_unread_not_pooled);
 	CU_add_test(s, "fork: the child drops the parent's pool", test_fork);
 	CU_add_test(s, "idle timeout; no fd left", test_idle_timeout_and_fds);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
