@@ -357,11 +357,12 @@ MYSQL *ws_pool_take(struct ws_session *s, const struct ws_conn *c, uint64_t *app
 
 		/* Temporary tables, user variables, an open transaction, variables
 		 * this session never set: only a reset undoes them. The reset ends
-		 * the read-only session too: read-only again. */
+		 * the read-only session too, and what the application's
+		 * MYSQL_INIT_COMMAND set: both again, as after a connect. */
 		ws_guard_enter();
 		r = R->mysql_reset_connection(m);
 		ws_guard_leave();
-		if (r || ws_safety_read_only(m) < 0)
+		if (r || ws_safety_replica_init(s, m) < 0 || ws_safety_read_only(m) < 0)
 			goto fail;
 	}
 	if (!exact && db && (!fit || (!same_str(e->db, db) && !(s->cur_db && s->db_gen)))) {
