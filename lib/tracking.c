@@ -17,7 +17,10 @@
  * handle that only reads (connect, SELECT, close) never pays for the setup.
  * Any other call that runs on the primary first (mysql_select_db, a prepared
  * statement, mysql_ping …) sets tracking up in a round trip of its own before
- * it runs (ws_session_use_primary).
+ * it runs (ws_session_use_primary). So does a handle with MYSQL_OPT_RECONNECT
+ * (the client library may resend the second of two pipelined commands alone on
+ * a new connection) or MARIADB_OPT_SKIP_READ_RESPONSE (the application reads
+ * replies itself).
  */
 #include <string.h>
 
@@ -86,6 +89,19 @@ void ws_tracking_now(struct ws_session *s)
 	finish(s, e);
 }
 
+/* May the client library reconnect by itself (MYSQL_OPT_RECONNECT)? It then
+ * resends a command whose write failed on a new connection: of two pipelined
+ * commands, the second could arrive alone, and the replies would not match. */
+static bool auto_reconnect(const struct ws_session *s)
+{
+	bool on = false;
+
+	for (size_t i = 0; i < s->n_opts; i++)
+		if (s->opts[i].option == MYSQL_OPT_RECONNECT && s->opts[i].kind == WS_OPT_BOOL)
+			on = !s->opts[i].value_was_null && s->opts[i].v.b; /* the last call counts */
+	return on;
+}
+
 int ws_tracking_run(struct ws_session *s, const char *q, unsigned long len, bool send_only)
 {
 	const struct ws_real *R = ws_real();
@@ -94,9 +110,10 @@ int ws_tracking_run(struct ws_session *s, const char *q, unsigned long len, bool
 	int r;
 
 	s->track_pending = false;
-	/* MARIADB_OPT_SKIP_READ_RESPONSE: the application reads the replies
-	 * through MYSQL.methods; the setup goes first, on its own. */
-	if (!R->mysql_send_query || !R->mysql_read_query_result || s->reads_replies_itself) {
+	/* MARIADB_OPT_SKIP_READ_RESPONSE (the application reads the replies
+	 * through MYSQL.methods) or MYSQL_OPT_RECONNECT: the setup goes first,
+	 * on its own. */
+	if (!R->mysql_send_query || !R->mysql_read_query_result || s->reads_replies_itself || auto_reconnect(s)) {
 		s->track_pending = true;
 		ws_tracking_now(s);
 		ws_guard_enter();
