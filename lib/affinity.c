@@ -9,8 +9,6 @@
 static uint64_t floor_of(enum ws_balance policy)
 {
 	switch (policy) {
-	case WS_BALANCE_LEAST_RT:
-		return 500u * 1000u;         /* 0.5 ms x (in flight + 1), scaled as balance.c scores */
 	case WS_BALANCE_LEAST_QPS:
 		return 50u * 1000u;          /* 50 statements a second */
 	case WS_BALANCE_LEAST_BEHIND_PRIMARY:

@@ -6,12 +6,13 @@
  * on that replica while it is a candidate for the read (up, within
  * max_replica_lag_ms, known to have applied what the read must see) and not
  * clearly more loaded than the best candidate: its policy score at most twice
- * the best one, or within a floor under which differences are noise (0.5 ms of
- * weighted response time for least_rt, 50 statements a second for least_qps,
- * one transaction for least_behind_primary). So the balancer spreads handles,
+ * the best one, or within a floor under which differences are noise (50
+ * statements a second for least_qps, one transaction for
+ * least_behind_primary). So the balancer spreads handles,
  * and a handle normally has one replica connection instead of one per replica.
  * random and round_robin stay per statement: spreading every read is what they
- * are asked for.
+ * are asked for. least_rt has its own stickiness (a thread's runs on one node,
+ * balance.c) and shares reads by measured response time: the policy decides.
  */
 #ifndef WS_AFFINITY_H
 #define WS_AFFINITY_H
@@ -27,7 +28,8 @@ int ws_affinity_keep_slow(const struct ws_session *s, struct ws_cluster_rt *rt, 
 static inline int ws_affinity_keep(const struct ws_session *s, struct ws_cluster_rt *rt, const unsigned *cand,
 				   size_t n)
 {
-	if (s->cluster->load_balance == WS_BALANCE_RANDOM || s->cluster->load_balance == WS_BALANCE_ROUND_ROBIN)
+	if (s->cluster->load_balance == WS_BALANCE_RANDOM || s->cluster->load_balance == WS_BALANCE_ROUND_ROBIN ||
+	    s->cluster->load_balance == WS_BALANCE_LEAST_RT)
 		return -1;
 	if (n == 1)
 		return s->replicas[cand[0]].mysql ? 0 : -1;
