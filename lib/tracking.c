@@ -27,6 +27,7 @@
 #include "gtid.h"
 #include "log.h"
 #include "real.h"
+#include "replay.h"
 #include "route.h"
 #include "tracking.h"
 
@@ -65,8 +66,15 @@ static void finish(struct ws_session *s, unsigned failed)
 		return;
 	}
 	/* The character set and sql_mode just reported. (The setup changes no
-	 * character set, so this runs no statement of its own.) */
-	ws_route_after_primary(s);
+	 * character set, so this runs no statement of its own.) They were set
+	 * to themselves: a transaction record begun before is still valid. */
+	{
+		uint64_t gen = s->state_gen, db_gen = s->db_gen;
+
+		ws_route_after_primary(s);
+		if (s->replay)
+			ws_replay_state_rebased(s, gen, db_gen);
+	}
 }
 
 void ws_tracking_now(struct ws_session *s)
