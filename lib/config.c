@@ -100,8 +100,8 @@ enum key_id {
 	K_LOG_LEVEL, K_LOG_FILE, K_STATS_SOCKET, K_ALLOW_READABLE_PASSWORD,
 	K_PRIMARY, K_REPLICAS, K_NODES, K_LOAD_BALANCE, K_CONSISTENCY, K_CONSISTENCY_TIMEOUT,
 	K_MAX_REPLICA_LAG, K_HEALTH_INTERVAL, K_FAILOVER_TIMEOUT, K_GLOBAL_CACHE,
-	K_REPLICA_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS, K_RO_TRX, K_FALLBACK, K_TRX_REPLAY,
-	K_TRX_REPLAY_MAX_SIZE, K_OPT_TRX, K_ASSUME_WRITE,
+	K_REPLICA_IDLE_TIMEOUT, K_POOL_MAX_PER_NODE, K_POOL_MAX, K_POOL_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS,
+	K_RO_TRX, K_FALLBACK, K_TRX_REPLAY, K_TRX_REPLAY_MAX_SIZE, K_OPT_TRX, K_ASSUME_WRITE,
 	K_MONITOR_USER, K_MONITOR_PASSWORD, K_SAFE_FUNCS,
 	K_DISCOVER, K_DISCOVER_MAX, K_DISCOVER_GRACE, K_HEARTBEAT_TABLE, K_HEARTBEAT_COLUMN,
 	K_PRIORITY, K_MATCH_KIND, K_QUERY_REGEX, K_USER, K_DATABASE, K_ACTION, K_ERROR_MESSAGE,
@@ -134,6 +134,9 @@ static const struct keydef keydefs[K_COUNT] = {
 	[K_FAILOVER_TIMEOUT] = { "failover_timeout_ms", S_CLUSTER, T_NUM, 0, MS_MAX, NULL },
 	[K_GLOBAL_CACHE] = { "global_cache_ms", S_CLUSTER, T_NUM, 0, 1000, NULL },
 	[K_REPLICA_IDLE_TIMEOUT] = { "replica_idle_timeout_ms", S_CLUSTER, T_NUM, 0, MS_MAX, NULL },
+	[K_POOL_MAX_PER_NODE] = { "pool_max_per_node", S_CLUSTER, T_NUM, 0, COUNT_MAX, NULL },
+	[K_POOL_MAX] = { "pool_max", S_GLOBAL, T_NUM, 0, COUNT_MAX, NULL },
+	[K_POOL_IDLE_TIMEOUT] = { "pool_idle_timeout_ms", S_GLOBAL, T_NUM, 0, MS_MAX, NULL },
 	[K_REPLICA_READ_TIMEOUT] = { "replica_read_timeout_ms", S_CLUSTER, T_NUM, 0, MS_MAX, NULL },
 	[K_MAX_CONNECTIONS] = { "max_connections_per_node", S_CLUSTER, T_NUM, 0, COUNT_MAX, NULL },
 	[K_RO_TRX] = { "read_only_transactions", S_CLUSTER, T_CHOICE, 0, 0, ro_trx_choices },
@@ -748,6 +751,9 @@ static void apply_int(struct parser *p, enum key_id id, long long v)
 	case K_FAILOVER_TIMEOUT: c->failover_timeout_ms = (unsigned)v; break;
 	case K_GLOBAL_CACHE: c->global_cache_ms = (unsigned)v; break;
 	case K_REPLICA_IDLE_TIMEOUT: c->replica_idle_timeout_ms = (unsigned)v; break;
+	case K_POOL_MAX_PER_NODE: c->pool_max_per_node = (unsigned)v; break;
+	case K_POOL_MAX: p->cfg->pool_max = (unsigned)v; break;
+	case K_POOL_IDLE_TIMEOUT: p->cfg->pool_idle_timeout_ms = (unsigned)v; break;
 	case K_REPLICA_READ_TIMEOUT: c->replica_read_timeout_ms = (unsigned)v; break;
 	case K_MAX_CONNECTIONS: c->max_connections_per_node = (unsigned)v; break;
 	case K_RO_TRX: c->read_only_transactions = (enum ws_ro_trx)v; break;
@@ -1140,6 +1146,7 @@ static void start_section(struct parser *p, enum sect sect, struct span name)
 			.load_balance = WS_BALANCE_LEAST_RT, .consistency = WESCALE_CONSISTENCY_SESSION,
 			.consistency_timeout_ms = 500, .max_replica_lag_ms = 5000, .health_interval_ms = 500,
 			.failover_timeout_ms = 30000, .global_cache_ms = 1, .replica_idle_timeout_ms = 60000,
+			.pool_max_per_node = 4,
 			.replica_read_timeout_ms = 30000,
 			.max_connections_per_node = 0, .read_only_transactions = WS_RO_TRX_REPLICA,
 			.replica_fallback = WS_FALLBACK_PRIMARY, .transaction_replay = false,
@@ -1263,6 +1270,8 @@ static int parse(const char *name, const char *text, size_t len, const struct st
 	if (!(cfg = p.cfg = calloc(1, sizeof(*cfg))))
 		return -ENOMEM;
 	cfg->log_level = WS_LOG_WARN;
+	cfg->pool_max = 64;
+	cfg->pool_idle_timeout_ms = 30000;
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
 		pos = 3;
 	while (pos < len && !p.oom) {

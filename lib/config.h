@@ -74,6 +74,7 @@ struct ws_cluster {
 	unsigned failover_timeout_ms;            /* default 30000 */
 	unsigned global_cache_ms;                /* default 1 (0..1000) */
 	unsigned replica_idle_timeout_ms;        /* default 60000 */
+	unsigned pool_max_per_node;              /* idle pooled connections per replica, default 4; 0: no pool */
 	unsigned replica_read_timeout_ms;        /* default 30000; 0 = none. Replica connections only,
 						    when the application set no read timeout */
 	unsigned max_connections_per_node;       /* default 0 = unlimited */
@@ -130,6 +131,8 @@ struct ws_config {
 	enum ws_log_level log_level;   /* default warn */
 	char *log_file;                /* NULL: stderr */
 	char *stats_socket;            /* NULL: none */
+	unsigned pool_max;             /* idle pooled replica connections in the process, default 64; 0: no pool */
+	unsigned pool_idle_timeout_ms; /* a pooled connection idle this long is closed, default 30000 */
 	struct ws_cluster *clusters;
 	size_t n_clusters;
 	struct ws_rule_conf *rules;    /* sorted by priority, then file order */

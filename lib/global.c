@@ -11,6 +11,7 @@
 
 #include <ck_pr.h>
 
+#include "pool.h"
 #include "ws-build.h"
 #include "config.h"
 #include "global.h"
@@ -37,6 +38,7 @@ static void atfork_child(void)
 	ws_session_atfork_child();
 	ws_stmt_atfork_child();
 	ws_monitor_atfork_child();
+	ws_pool_atfork_child();
 }
 
 static bool env_true(const char *name)

@@ -42,6 +42,7 @@
 
 #include <ck_pr.h>
 
+#include "pool.h"
 #include "config.h"
 #include "failover.h"
 #include "global.h"
@@ -462,6 +463,7 @@ static void *monitor_main(void *arg)
 		for (size_t i = 0; i < n_nodes; i++)
 			check_node(&nodes[i], nodes[i].cluster, interval);
 		ck_pr_inc_64(&mon_checks);
+		ws_pool_sweep(ws_now_ms()); /* idle pooled connections */
 		/* Sleep until the next round in slices, answering the stats socket
 		 * in between (no thread of its own: DESIGN.md §5). */
 		pthread_mutex_lock(&mon_lock);

@@ -327,6 +327,16 @@ void ws_replay_result(struct ws_session *s, MYSQL_RES *res)
 	e->out.sum = result_sum(res, e->out.fields);
 }
 
+void ws_replay_state_rebased(struct ws_session *s, uint64_t old_state_gen, uint64_t old_db_gen)
+{
+	struct ws_replay *rp = s->replay;
+
+	if (rp && rp->state_gen == old_state_gen && rp->db_gen == old_db_gen) {
+		rp->state_gen = s->state_gen;
+		rp->db_gen = s->db_gen;
+	}
+}
+
 void ws_replay_untracked(struct ws_session *s)
 {
 	s->replay->replayable = false;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <mysql.h>
 
 struct ws_session;
@@ -41,6 +42,10 @@ void ws_replay_result(struct ws_session *s, MYSQL_RES *res);
 /* The primary runs something the record cannot follow (a prepared statement):
  * an open transaction can no longer be replayed. */
 void ws_replay_untracked(struct ws_session *s);
+/* The session's state generation moved without a change a replay would need
+ * to reproduce (the tracking setup reporting values set to themselves,
+ * tracking.c): the open record's baseline follows. */
+void ws_replay_state_rebased(struct ws_session *s, uint64_t old_state_gen, uint64_t old_db_gen);
 
 /* Should a statement with verdict v make sure, before it is sent, that the
  * server has not closed the connection? (A commit that was never sent can

@@ -25,6 +25,7 @@
 #include <ck_pr.h>
 #include <errmsg.h>
 
+#include "affinity.h"
 #include "balance.h"
 #include "classify.h"
 #include "config.h"
@@ -45,6 +46,7 @@
 #include "session.h"
 #include "stats.h"
 #include "token.h"
+#include "tracking.h"
 #include "wescale.h"
 
 void ws_route_reset_last(MYSQL *mysql)
@@ -103,19 +105,14 @@ static unsigned status_for_read(struct ws_session *s)
 	return s->trx_status;
 }
 
-void ws_route_on_connect(struct ws_session *s)
+/* Tracking on (tracking.c): at the application's connect it is deferred and
+ * travels with the first statement; after a reconnect, change_user or reset it
+ * runs at once. */
+static void on_connect(struct ws_session *s, bool defer)
 {
-	/* Setting character_set_client and sql_mode to themselves makes the
-	 * server report them: the classifier lexes as the server does for them. */
-	static const char sql_mariadb[] = "SET session_track_schema=ON, session_track_system_variables='*', "
-					  "character_set_client=@@character_set_client, sql_mode=@@sql_mode";
-	static const char sql_mysql[] = "SET session_track_schema=ON, session_track_system_variables='*', "
-					"session_track_gtids=OWN_GTID, character_set_client=@@character_set_client, "
-					"sql_mode=@@sql_mode";
 	const struct ws_real *R = ws_real();
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
-	const char *info, *sql;
-	int r;
+	const char *info;
 
 	if (!s->replicas) {
 		s->n_replicas = ws_cluster_n_readers(s->cluster);
@@ -131,26 +128,26 @@ void ws_route_on_connect(struct ws_session *s)
 	ws_monitor_start(s);
 	ws_guard_enter();
 	info = R->mysql_get_server_info(s->mysql);
+	s->thread_id = R->mysql_thread_id(s->mysql);
 	ws_guard_leave();
 	s->flavor = info && strstr(info, "MariaDB") ? WS_GTID_MARIADB : WS_GTID_MYSQL;
 	if (rt)
 		ck_pr_cas_int(&rt->flavor, -1, s->flavor);
-	sql = s->flavor == WS_GTID_MYSQL ? sql_mysql : sql_mariadb;
-	ws_guard_enter();
-	r = R->mysql_real_query(s->mysql, sql, strlen(sql));
-	s->thread_id = R->mysql_thread_id(s->mysql);
-	ws_guard_leave();
-	if (r) {
-		/* Without tracking we can carry neither session state nor GTIDs to
-		 * replicas: every statement of this handle stays on the primary. */
-		ws_log(WS_LOG_WARN, "cannot enable session tracking on the primary (%s): this connection "
-		       "sends everything to the primary", R->mysql_error(s->mysql));
-		s->state_unknown = true;
-		return;
-	}
 	s->lexenv.func_ok = ws_safefuncs_ok;
 	s->lexenv.func_ctx = s;
-	ws_route_after_primary(s); /* the character set and sql_mode just reported */
+	s->track_pending = true;
+	if (!defer)
+		ws_tracking_now(s);
+}
+
+void ws_route_on_connect(struct ws_session *s)
+{
+	on_connect(s, false);
+}
+
+void ws_route_on_connect_deferred(struct ws_session *s)
+{
+	on_connect(s, true);
 }
 
 /* Did the statement the primary just ran answer with a result set? */
@@ -341,8 +338,12 @@ WS_HOT int pick_replica(struct ws_session *s, struct ws_cluster_rt *rt, const st
 			other[n_other++] = (unsigned)idx;
 	}
 	if (n_cover) {
-		uint64_t rr = rotation(rt, n_cover);
+		int keep = ws_affinity_keep(s, rt, cover, n_cover);
+		uint64_t rr;
 
+		if (keep >= 0 && ws_session_replica(s, cover[keep], now))
+			return (int)cover[keep];
+		rr = rotation(rt, n_cover);
 		do {
 			size_t k = ws_balance_choose(s->cluster->load_balance, rt, cover, n_cover, rr);
 			unsigned idx = cover[k];
@@ -950,6 +951,7 @@ static void note_route(struct ws_session *s, const struct ws_plan *p, enum ws_re
  * one (plan p) starts its record with begin. */
 static void trx_begun(struct ws_session *s, const struct ws_plan *p, const char *begin, size_t len)
 {
+	s->replicas[s->ro_trx].dirty = true; /* a transaction ran there: reset before reuse (pool.c) */
 	s->opt_trx = p->opt;
 	if (!p->opt)
 		return;
@@ -1066,6 +1068,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		MYSQL *m = ws_session_replica(s, (size_t)pin, now_us / 1000u);
 
 		if (m && (!send_only || ws_session_fd_lend(s, m) == 0)) {
+			s->replicas[pin].dirty = true; /* anything may run there (pool.c) */
 			r = run_on(m, q, len, send_only);
 			if (!(r && ws_safety_misrouted(rt, errno_of(m)))) {
 				s->last = m;
@@ -1161,7 +1164,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			uint64_t t0 = ws_now_us();
 
 			ws_node_begin(node, t0);
-			r = run_on(s->mysql, q, len, send_only);
+			r = s->track_pending ? ws_tracking_run(s, q, len, send_only) : run_on(s->mysql, q, len, send_only);
 			ws_node_end(node, ws_now_us() - t0, r != 0);
 		}
 		if (r && !in_trx && !(v.flags & WS_F_READ) && errno_of(s->mysql) == 1290 /* ER_OPTION_PREVENTS_STATEMENT */ &&

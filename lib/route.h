@@ -108,6 +108,9 @@ int ws_route_end_ro_trx(struct ws_session *s, bool commit);
 
 /* Enable session tracking on a freshly connected managed handle. */
 void ws_route_on_connect(struct ws_session *s);
+/* The same at the application's own connect: the tracking setup waits for the
+ * first statement and travels with it (tracking.c). */
+void ws_route_on_connect_deferred(struct ws_session *s);
 
 /* "replica HOST:PORT: reason" / "primary: reason" for the last routed
  * statement into buf (snprintf-truncated). 0, or negative when the handle has

@@ -19,6 +19,7 @@
 #include "real.h"
 #include "replay.h"
 #include "safety.h"
+#include "pool.h"
 #include "session.h"
 #include "topology.h"
 #include "global.h"
@@ -149,19 +150,23 @@ void ws_session_set_cloexec(MYSQL *m)
 }
 
 /* Close one replica connection of s (counted per node). */
-static void close_conn(struct ws_session *s, struct ws_conn *c)
+/* Close (or, when reuse, give to the pool) a replica connection. */
+static void close_conn(struct ws_session *s, struct ws_conn *c, bool reuse)
 {
 	const struct ws_real *R = ws_real();
 	struct ws_cluster_rt *rt;
 
 	if (!c->mysql)
 		return;
-	if (ws_session_inherited(s))
-		ws_session_disown_socket(c->mysql);
-	ws_guard_enter();
-	R->mysql_close(c->mysql);
-	ws_guard_leave();
+	if (!reuse || ws_pool_put(s, c) < 0) {
+		if (ws_session_inherited(s))
+			ws_session_disown_socket(c->mysql);
+		ws_guard_enter();
+		R->mysql_close(c->mysql);
+		ws_guard_leave();
+	}
 	c->mysql = NULL;
+	c->dirty = c->no_pool = false;
 	c->applied_gen = 0;
 	c->ro_unsure = false;
 	if (s->cluster && (rt = ws_topology_cluster(s->cluster)))
@@ -172,7 +177,7 @@ static void close_replicas(struct ws_session *s)
 {
 	ws_session_fd_return(s);
 	for (size_t i = 0; i < s->n_replicas; i++) {
-		close_conn(s, &s->replicas[i]);
+		close_conn(s, &s->replicas[i], true);
 		s->replicas[i].applied_gen = 0;
 	}
 	ws_session_use_primary(s);
@@ -850,7 +855,7 @@ void ws_session_replica_failed(struct ws_session *s, size_t idx)
 		if (s->last == c->mysql) {
 			ws_session_use_primary(s);
 		}
-		close_conn(s, c);
+		close_conn(s, c, false);
 	}
 	c->failed = true;
 	c->applied_gen = 0;
@@ -1106,6 +1111,11 @@ MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms
 			return NULL;
 		c->failed = false;
 	}
+	if (!c->mysql && (c->mysql = ws_pool_take(s, c, &c->applied_gen))) {
+		/* A pooled connection: a read-only session already (pool.c). */
+		c->conn_gen++;
+		ws_log(WS_LOG_DEBUG, "replica %s:%u: pooled connection reused", a->host, a->port);
+	}
 	if (!c->mysql) {
 		struct ws_node_rt *node = &ws_topology_cluster(s->cluster)->replicas[c->node];
 		unsigned cap = s->cluster->max_connections_per_node;
@@ -1187,7 +1197,7 @@ void ws_session_close_idle_slow(struct ws_session *s, uint64_t now)
 		struct ws_conn *c = &s->replicas[i];
 
 		if (c->mysql && now - c->last_used_ms > limit && s->last != c->mysql && s->ro_trx != (int)i)
-			close_conn(s, c);
+			close_conn(s, c, true);
 	}
 }
 

@@ -89,6 +89,10 @@ struct ws_conn {
 	bool ro_unsure;         /* a statement run there may have left its read-only session
 				   (SET … in a READ ONLY transaction, a reset): made read-only
 				   again before its next use (safety.c) */
+	bool dirty;             /* ran what a replay cannot undo (a pinned route, a READ ONLY
+				   transaction): reset before another handle uses it (pool.c) */
+	bool no_pool;           /* statements were prepared there, or a reply was left for
+				   mysql_read_query_result: never pooled (pool.c) */
 };
 
 struct ws_session {
@@ -110,6 +114,8 @@ struct ws_session {
 	uint64_t db_gen;
 	uint64_t state_gen;               /* bumped on every change */
 	bool state_unknown;               /* lost track (reset, change_user): reads go to the primary */
+	bool track_pending;               /* session tracking not yet set up on the primary: it travels
+					     with the first statement the primary runs (tracking.c) */
 	struct ws_lexenv lexenv;          /* how the primary lexes this session's text (character_set_client,
 					     sql_mode, as tracked; zero: unknown) for the classifier */
 
@@ -296,9 +302,14 @@ static inline void ws_session_fd_return(struct ws_session *s)
  * call: it answers status calls from now on, and what was known of its server
  * status (in a transaction?) may change. Every path that lets the primary run
  * anything goes through here (or ws_route_reset_last). */
+void ws_tracking_now(struct ws_session *s);
 static inline void ws_session_use_primary(struct ws_session *s)
 {
 	ws_session_fd_return(s);
+	/* Nothing has run on the primary since its connect: set up tracking
+	 * first, so that what this call changes is reported (tracking.c). */
+	if (__builtin_expect(s->track_pending, 0))
+		ws_tracking_now(s);
 	s->last = NULL;
 	s->last_node = -1;
 	s->trx_known = false;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pool.h"
 #include "config.h"
 #include "failover.h"
 #include "global.h"
@@ -202,7 +203,7 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 			s->primary_reader = reader;
 			if (ws_session_set_connect_args(s, user, passwd, db, clientflag) < 0)
 				s->state_unknown = true;
-			ws_route_on_connect(s);
+			ws_route_on_connect_deferred(s);
 			/* MYSQL_INIT_COMMAND ran before tracking was on: a write it
 			 * made must be waited for like the handle's own. */
 			if (ws_session_has_init_command(s) && ws_session_note_last_gtid(s) < 0)
@@ -251,8 +252,10 @@ void WS_FN(mysql_server_end)(void)
 {
 	const struct ws_real *R = ws_real();
 
-	if (!ws_guarded())
+	if (!ws_guarded()) {
 		ws_monitor_stop();
+		ws_pool_close_all();
+	}
 	if (R->mysql_server_end) {
 		ws_guard_enter();
 		R->mysql_server_end();

@@ -127,8 +127,14 @@ int WS_FN(mysql_send_query)(MYSQL *mysql, const char *q, unsigned long length)
 
 	if (refuse_inherited(s))
 		return 1;
-	if (s && q)
-		return route_text(s, q, length, true);
+	if (s && q) {
+		r = route_text(s, q, length, true);
+		/* A reply left for later on a replica: that connection is never
+		 * pooled (the application may close the handle unread). */
+		if (s->last_node >= 0)
+			s->replicas[s->last_node].no_pool = true;
+		return r;
+	}
 	if (s)
 		ws_route_reset_last(mysql);
 	ws_guard_enter();

@@ -139,6 +139,7 @@ int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long len
 {
 	REAL_OR_FAIL(mysql_stmt_prepare, 1);
 	struct ws_stmt *st = managed_stmt(stmt);
+	struct ws_session *s0;
 	int r;
 
 	if (st) {
@@ -149,6 +150,9 @@ int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long len
 		ws_stmt_copy_binds(&st->results, &st->n_results, NULL, 0);
 		st->params_bound = st->results_bound = false;
 		st->long_data = false;
+		/* The prepare runs on the primary: tracking first (tracking.c). */
+		if ((s0 = ws_session_get(st->owner)) && s0->track_pending)
+			ws_tracking_now(s0);
 	}
 	ws_guard_enter();
 	r = R->mysql_stmt_prepare(stmt, q, length);
@@ -284,6 +288,7 @@ static MYSQL_STMT *replica_stmt(struct ws_session *s, struct ws_stmt *st, size_t
 		return NULL;
 	ws_guard_enter();
 	rst = R->mysql_stmt_init(c->mysql);
+	c->no_pool = true; /* its statements are tied to it: never pooled */
 	if (rst) {
 		for (unsigned i = 0; i < st->n_attrs; i++)
 			R->mysql_stmt_attr_set(rst, st->attrs[i].attr, ws_stmt_attr_value(&st->attrs[i]));

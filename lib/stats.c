@@ -19,6 +19,7 @@
 
 #include <ck_pr.h>
 
+#include "pool.h"
 #include "ws-build.h"
 #include "config.h"
 #include "decide.h"
@@ -394,6 +395,16 @@ size_t ws_stats_json(char *buf, size_t len)
 	jw_reasons(&w);
 	jw_key(&w, &first, "optimistic_transactions");
 	jw_optimistic(&w);
+	jw_key(&w, &first, "pool");
+	{
+		char tmp[4096];
+		size_t n = ws_pool_json(tmp, sizeof(tmp));
+
+		if (n < sizeof(tmp))
+			jw_raw(&w, tmp, n);
+		else
+			jw_lit(&w, "null");
+	}
 	jw_key(&w, &first, "rules");
 	jw_lit(&w, "[");
 	ws_rules_foreach_stats(jw_rule, &rw);

@@ -444,21 +444,6 @@ static void write_conf(const char *name, unsigned primary, const char *replicas,
 	write_file(name, text);
 }
 
-static unsigned free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port = 0;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static bool port_open(unsigned port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
@@ -492,7 +477,7 @@ static bool start_haproxy(unsigned backend)
 		fprintf(stderr, "bench-overhead: haproxy not found (apt-get install haproxy): no proxy variant\n");
 		return false;
 	}
-	haproxy_port = free_port();
+	haproxy_port = bench_free_port();
 	snprintf(text, sizeof(text),
 		 "# written by bench-overhead: a plain TCP hop\n"
 		 "global\n    maxconn 4096\n\n"

@@ -40,6 +40,8 @@ void bench_setup_table(unsigned primary, const unsigned *replicas, unsigned n_re
  * WESCALE_CONFIG=conf, and LD_LIBRARY_PATH=libdir unless NULL. Its pid in
  * *pid: the caller reads the stream, closes it and waits. */
 FILE *bench_spawn(char *const argv[], const char *conf, const char *libdir, pid_t *pid);
+/* A free TCP port on 127.0.0.1 (0 when none could be had). */
+unsigned bench_free_port(void);
 /* The median of v[0..n) (sorts v). */
 double bench_median(double *v, int n);
 

@@ -777,7 +777,9 @@ static void scenario_idle_timeout(void)
 	long c[4] = { 0 }, before, after;
 	MYSQL *m;
 
-	write_config("idle", NULL, "load_balance = round_robin\nconsistency = eventual\nreplica_idle_timeout_ms = 300");
+	write_config("idle", NULL, "load_balance = round_robin\nconsistency = eventual\nreplica_idle_timeout_ms = 300\n"
+		     /* closed, not kept for reuse (the pool has its own timeout: test-pool) */
+		     "pool_max_per_node = 0");
 	m = app();
 	reads(m, 4, c); /* connects to both replicas */
 	wstest_msleep(300);
