@@ -281,7 +281,7 @@ int main(void)
 	    wstest_exec(a, "CREATE OR REPLACE TABLE lexenv_t (id INT PRIMARY KEY, v VARCHAR(64))") ||
 	    wstest_exec(a, "CREATE OR REPLACE FUNCTION lexenv_ro() RETURNS INT READS SQL DATA "
 			   "RETURN (SELECT COUNT(*) FROM lexenv_t)") ||
-	    wstest_exec(a, "CREATE OR REPLACE FUNCTION lexenv_unlisted() RETURNS INT READS SQL DATA RETURN 1") ||
+	    wstest_exec(a, "CREATE OR REPLACE FUNCTION lexenv_unlisted() RETURNS INT CONTAINS SQL DETERMINISTIC RETURN 1") ||
 	    wstest_exec(a, "CREATE OR REPLACE FUNCTION lexenv_rw() RETURNS INT MODIFIES SQL DATA DETERMINISTIC "
 			   "BEGIN REPLACE INTO lexenv_t VALUES (7, 'f'); RETURN 1; END")) {
 		printf("set-up failed\n");
