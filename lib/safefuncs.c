@@ -5,7 +5,8 @@
  * in the cluster's `replica_safe_functions` (the operator vouches that it
  * writes nothing) or the primary declares it READS SQL DATA or NO SQL
  * (routines.c: the monitor reads information_schema.ROUTINES). The list
- * adds to what the server declares; it cannot take a function away.
+ * adds to what the server declares; `primary_functions` takes a function
+ * away from both.
  */
 #include "safefuncs.h"
 
@@ -90,6 +91,9 @@ bool ws_safefuncs_ok(void *ctx, const char *db, size_t db_len, const char *name,
 	if (!s || !s->cluster)
 		return false;
 	cur_db = s->cur_db ? s->cur_db : s->db;
+	/* Precedence: primary_functions, then replica_safe_functions, then the server's word. */
+	if (ws_safefuncs_listed(s->cluster->primary_functions, cur_db, db, db_len, name, name_len))
+		return false;
 	return ws_safefuncs_listed(s->cluster->replica_safe_functions, cur_db, db, db_len, name, name_len) ||
 	       ws_routines_has(ws_routines_of(s->cluster), cur_db, db, db_len, name, name_len);
 }
