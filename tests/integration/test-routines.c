@@ -34,18 +34,6 @@ static struct wstest_env env;
 static char primary_addr[64];
 static long primary_id;
 
-static long misrouted(void)
-{
-	static char buf[65536];
-	const char *p;
-	long n = 0;
-
-	wescale_stats_json(buf, sizeof(buf));
-	for (p = buf; (p = strstr(p, "\"misrouted\":")); p++)
-		n += strtol(p + 12, NULL, 10);
-	return n;
-}
-
 /* Run "SELECT <call>, @@server_id" on m: the server_id that answered, or -1. */
 static long ran_on(MYSQL *m, const char *call)
 {
@@ -98,9 +86,9 @@ static long until(MYSQL *m, const char *call, bool replica, long limit_ms)
 	long t0 = now_ms();
 
 	for (;;) {
-		long t = now_ms() - t0, before = misrouted();
+		long t = now_ms() - t0, before = wstest_misrouted();
 
-		if (replica ? on_replica(m, call) : on_primary(m, call) && misrouted() == before)
+		if (replica ? on_replica(m, call) : on_primary(m, call) && wstest_misrouted() == before)
 			return t;
 		if (t > limit_ms)
 			return -1;
@@ -139,7 +127,7 @@ static void test_declared_access(void)
 	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port,
 					  "SELECT COUNT(*) FROM wstest.rt_t WHERE id = 7"), 1);
 	mysql_close(m);
-	CU_ASSERT_EQUAL(misrouted(), 0);
+	CU_ASSERT_EQUAL(wstest_misrouted(), 0);
 }
 
 static void test_refresh(void)
@@ -164,41 +152,32 @@ static void test_refresh(void)
 	CU_ASSERT(wstest_admin_long(&env, env.primary_port, "SELECT COUNT(*) FROM wstest.rt_t WHERE id = 8") >= 1);
 }
 
-static bool write_config(char *path, size_t cap)
+/* The suite's clean-up: what the tests created. */
+static int drop_all(void)
 {
-	FILE *in = fopen(env.config, "r"), *out;
-	char line[512];
-
-	snprintf(path, cap, "/tmp/wescale-routines-%d.conf", (int)getpid());
-	if (!in || !(out = fopen(path, "w"))) {
-		if (in)
-			fclose(in);
-		return false;
-	}
-	while (fgets(line, sizeof(line), in))
-		fputs(line, out);
-	/* the topology's file ends with its [cluster] section */
-	fprintf(out, "health_interval_ms = %d\n", INTERVAL_MS);
-	fputs("replica_safe_functions = rt_listed, rt_forced\n", out);
-	fputs("primary_functions = wstest.rt_forced\n", out);
-	fclose(in);
-	return fclose(out) == 0;
+	return admin_exec("DROP TABLE IF EXISTS rt_t") |
+	       admin_exec("DROP FUNCTION IF EXISTS rt_ro") |
+	       admin_exec("DROP FUNCTION IF EXISTS rt_nosql") |
+	       admin_exec("DROP FUNCTION IF EXISTS rt_contains") |
+	       admin_exec("DROP FUNCTION IF EXISTS rt_rw") |
+	       admin_exec("DROP FUNCTION IF EXISTS rt_listed") |
+	       admin_exec("DROP FUNCTION IF EXISTS rt_forced") |
+	       admin_exec("DROP FUNCTION IF EXISTS rt_late");
 }
 
 int main(void)
 {
-	char path[256];
 	CU_pSuite s;
-	unsigned failures;
 
 	if (!wstest_env_load(&env))
 		return 1;
 	snprintf(primary_addr, sizeof(primary_addr), "127.0.0.1:%u", env.primary_port);
-	if (!write_config(path, sizeof(path))) {
-		printf("cannot write a configuration\n");
+	if (!wstest_write_config(&env, "routines.conf",
+				 "[cluster routines]\nprimary = 127.0.0.1:%u\nreplicas = 127.0.0.1:%u, 127.0.0.1:%u\n"
+				 "load_balance = round_robin\nhealth_interval_ms = %d\n"
+				 "replica_safe_functions = rt_listed, rt_forced\nprimary_functions = wstest.rt_forced\n",
+				 env.primary_port, env.replica_port[0], env.replica_port[1], INTERVAL_MS))
 		return 1;
-	}
-	setenv("WESCALE_CONFIG", path, 1);
 	/* (after the configuration is named: the library reads it once) */
 	primary_id = wstest_admin_long(&env, env.primary_port, "SELECT /* wescale:route=primary */ @@server_id");
 	if (primary_id <= 0 || admin_exec("DROP FUNCTION IF EXISTS rt_late") ||
@@ -216,22 +195,8 @@ int main(void)
 	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
-	s = CU_add_suite("routines", NULL, NULL);
+	s = CU_add_suite("routines", NULL, drop_all);
 	CU_add_test(s, "READS SQL DATA / NO SQL on a replica, the others on the primary", test_declared_access);
 	CU_add_test(s, "created and recreated functions within the refresh period", test_refresh);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	admin_exec("DROP TABLE IF EXISTS rt_t");
-	admin_exec("DROP FUNCTION IF EXISTS rt_ro");
-	admin_exec("DROP FUNCTION IF EXISTS rt_nosql");
-	admin_exec("DROP FUNCTION IF EXISTS rt_contains");
-	admin_exec("DROP FUNCTION IF EXISTS rt_rw");
-	admin_exec("DROP FUNCTION IF EXISTS rt_listed");
-	admin_exec("DROP FUNCTION IF EXISTS rt_forced");
-	admin_exec("DROP FUNCTION IF EXISTS rt_late");
-	unlink(path);
-	mysql_library_end();
-	return failures ? 1 : 0;
+	return wstest_cunit_run();
 }
