@@ -214,6 +214,7 @@ const struct ws_routines *ws_routines_of(const struct ws_cluster *c)
 {
 	const struct ws_config *cfg = ws_global_config();
 	struct slot *s = ck_pr_load_ptr(&slots);
+	const struct ws_routines *r;
 	size_t i;
 
 	if (!cfg || !s || !c || c < cfg->clusters || c >= cfg->clusters + cfg->n_clusters)
@@ -221,7 +222,10 @@ const struct ws_routines *ws_routines_of(const struct ws_cluster *c)
 	/* The array is filled before its pointer is stored (see the task). */
 	ck_pr_fence_load();
 	i = (size_t)(c - cfg->clusters); /* < n_slots: the configuration never changes */
-	return ck_pr_load_ptr(&s[i].published);
+	r = ck_pr_load_ptr(&s[i].published);
+	/* Reads of the set after its pointer; pairs with the store fence in publish(). */
+	ck_pr_fence_load();
+	return r;
 }
 
 /* Read the primary's functions: a sealed set, or NULL (logged). */
@@ -283,7 +287,10 @@ static void publish(struct slot *sl, struct ws_routines *r)
 		ws_routines_free(r);
 		return;
 	}
-	ck_pr_store_ptr(&sl->published, r); /* ck_pr_store_ptr orders the set's filling before it */
+	/* The set is filled before its pointer is seen; pairs with the load
+	 * fence in ws_routines_of(). */
+	ck_pr_fence_store();
+	ck_pr_store_ptr(&sl->published, r);
 	if (!old)
 		return;
 	if (!(t = malloc(sizeof(*t))))
