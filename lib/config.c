@@ -102,7 +102,7 @@ enum key_id {
 	K_MAX_REPLICA_LAG, K_HEALTH_INTERVAL, K_FAILOVER_TIMEOUT, K_GLOBAL_CACHE,
 	K_REPLICA_IDLE_TIMEOUT, K_POOL_MAX_PER_NODE, K_POOL_MAX, K_POOL_IDLE_TIMEOUT, K_REPLICA_READ_TIMEOUT, K_MAX_CONNECTIONS,
 	K_RO_TRX, K_FALLBACK, K_TRX_REPLAY, K_TRX_REPLAY_MAX_SIZE, K_OPT_TRX, K_ASSUME_WRITE,
-	K_MONITOR_USER, K_MONITOR_PASSWORD, K_SAFE_FUNCS,
+	K_MONITOR_USER, K_MONITOR_PASSWORD, K_SAFE_FUNCS, K_PRIMARY_FUNCS,
 	K_DISCOVER, K_DISCOVER_MAX, K_DISCOVER_GRACE, K_HEARTBEAT_TABLE, K_HEARTBEAT_COLUMN,
 	K_PRIORITY, K_MATCH_KIND, K_QUERY_REGEX, K_USER, K_DATABASE, K_ACTION, K_ERROR_MESSAGE,
 	K_ROUTE, K_RULE_CONSISTENCY, K_MAX_CONCURRENCY, K_MAX_QUEUE, K_QUEUE_TIMEOUT, K_LOG,
@@ -148,6 +148,7 @@ static const struct keydef keydefs[K_COUNT] = {
 	[K_MONITOR_USER] = { "monitor_user", S_CLUSTER, T_STR, 0, 0, NULL },
 	[K_MONITOR_PASSWORD] = { "monitor_password", S_CLUSTER, T_STR_EMPTY_OK, 0, 0, NULL },
 	[K_SAFE_FUNCS] = { "replica_safe_functions", S_CLUSTER, T_STR, 0, 0, NULL },
+	[K_PRIMARY_FUNCS] = { "primary_functions", S_CLUSTER, T_STR, 0, 0, NULL },
 	[K_DISCOVER] = { "discover_replicas", S_CLUSTER, T_CHOICE, 0, 0, bool_choices },
 	[K_DISCOVER_MAX] = { "discover_max_replicas", S_CLUSTER, T_NUM, 1, 32, NULL },
 	[K_DISCOVER_GRACE] = { "discover_grace_ms", S_CLUSTER, T_NUM, 0, MS_MAX, NULL },
@@ -583,6 +584,7 @@ static void cluster_clear(struct ws_cluster *c)
 	addrs_free(c->nodes, c->n_nodes);
 	free(c->monitor_user);
 	free(c->replica_safe_functions);
+	free(c->primary_functions);
 	free(c->heartbeat_table);
 	free(c->heartbeat_column);
 	if (c->monitor_password)
@@ -785,6 +787,7 @@ static char **str_field(struct parser *p, enum key_id id)
 	case K_STATS_SOCKET: return &p->cfg->stats_socket;
 	case K_MONITOR_USER: return &p->cl.monitor_user;
 	case K_SAFE_FUNCS: return &p->cl.replica_safe_functions;
+	case K_PRIMARY_FUNCS: return &p->cl.primary_functions;
 	case K_HEARTBEAT_TABLE: return &p->cl.heartbeat_table;
 	case K_HEARTBEAT_COLUMN: return &p->cl.heartbeat_column;
 	case K_MONITOR_PASSWORD: return &p->cl.monitor_password;
@@ -891,7 +894,7 @@ static void handle_key(struct parser *p, struct span key, struct span raw)
 		if (k == K_STATS_SOCKET && v.n > SUN_PATH_MAX)
 			err(p, p->line, "%s = %s: too long for a unix socket path (at most %d bytes)",
 			    echo(key, ke), echo(v, ve), SUN_PATH_MAX);
-		else if (k == K_SAFE_FUNCS && (why = ws_safefuncs_check(v.p, v.n)))
+		else if ((k == K_SAFE_FUNCS || k == K_PRIMARY_FUNCS) && (why = ws_safefuncs_check(v.p, v.n)))
 			err(p, p->line, "%s = %s: %s", echo(key, ke), echo(v, ve), why);
 		else if ((dst = str_field(p, (enum key_id)k)) && !(*dst = strndup(v.p, v.n)))
 			p->oom = true;

@@ -84,6 +84,8 @@ struct ws_cluster {
 	unsigned transaction_replay_max_size;    /* bytes of statement text per transaction; default 1 MiB */
 	char *replica_safe_functions;            /* "db.f1, f2": stored functions a read may call on a
 						    replica (safefuncs.h); NULL: none */
+	char *primary_functions;                 /* same form: never trusted, whatever the list above
+						    or the server declares; NULL: none */
 	enum ws_opt_trx optimistic_transactions; /* default adaptive */
 	bool assume_write_transactions;          /* default off: transactions start on the primary */
 	bool discover_replicas;                  /* default off: the monitor finds the primary's replicas */

@@ -843,7 +843,8 @@ static bool cluster_eq(const struct ws_cluster *a, const struct ws_cluster *b)
 	       a->optimistic_transactions == b->optimistic_transactions &&
 	       a->assume_write_transactions == b->assume_write_transactions &&
 	       str_eq(a->monitor_user, b->monitor_user) && str_eq(a->monitor_password, b->monitor_password) &&
-	       str_eq(a->replica_safe_functions, b->replica_safe_functions);
+	       str_eq(a->replica_safe_functions, b->replica_safe_functions) &&
+	       str_eq(a->primary_functions, b->primary_functions);
 }
 
 static void warn_unapplied(const struct ws_config *cur, const struct ws_config *next)

@@ -2,14 +2,18 @@
  * safefuncs.c — which stored functions a read may call on a replica (see
  * safefuncs.h). A SELECT calling a function that is not the server's own is
  * a write to the classifier (WS_F_STORED_FUNC) unless the function is listed
- * in the cluster's `replica_safe_functions`: the operator vouches that it is
- * declared READS SQL DATA or NO SQL and so writes nothing.
+ * in the cluster's `replica_safe_functions` (the operator vouches that it
+ * writes nothing) or the primary declares it READS SQL DATA or NO SQL
+ * (routines.c: the monitor reads information_schema.ROUTINES). The list
+ * adds to what the server declares; `primary_functions` takes a function
+ * away from both.
  */
 #include "safefuncs.h"
 
 #include <strings.h>
 #include <string.h>
 
+#include "routines.h"
 #include "session.h"
 
 static bool name_byte(unsigned char c)
@@ -82,9 +86,14 @@ bool ws_safefuncs_listed(const char *list, const char *cur_db, const char *db, s
 bool ws_safefuncs_ok(void *ctx, const char *db, size_t db_len, const char *name, size_t name_len)
 {
 	const struct ws_session *s = ctx;
+	const char *cur_db;
 
 	if (!s || !s->cluster)
 		return false;
-	return ws_safefuncs_listed(s->cluster->replica_safe_functions, s->cur_db ? s->cur_db : s->db, db, db_len,
-				   name, name_len);
+	cur_db = s->cur_db ? s->cur_db : s->db;
+	/* Precedence: primary_functions, then replica_safe_functions, then the server's word. */
+	if (ws_safefuncs_listed(s->cluster->primary_functions, cur_db, db, db_len, name, name_len))
+		return false;
+	return ws_safefuncs_listed(s->cluster->replica_safe_functions, cur_db, db, db_len, name, name_len) ||
+	       ws_routines_has(ws_routines_of(s->cluster), cur_db, db, db_len, name, name_len);
 }

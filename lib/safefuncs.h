@@ -1,7 +1,9 @@
 /*
  * safefuncs.h — which stored functions a read may call on a replica: the
- * cluster's `replica_safe_functions` list (docs/classifier.md, "Stored
- * functions"). The classifier asks through struct ws_lexenv.func_ok.
+ * cluster's `replica_safe_functions` list, what the primary declares READS
+ * SQL DATA or NO SQL (routines.h), minus the `primary_functions` list
+ * (docs/classifier.md, "Stored functions"). The classifier asks through
+ * struct ws_lexenv.func_ok.
  */
 #ifndef WS_SAFEFUNCS_H
 #define WS_SAFEFUNCS_H

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <CUnit/Basic.h>
+#include <wescale.h>
 
 #include "wstest.h"
 
@@ -384,4 +385,16 @@ int wstest_cunit_run(void)
 	CU_cleanup_registry();
 	mysql_library_end();
 	return failures ? 1 : 0;
+}
+
+long wstest_misrouted(void)
+{
+	static char buf[65536];
+	const char *p;
+	long n = 0;
+
+	wescale_stats_json(buf, sizeof(buf));
+	for (p = buf; (p = strstr(p, "\"misrouted\":")); p++)
+		n += strtol(p + 12, NULL, 10);
+	return n;
 }

@@ -67,6 +67,10 @@ const char *wstest_write_config(const struct wstest_env *env, const char *name, 
  * the exit status for main (0 all passed, 1 a failure). */
 int wstest_cunit_run(void);
 
+/* The statements replicas refused as writes (1792) and the primary ran
+ * instead, summed over the clusters of wescale_stats_json(): should stay 0. */
+long wstest_misrouted(void);
+
 /* Stop it and delete its directory. */
 void wstest_own_topology_stop(void);
 

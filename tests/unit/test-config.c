@@ -76,8 +76,13 @@ static void test_safe_functions(void)
 
 	CU_ASSERT_EQUAL(cfg->n_errors, 1); /* `x`: not a plain name */
 	ws_config_free(cfg);
-	cfg = load("[cluster c]\nprimary = h\nreplica_safe_functions = f_ro, app.F2\n");
+	cfg = load("[cluster c]\nprimary = h\nprimary_functions = db.\n");
+	CU_ASSERT_EQUAL(cfg->n_errors, 1);
+	CU_ASSERT_PTR_NOT_NULL(cfg->n_errors ? strstr(cfg->errors[0], "primary_functions = db.: expected") : NULL);
+	ws_config_free(cfg);
+	cfg = load("[cluster c]\nprimary = h\nreplica_safe_functions = f_ro, app.F2\nprimary_functions = app.w\n");
 	CU_ASSERT_EQUAL_FATAL(cfg->n_errors, 0);
+	CU_ASSERT_STRING_EQUAL(cfg->clusters[0].primary_functions, "app.w");
 	l = cfg->clusters[0].replica_safe_functions;
 	CU_ASSERT_STRING_EQUAL(l, "f_ro, app.F2");
 	CU_ASSERT(ws_safefuncs_listed(l, NULL, NULL, 0, "f_ro", 4));          /* any database */
