@@ -119,9 +119,14 @@ int ws_tracking_run(struct ws_session *s, const char *q, unsigned long len, bool
 
 	s->track_pending = false;
 	/* MARIADB_OPT_SKIP_READ_RESPONSE (the application reads the replies
-	 * through MYSQL.methods) or MYSQL_OPT_RECONNECT: the setup goes first,
-	 * on its own. */
-	if (!R->mysql_send_query || !R->mysql_read_query_result || s->reads_replies_itself || auto_reconnect(s)) {
+	 * through MYSQL.methods), MYSQL_OPT_RECONNECT, or mysql_send_query: the
+	 * setup goes first, on its own. After mysql_send_query the application
+	 * poll()s the socket before mysql_read_query_result (Ruby mysql2 does):
+	 * reading the setup's reply here could pull the statement's reply into
+	 * the client library's buffer too, and the socket would never become
+	 * readable again. */
+	if (send_only || !R->mysql_send_query || !R->mysql_read_query_result || s->reads_replies_itself ||
+	    auto_reconnect(s)) {
 		s->track_pending = true;
 		ws_tracking_now(s);
 		ws_guard_enter();

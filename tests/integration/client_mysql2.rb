@@ -31,6 +31,20 @@ routed = Mysql2::Client.new(**opts, host: '127.0.0.1', port: env['WS_TEST_PRIMAR
 direct = Mysql2::Client.new(username: "root", database: env["WS_TEST_DB"], socket: "#{env["WS_TEST_DIR"]}/node0/sock")
 primary_id = direct.query('SELECT @@server_id AS s').first['s']
 
+# A fresh handle whose first statement is a quick one for the primary (SET
+# NAMES): libwescale's own session-tracking setup must not travel in front of
+# it, or its reply and the statement's can arrive together and the socket
+# mysql2 polls never becomes readable again (a hang).
+Timeout.timeout(30) do
+  20.times do
+    c = Mysql2::Client.new(**opts, host: '127.0.0.1', port: env['WS_TEST_PRIMARY_PORT'].to_i)
+    c.query('SET NAMES utf8mb4')
+    cs = c.query('SELECT @@character_set_client AS cs').first['cs']
+    fail!("SET NAMES as the first statement: character_set_client is #{cs}") unless cs == 'utf8mb4'
+    c.close
+  end
+end
+
 reads = replica_reads = writes = 0
 Timeout.timeout(120) do
   routed.query('DROP TABLE IF EXISTS mysql2_loop')
