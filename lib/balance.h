@@ -1,6 +1,6 @@
 /*
  * balance.h — choosing among candidate replicas by the cluster's policy
- * (DESIGN.md §5), from the nodes' lock-free counters.
+ * (docs/architecture.md), from the nodes' lock-free counters.
  */
 #ifndef WS_BALANCE_H
 #define WS_BALANCE_H

@@ -3,6 +3,7 @@
  * ws_classify() itself (classify.h; how the fast path is held to the full
  * path: docs/classifier.md, "The fast path").
  */
+#include "classify.h"
 #include "classify-lex.h"
 
 #include <stddef.h>

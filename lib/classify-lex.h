@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "classify.h"
+#include "classify-base.h"
 
 #if defined(__GNUC__)
 #define HOT static inline __attribute__((always_inline))
@@ -154,16 +154,5 @@ HOT void lex(struct lex *lx, struct tok *t)
 	t->n = q - p;
 	lx->pos = q;
 }
-
-/*
- * The two ways ws_classify() reaches a verdict, exposed so the tests can hold
- * one against the other. ws_classify_full() is the whole classifier.
- * ws_classify_fast() answers only for the simple shapes that dominate traffic
- * (docs/classifier.md, "The fast path"), storing exactly the verdict
- * ws_classify_full() would store, and returns false without touching *out for
- * anything else.
- */
-void ws_classify_full(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out);
-bool ws_classify_fast(const char *text, size_t len, const struct ws_lexenv *env, struct ws_verdict *out);
 
 #endif /* WS_CLASSIFY_LEX_H */

@@ -1,5 +1,5 @@
 /*
- * classify.c — statement text → struct ws_verdict (DESIGN.md §3; the contract
+ * classify.c — statement text → struct ws_verdict (docs/classifier.md; the contract
  * is in classify.h, the table of verdicts in docs/classifier.md).
  *
  * How it works. One forward lexer walks the bytes once. It skips whitespace and
@@ -29,6 +29,7 @@
  * reading that ends inside an unterminated quote is harmless: the server rejects
  * such a statement before running any of it.
  */
+#include "classify.h"
 #include "classify-lex.h"
 
 #include <stddef.h>

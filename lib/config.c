@@ -1,5 +1,5 @@
 /*
- * config.c — the configuration file (DESIGN.md §2): INI text → struct ws_config.
+ * config.c — the configuration file (docs/architecture.md): INI text → struct ws_config.
  *
  * One pass over the lines. Each section is built in the parser (p->cl or
  * p->rule) and validated when the next header or the end of the text is

@@ -1,5 +1,5 @@
 /*
- * config.h — the configuration file (DESIGN.md §2), parsed into an immutable value.
+ * config.h — the configuration file (docs/architecture.md), parsed into an immutable value.
  *
  * INI syntax: [global], [cluster NAME], [rule NAME] sections; `key = value`;
  * `#` and `;` start a comment (at line start, or after whitespace); values may
@@ -18,12 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum ws_log_level {
-	WS_LOG_ERROR = 0,
-	WS_LOG_WARN = 1,
-	WS_LOG_INFO = 2,
-	WS_LOG_DEBUG = 3,
-};
+#include "log.h" /* enum ws_log_level (log_level =) */
 
 enum ws_balance {
 	WS_BALANCE_LEAST_RT = 0,
@@ -181,7 +176,6 @@ const struct ws_cluster *ws_config_find_cluster(const struct ws_config *cfg, con
  * a->host. */
 int ws_config_parse_addr(const char *text, size_t len, unsigned default_port, struct ws_addr *a);
 
-const char *ws_log_level_to_string(enum ws_log_level level);
 const char *ws_balance_to_string(enum ws_balance b);
 const char *ws_consistency_to_string(int level);
 

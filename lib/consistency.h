@@ -1,5 +1,5 @@
 /*
- * consistency.h — read-after-write consistency (DESIGN.md §4).
+ * consistency.h — read-after-write consistency (docs/gtid.md).
  *
  * Writes on the primary report their GTID in the OK packet (MariaDB: the
  * tracked variable last_gtid; MySQL: session_track_gtids = OWN_GTID); it raises

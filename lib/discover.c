@@ -33,7 +33,7 @@
 
 #include "config.h"
 #include "discover.h"
-#include "global.h"
+#include "settings.h"
 #include "gtid.h"
 #include "log.h"
 #include "monitor.h"
@@ -371,7 +371,7 @@ static void discover_cluster(const struct ws_cluster *c, struct ws_cluster_rt *r
 	}
 }
 
-void ws_discover_task(unsigned interval_ms, bool stopping)
+void ws_discover_task(void *ctx, unsigned interval_ms, bool stopping)
 {
 	const struct ws_config *cfg = ws_global_config();
 
@@ -396,10 +396,4 @@ void ws_discover_task(unsigned interval_ms, bool stopping)
 		if (c->discover_replicas && rt && rt->slots)
 			discover_cluster(c, rt, &discs[i], interval_ms);
 	}
-}
-
-/* The monitor runs discovery as one of its tasks; it does not know this module. */
-__attribute__((constructor)) static void discover_register(void)
-{
-	ws_monitor_register_task(ws_discover_task);
 }

@@ -34,7 +34,7 @@ int ws_discover_list(MYSQL *m, int flavor, struct ws_discovered *out, size_t n);
 bool ws_discover_confirm(MYSQL *m, int flavor, const struct ws_discovered *d, const char *primary_host,
 			 unsigned primary_port, const char **why);
 
-/* The monitor task (registered with the monitor when the library loads). */
-void ws_discover_task(unsigned interval_ms, bool stopping);
+/* The monitor task (start-up registers it with the monitor, once a round). */
+void ws_discover_task(void *ctx, unsigned interval_ms, bool stopping);
 
 #endif /* WS_DISCOVER_H */

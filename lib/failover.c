@@ -1,6 +1,6 @@
 /*
  * failover.c — the primary goes away; the application keeps its MYSQL *
- * (DESIGN.md §6).
+ * (docs/failover.md).
  *
  * When a statement on the primary fails because the connection failed (lost,
  * refused, server shut down), the calling thread waits up to
@@ -50,13 +50,14 @@
 #include "config.h"
 #include "consistency.h"
 #include "failover.h"
-#include "global.h"
+#include "settings.h"
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
 #include "replay.h"
-#include "route.h"
+#include "primary.h"
 #include "session.h"
+#include "tracking.h"
 #include "topology.h"
 #include "wescale.h"
 
@@ -100,7 +101,7 @@ int ws_failover_reconnect(struct ws_session *s)
 	struct ws_node_rt *old = ws_failover_primary_node(s);
 	bool first = true;
 	/* The mode the application chose, as the lost connection last reported it. */
-	bool autocommit_off = !(ws_route_server_status(s) & SERVER_STATUS_AUTOCOMMIT);
+	bool autocommit_off = !(ws_primary_server_status(s) & SERVER_STATUS_AUTOCOMMIT);
 
 	for (;;) {
 		uint64_t now = ws_now_ms();
@@ -136,7 +137,7 @@ int ws_failover_reconnect(struct ws_session *s)
 			s->locked_tables = false;
 			s->ro_trx = -1;
 			/* A new server session: tracking on, state replayed. */
-			ws_route_on_connect(s);
+			ws_tracking_on_connect(s, false);
 			if (ws_session_replay(s, s->mysql) < 0) {
 				ws_log(WS_LOG_WARN, "failover: session state could not be restored on %s:%u; "
 				       "this handle reads from the primary", a->host, a->port);
@@ -146,7 +147,7 @@ int ws_failover_reconnect(struct ws_session *s)
 			 * always run in autocommit): the primary connection gets the
 			 * mode the application chose, or its next statements would
 			 * commit one by one behind its back. */
-			if (autocommit_off && ws_route_primary_exec(s, "SET autocommit = 0") != 0)
+			if (autocommit_off && ws_primary_exec(s, "SET autocommit = 0") != 0)
 				ws_log(WS_LOG_ERROR, "failover: autocommit could not be turned off again on %s:%u",
 				       a->host, a->port);
 			ws_consistency_check_lost(s);
@@ -194,6 +195,40 @@ static bool commits(const struct ws_verdict *v)
 	       (v->flags & (WS_F_IMPLICIT_COMMIT | WS_F_TRX_BEGIN | WS_F_AUTOCOMMIT_ON | WS_F_LOCK_TABLES));
 }
 
+/* Attempts at replaying a transaction, each on a new primary connection. */
+#define REPLAY_ATTEMPTS 3
+
+/* The primary failed during a statement of an open transaction and s is on
+ * the new primary: replay the transaction there (replay.c keeps it), through
+ * further reconnects while the new primary fails too. As ws_replay_start. */
+static int replay_after_failover(struct ws_session *s, unsigned e)
+{
+	uint64_t deadline = ws_now_ms() + s->cluster->failover_timeout_ms;
+	int r = ws_replay_start(s, e);
+
+	if (r != 2)
+		return r;
+	for (int attempt = 1;; attempt++) {
+		uint64_t gen;
+
+		r = ws_replay_attempt(s);
+		if (r >= 0)
+			return r;
+		ws_log(WS_LOG_INFO, "transaction replay: the new primary failed too (attempt %d)", attempt);
+		if (attempt >= REPLAY_ATTEMPTS || ws_now_ms() >= deadline)
+			break;
+		gen = s->primary_gen;
+		if (ws_failover_reconnect(s) < 0) {
+			ws_replay_abandon(s);
+			return -1;
+		}
+		if (s->primary_gen == gen)
+			break; /* not reconnected after all */
+	}
+	ws_replay_abandon(s);
+	return 1;
+}
+
 int ws_failover_after_error(struct ws_session *s, unsigned e, const struct ws_verdict *v, bool in_trx)
 {
 	bool is_read = v && (v->flags & WS_F_READ);
@@ -203,7 +238,7 @@ int ws_failover_after_error(struct ws_session *s, unsigned e, const struct ws_ve
 	if (ws_failover_reconnect(s) < 0)
 		return -1;
 	if (in_trx) {
-		int rp = s->replay ? ws_replay_after_failover(s, e) : 1;
+		int rp = s->replay ? replay_after_failover(s, e) : 1;
 
 		if (rp <= 0)
 			return rp; /* replayed: run it again; or the error is set */
@@ -389,7 +424,7 @@ void ws_failover_config_reloaded(const struct ws_config *cur, const struct ws_co
 	}
 }
 
-WS_EXPORT int wescale_set_primary(const char *cluster, const char *host_port)
+int ws_failover_set_primary(const char *cluster, const char *host_port)
 {
 	const struct ws_config *cfg = ws_global_config();
 	const struct ws_cluster *c = NULL;

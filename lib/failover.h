@@ -64,4 +64,9 @@ void ws_failover_seen_read_only(struct ws_cluster_rt *rt, struct ws_node_rt *n, 
  * Called under the reload lock. */
 void ws_failover_config_reloaded(const struct ws_config *cur, const struct ws_config *next);
 
+/* wescale_set_primary() (global.c runs start-up first): name the member of
+ * `cluster` that takes writes, or NULL to let read_only discovery decide.
+ * 0 or WESCALE_ER_BAD_ARGUMENT. */
+int ws_failover_set_primary(const char *cluster, const char *host_port);
+
 #endif /* WS_FAILOVER_H */

@@ -1,6 +1,9 @@
 /*
- * global.c — process-wide start-up: read the configuration once, set up the
- * log, register the fork handler (DESIGN.md §2).
+ * global.c — process-wide start-up, the top layer: read the configuration
+ * once and publish it (settings.h), set up the log, initialise topology and
+ * rules, give the monitor and the rules what the layers above them registered,
+ * register the fork handler; and the process-wide public calls, which run
+ * start-up first (docs/architecture.md, "Modules and layers").
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,12 +17,17 @@
 #include "pool.h"
 #include "ws-build.h"
 #include "config.h"
+#include "discover.h"
+#include "failover.h"
 #include "global.h"
 #include "log.h"
 #include "monitor.h"
+#include "routines.h"
 #include "rules.h"
 #include "real.h"
 #include "session.h"
+#include "settings.h"
+#include "stats.h"
 #include "stmt.h"
 #include "topology.h"
 #include "wescale.h"
@@ -27,10 +35,7 @@
 #define DEFAULT_CONFIG_PATH "/etc/wescale.conf"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static struct ws_config *active_config;
 static int init_done;
-
-uint64_t ws_fork_generation;
 
 static void atfork_child(void)
 {
@@ -39,6 +44,7 @@ static void atfork_child(void)
 	ws_stmt_atfork_child();
 	ws_monitor_atfork_child();
 	ws_pool_atfork_child();
+	ws_stats_atfork_child();
 }
 
 static bool env_true(const char *name)
@@ -115,9 +121,20 @@ static void init(void)
 		ws_config_free(cfg);
 		goto done;
 	}
-	active_config = cfg;
+	ws_settings_publish(cfg);
 	if (ws_rules_init(cfg) < 0)
 		ws_log(WS_LOG_ERROR, "out of memory compiling query rules: no rules are applied");
+	/* The layers above the monitor and the rules give them their work
+	 * (docs/architecture.md, "Modules and layers"). */
+	ws_rules_on_reload(ws_failover_config_reloaded);
+	ws_monitor_on_read_only(ws_failover_seen_read_only);
+	ws_session_set_keeper(ws_pool_put);
+	if (ws_monitor_add_task(ws_rules_monitor_task, NULL, 0) < 0 ||
+	    ws_monitor_add_task(ws_discover_task, NULL, 0) < 0 ||
+	    ws_monitor_add_task(ws_routines_task, NULL, 0) < 0 ||
+	    ws_monitor_add_task(ws_pool_monitor_task, NULL, 0) < 0 ||
+	    ws_monitor_add_task(ws_stats_monitor_task, NULL, 50) < 0)
+		ws_log(WS_LOG_ERROR, "monitor: no room for the rules, discovery, routines, pool and stats tasks");
 	if (ws_log_enabled(WS_LOG_INFO)) {
 		char names[256] = "";
 		size_t used = 0;
@@ -139,10 +156,30 @@ void ws_global_init(void)
 	pthread_once(&init_once, init);
 }
 
-const struct ws_config *ws_global_config(void)
+const struct ws_config *ws_global_start(void)
 {
 	ws_global_init();
-	return active_config;
+	return ws_global_config();
+}
+
+/* The process-wide public calls: start-up first (an application may call them
+ * before it connects), then the module that owns the work. */
+WS_EXPORT int wescale_reload_config(void)
+{
+	ws_global_start();
+	return ws_rules_reload();
+}
+
+WS_EXPORT size_t wescale_stats_json(char *buf, size_t len)
+{
+	ws_global_start();
+	return ws_stats_json(buf, len);
+}
+
+WS_EXPORT int wescale_set_primary(const char *cluster, const char *host_port)
+{
+	ws_global_start();
+	return ws_failover_set_primary(cluster, host_port);
 }
 
 WS_EXPORT const char *wescale_version(void)

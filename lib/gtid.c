@@ -1,6 +1,6 @@
 /*
  * gtid.c — GTID sets for both server flavours: parse, merge, contains, format
- * (DESIGN.md §4; contract in gtid.h; formats in docs/gtid.md).
+ * (docs/gtid.md; contract in gtid.h; formats in docs/gtid.md).
  *
  * Representation (always canonical, so equality is structural):
  *  - MySQL: `src[]` sorted by (uuid bytes, tag), one entry per (uuid, tag) with at

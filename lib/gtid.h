@@ -1,5 +1,5 @@
 /*
- * gtid.h — GTID sets for both server flavours (DESIGN.md §4).
+ * gtid.h — GTID sets for both server flavours (docs/gtid.md).
  *
  * MySQL:   "uuid:1-5:7-9,uuid2:1-3"   (per source UUID, a list of closed intervals;
  *          optional tags "uuid:tag:1-5" of MySQL 8.3+ are accepted and kept)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "real.h"
+#include "compiler.h"
 #include "wescale.h"
 
 int ws_log_current_level = WS_LOG_WARN;

@@ -7,7 +7,17 @@
 #define WS_LOG_H
 
 #include <stdbool.h>
-#include "config.h"
+#include <stddef.h>
+
+/* The log is the bottom layer (docs/architecture.md, "Modules and layers"): it
+ * needs nothing from the configuration; start-up (global.c) gives it its level
+ * and sink with ws_log_configure(). */
+enum ws_log_level {
+	WS_LOG_ERROR = 0,
+	WS_LOG_WARN = 1,
+	WS_LOG_INFO = 2,
+	WS_LOG_DEBUG = 3,
+};
 
 extern int ws_log_current_level;
 
@@ -37,5 +47,6 @@ size_t ws_log_redact(const char *in, char *out, size_t cap);
 
 /* Parse "error|warn|info|debug" (case-insensitive). -EINVAL otherwise. */
 int ws_log_level_from_string(const char *s, enum ws_log_level *out);
+const char *ws_log_level_to_string(enum ws_log_level level);
 
 #endif /* WS_LOG_H */

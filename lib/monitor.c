@@ -1,5 +1,5 @@
 /*
- * monitor.c — the topology monitor (DESIGN.md §5): one thread per process,
+ * monitor.c — the topology monitor (docs/architecture.md): one thread per process,
  * started when the first managed handle connects, that checks every node of
  * every cluster each health_interval_ms over its own connections.
  *
@@ -42,17 +42,13 @@
 
 #include <ck_pr.h>
 
-#include "pool.h"
 #include "config.h"
-#include "failover.h"
-#include "global.h"
+#include "settings.h"
 #include "gtid.h"
 #include "lag.h"
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
-#include "rules.h"
-#include "stats.h"
 #include "session.h"
 #include "topology.h"
 
@@ -76,7 +72,16 @@ static pthread_t mon_thread;
 static bool mon_running, mon_stop;
 static bool mon_exiting; /* exit() has begun: never start the thread again */
 static uint64_t mon_checks; /* completed rounds, for tests and stats */
-static int stats_fd = -1;   /* the stats socket, served by this thread */
+
+struct mon_task {
+	ws_monitor_task_fn *run;
+	void *ctx;
+	unsigned period_ms;
+	uint64_t next_ms; /* monitor thread only */
+};
+static struct mon_task tasks[WS_MONITOR_MAX_TASKS];
+static unsigned n_tasks;
+static ws_monitor_read_only_fn *on_read_only;
 
 /* Credentials and options the monitor connects with (owned copies). */
 static struct ws_session *mon_creds;
@@ -136,38 +141,46 @@ static void keep_credential_options(struct ws_session *c)
 	c->n_opts = k;
 }
 
-static ws_monitor_task_fn *tasks[WS_MONITOR_MAX_TASKS];
-static unsigned n_tasks;
-
-int ws_monitor_register_task(ws_monitor_task_fn *fn)
+int ws_monitor_add_task(ws_monitor_task_fn *run, void *ctx, unsigned period_ms)
 {
 	int r = 0;
 
 	pthread_mutex_lock(&mon_lock);
 	for (unsigned i = 0; i < n_tasks; i++)
-		if (tasks[i] == fn)
+		if (tasks[i].run == run && tasks[i].ctx == ctx)
 			goto out;
 	if (n_tasks == WS_MONITOR_MAX_TASKS) {
 		r = -ENOSPC;
 		goto out;
 	}
-	ck_pr_store_ptr(&tasks[n_tasks], fn);
-	/* The task is in place before the count says it exists. */
-	ck_pr_fence_store();
-	ck_pr_store_uint(&n_tasks, n_tasks + 1);
+	tasks[n_tasks] = (struct mon_task){ .run = run, .ctx = ctx, .period_ms = period_ms };
+	n_tasks++;
 out:
 	pthread_mutex_unlock(&mon_lock);
 	return r;
 }
 
-static void run_tasks(unsigned interval_ms, bool stopping)
+void ws_monitor_on_read_only(ws_monitor_read_only_fn *fn)
 {
-	unsigned n = ck_pr_load_uint(&n_tasks);
+	ck_pr_store_ptr(&on_read_only, (void *)fn);
+}
 
-	/* Orders the task reads after the count; pairs with the store fence above. */
-	ck_pr_fence_load();
-	for (unsigned i = 0; i < n; i++)
-		((ws_monitor_task_fn *)ck_pr_load_ptr(&tasks[i]))(interval_ms, stopping);
+/* Run the tasks that are due (round: the ones with period 0). Called with
+ * mon_lock held; each task runs without it. */
+static void run_tasks(bool round, unsigned interval_ms, bool stopping)
+{
+	uint64_t now = ws_now_us() / 1000u;
+
+	for (unsigned i = 0; i < n_tasks; i++) {
+		struct mon_task *t = &tasks[i];
+
+		if (!stopping && (round ? t->period_ms != 0 : t->period_ms == 0 || now < t->next_ms))
+			continue;
+		t->next_ms = now + t->period_ms;
+		pthread_mutex_unlock(&mon_lock);
+		t->run(t->ctx, interval_ms, stopping);
+		pthread_mutex_lock(&mon_lock);
+	}
 }
 
 static MYSQL *node_connect(struct mon_node *n, unsigned interval_ms)
@@ -351,8 +364,12 @@ static void check_node(struct mon_node *n, struct ws_cluster_rt *rt, unsigned in
 	ck_pr_store_int(&n->rt->read_only, strcmp(row[0], "1") == 0);
 	/* Only this thread counts rounds: mon_checks is the rounds completed
 	 * before this one began. */
-	if (ck_pr_load_int(&n->rt->read_only) == 1)
-		ws_failover_seen_read_only(rt, n->rt, ck_pr_load_64(&mon_checks));
+	if (ck_pr_load_int(&n->rt->read_only) == 1) {
+		ws_monitor_read_only_fn *fn = (ws_monitor_read_only_fn *)ck_pr_load_ptr(&on_read_only);
+
+		if (fn)
+			fn(rt, n->rt, ck_pr_load_64(&mon_checks));
+	}
 	learn_position(n->rt, flavor, row[1], len[1]);
 	R->mysql_free_result(res);
 
@@ -444,35 +461,27 @@ static void *monitor_main(void *arg)
 			nodes[k++] = (struct mon_node){ .addr = ws_cluster_reader(cl, r), .cluster = rt,
 							.rt = &rt->replicas[r] };
 	}
-	if (cfg->stats_socket) {
-		stats_fd = ws_stats_socket_open(cfg->stats_socket);
-		if (stats_fd < 0)
-			ws_log(WS_LOG_ERROR, "stats_socket %s: %s", cfg->stats_socket, strerror(-stats_fd));
-	}
 	pthread_mutex_lock(&mon_lock);
+	run_tasks(false, interval, false); /* the periodic ones start with the thread */
 	while (!mon_stop) {
 		struct timespec until;
 		uint64_t deadline;
 
+		/* What the layers above registered once a round (the rules follow
+		 * their file: reloaded when it changed). */
+		run_tasks(true, interval, false);
 		pthread_mutex_unlock(&mon_lock);
-		/* Rules follow the file: reloaded when it changed. */
-		ws_rules_reload_if_changed();
-		run_tasks(interval, false);
 		/* Each cluster's primary comes before its replicas in `nodes`, so
 		 * distances are measured against a fresh primary position. */
 		for (size_t i = 0; i < n_nodes; i++)
 			check_node(&nodes[i], nodes[i].cluster, interval);
 		ck_pr_inc_64(&mon_checks);
-		ws_pool_sweep(ws_now_ms()); /* idle pooled connections */
-		/* Sleep until the next round in slices, answering the stats socket
-		 * in between (no thread of its own: DESIGN.md §5). */
+		/* Sleep until the next round in slices, running the periodic tasks
+		 * in between (the stats socket has no thread of its own:
+		 * docs/architecture.md). */
 		pthread_mutex_lock(&mon_lock);
 		for (unsigned slept = 0; !mon_stop && slept < interval; slept += 50) {
-			if (stats_fd >= 0) {
-				pthread_mutex_unlock(&mon_lock);
-				ws_stats_socket_serve(stats_fd);
-				pthread_mutex_lock(&mon_lock);
-			}
+			run_tasks(false, interval, false);
 			clock_gettime(CLOCK_REALTIME, &until);
 			deadline = (uint64_t)until.tv_nsec + 50u * 1000000u;
 			until.tv_sec += (time_t)(deadline / 1000000000u);
@@ -480,12 +489,8 @@ static void *monitor_main(void *arg)
 			pthread_cond_timedwait(&mon_cond, &mon_lock, &until);
 		}
 	}
+	run_tasks(false, interval, true);
 	pthread_mutex_unlock(&mon_lock);
-	run_tasks(interval, true);
-	if (stats_fd >= 0) {
-		close(stats_fd);
-		stats_fd = -1;
-	}
 	for (size_t i = 0; i < n_nodes; i++)
 		if (nodes[i].mysql)
 			R->mysql_close(nodes[i].mysql);
@@ -589,10 +594,7 @@ void ws_monitor_atfork_child(void)
 	mon_stop = false;
 	mon_exiting = false;
 	mon_creds = NULL;
-	/* The parent's socket: the child does not serve it. */
-	if (stats_fd >= 0)
-		close(stats_fd);
-	stats_fd = -1;
+	/* (What a task opened is its owner's to forget: global.c.) */
 }
 
 /* Longest wait for the thread at exit: a check in progress ends within its

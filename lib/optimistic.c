@@ -32,7 +32,8 @@
 #include "optimistic.h"
 #include "real.h"
 #include "replay.h"
-#include "route.h"
+#include "decide.h"
+#include "primary.h"
 #include "session.h"
 
 #define SHAPES 512         /* slots of the table */
@@ -202,7 +203,7 @@ void ws_opt_trx_end(struct ws_session *s)
 
 void ws_opt_after_primary_slow(struct ws_session *s)
 {
-	unsigned status = ws_route_server_status(s);
+	unsigned status = ws_primary_server_status(s);
 
 	if (s->rw_next && (status & SERVER_STATUS_IN_TRANS))
 		s->rw_next = false; /* SET TRANSACTION READ WRITE: used by this transaction */

@@ -16,7 +16,7 @@
 #include <ck_pr.h>
 
 #include "config.h"
-#include "global.h"
+#include "settings.h"
 #include "log.h"
 #include "pool.h"
 #include "real.h"
@@ -463,4 +463,12 @@ __attribute__((destructor)) static void pool_at_exit(void)
 {
 	if (head)
 		ws_pool_close_all();
+}
+
+void ws_pool_monitor_task(void *ctx, unsigned interval_ms, bool stopping)
+{
+	(void)ctx;
+	(void)interval_ms;
+	if (!stopping)
+		ws_pool_sweep(ws_now_ms());
 }

@@ -22,6 +22,7 @@
 #ifndef WS_POOL_H
 #define WS_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <mysql.h>
@@ -52,5 +53,9 @@ size_t ws_pool_json(char *buf, size_t len);
 
 /* Idle connections now (for tests). */
 size_t ws_pool_size(void);
+
+/* The monitor task (start-up registers it, once a round, after nothing in
+ * particular): close idle pooled connections. */
+void ws_pool_monitor_task(void *ctx, unsigned interval_ms, bool stopping);
 
 #endif /* WS_POOL_H */

@@ -1,5 +1,5 @@
 /*
- * real.c — resolve the real client library once (DESIGN.md §1).
+ * real.c — resolve the real client library once (docs/architecture.md).
  */
 #include <dlfcn.h>
 #include <errno.h>

@@ -23,9 +23,17 @@
 #include <ma_pvio.h>
 #include <ck_pr.h>
 
-#define WS_EXPORT __attribute__((visibility("default")))
-#define WS_LIKELY(x) __builtin_expect(!!(x), 1)
-#define WS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#include "compiler.h"
+
+#include <errmsg.h>
+
+/* Is e an error that says the connection itself failed (not the statement)? */
+static inline bool ws_is_connection_error(unsigned e)
+{
+	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
+	       e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == 1053 /* ER_SERVER_SHUTDOWN */ ||
+	       e == 1927 /* ER_CONNECTION_KILLED */;
+}
 
 /* Declarations that libmariadb exports but its headers do not declare. */
 int ma_pvio_register_callback(my_bool register_callback,

@@ -1,5 +1,5 @@
 /*
- * replay.c — transaction_replay (DESIGN.md §6, the way MaxScale's readwritesplit
+ * replay.c — transaction_replay (docs/failover.md, the way MaxScale's readwritesplit
  * does it): a transaction interrupted by a failover is run again on the new
  * primary, and the application never hears of it, when everything it read
  * there is the same as what it saw.
@@ -54,16 +54,12 @@
 
 #include "classify.h"
 #include "config.h"
-#include "failover.h"
 #include "log.h"
 #include "real.h"
 #include "replay.h"
-#include "route.h"
+#include "primary.h"
 #include "session.h"
 #include "wescale.h"
-
-/* Replays of one transaction on successive primaries. */
-#define REPLAY_ATTEMPTS 3
 
 /* Statements that end the open transaction (and may commit it). */
 #define COMMITS (WS_F_TRX_BEGIN | WS_F_TRX_END | WS_F_IMPLICIT_COMMIT | WS_F_AUTOCOMMIT_ON | WS_F_UNLOCK_TABLES)
@@ -131,6 +127,7 @@ void ws_replay_free(struct ws_replay *rp)
 
 void ws_replay_attach(struct ws_session *s)
 {
+	ws_session_set_replay_free(ws_replay_free);
 	if (!s->cluster || (!s->cluster->transaction_replay && s->cluster->optimistic_transactions == WS_OPT_TRX_OFF)) {
 		ws_replay_free(s->replay);
 		s->replay = NULL;
@@ -220,7 +217,7 @@ void ws_replay_before(struct ws_session *s, const struct ws_verdict *v, const ch
 	rp->pending = false;
 	if (!rp->failover || (s->ro_trx >= 0 && s->opt_trx))
 		return;
-	status = ws_route_server_status(s);
+	status = ws_primary_server_status(s);
 	if (!(status & SERVER_STATUS_IN_TRANS))
 		reset(s, rp);
 	if (rp->taint_next && !(v->flags & WS_F_SET_TRANSACTION)) {
@@ -294,7 +291,7 @@ void ws_replay_after(struct ws_session *s, int r)
 		e = R->mysql_errno(s->mysql);
 		ws_guard_leave();
 	}
-	if (e && ws_route_is_connection_error(e)) {
+	if (e && ws_is_connection_error(e)) {
 		/* Lost again after a failover: this transaction is gone. */
 		rp->replayable = false;
 		return;
@@ -303,7 +300,7 @@ void ws_replay_after(struct ws_session *s, int r)
 		reset(s, rp); /* the transaction ended (a new one may begin with this statement) */
 	if (e == 1205 /* ER_LOCK_WAIT_TIMEOUT: the transaction may have been rolled back */)
 		rp->replayable = false;
-	status = ws_route_server_status(s);
+	status = ws_primary_server_status(s);
 	if (!(status & SERVER_STATUS_IN_TRANS)) {
 		reset(s, rp);
 		return;
@@ -436,7 +433,7 @@ static int rerun(struct ws_session *s, const struct entry *e, char *why, size_t 
 	r = R->mysql_real_query(s->mysql, e->text, e->len);
 	ws_guard_leave();
 	outcome_of(s->mysql, r, &o);
-	if (r && ws_route_is_connection_error(o.err))
+	if (r && ws_is_connection_error(o.err))
 		return -1;
 	if (!r && o.fields) {
 		ws_guard_enter();
@@ -444,7 +441,7 @@ static int rerun(struct ws_session *s, const struct entry *e, char *why, size_t 
 		if (!res)
 			o.err = R->mysql_errno(s->mysql);
 		ws_guard_leave();
-		if (!res && ws_route_is_connection_error(o.err))
+		if (!res && ws_is_connection_error(o.err))
 			return -1;
 		if (res) {
 			o.sum = result_sum(res, o.fields);
@@ -477,7 +474,7 @@ static int replay_once(struct ws_session *s, struct ws_replay *rp, char *why, si
 			size_t n = strlen(why);
 
 			snprintf(why + n, why_size - n, " at statement %zu of %zu", i + 1, rp->n);
-			ws_route_primary_exec(s, "ROLLBACK");
+			ws_primary_exec(s, "ROLLBACK");
 			return 1;
 		}
 	}
@@ -488,13 +485,12 @@ static int replay_once(struct ws_session *s, struct ws_replay *rp, char *why, si
  * in (the reconnect restores session variables, but not this one). */
 static unsigned restore_autocommit(struct ws_session *s, const struct ws_replay *rp)
 {
-	return rp->status & SERVER_STATUS_AUTOCOMMIT ? 0 : ws_route_primary_exec(s, "SET autocommit = 0");
+	return rp->status & SERVER_STATUS_AUTOCOMMIT ? 0 : ws_primary_exec(s, "SET autocommit = 0");
 }
 
-int ws_replay_after_failover(struct ws_session *s, unsigned e)
+int ws_replay_start(struct ws_session *s, unsigned e)
 {
 	struct ws_replay *rp = s->replay;
-	uint64_t deadline = ws_now_ms() + s->cluster->failover_timeout_ms;
 	bool pending = rp->pending;
 
 	rp->pending = false;
@@ -528,33 +524,30 @@ int ws_replay_after_failover(struct ws_session *s, unsigned e)
 		restore_autocommit(s, rp);
 		return 1;
 	}
-	for (int attempt = 1;; attempt++) {
-		uint64_t gen;
-		unsigned ae = restore_autocommit(s, rp);
-		char why[200];
-		int r = ae ? (ws_route_is_connection_error(ae) ? -1 : 1) : replay_once(s, rp, why, sizeof(why));
+	return 2;
+}
 
-		if (r > 0)
-			ws_log(WS_LOG_WARN, "transaction replay: the new primary did not do the same (%s): rolled back",
-			       why);
-		if (r == 0) {
-			ws_log(WS_LOG_WARN, "failover: transaction of %zu statements replayed on the new primary", rp->n);
-			rp->pending = true; /* route.c runs it again and records it */
-			return 0;
-		}
-		if (r > 0)
-			break;
-		ws_log(WS_LOG_INFO, "transaction replay: the new primary failed too (attempt %d)", attempt);
-		if (attempt >= REPLAY_ATTEMPTS || ws_now_ms() >= deadline)
-			break;
-		gen = s->primary_gen;
-		if (ws_failover_reconnect(s) < 0) {
-			reset(s, rp);
-			return -1;
-		}
-		if (s->primary_gen == gen)
-			break; /* not reconnected after all */
+int ws_replay_attempt(struct ws_session *s)
+{
+	struct ws_replay *rp = s->replay;
+	unsigned ae = restore_autocommit(s, rp);
+	char why[200] = "its autocommit mode could not be restored";
+	int r = ae ? (ws_is_connection_error(ae) ? -1 : 1) : replay_once(s, rp, why, sizeof(why));
+
+	if (r > 0) {
+		ws_log(WS_LOG_WARN, "transaction replay: the new primary did not do the same (%s): rolled back", why);
+		reset(s, rp);
+		return 1;
 	}
-	reset(s, rp);
-	return 1;
+	if (r == 0) {
+		ws_log(WS_LOG_WARN, "failover: transaction of %zu statements replayed on the new primary", rp->n);
+		rp->pending = true; /* route.c runs it again and records it */
+	}
+	return r;
+}
+
+void ws_replay_abandon(struct ws_session *s)
+{
+	if (s->replay)
+		reset(s, s->replay);
 }

@@ -73,13 +73,23 @@ void ws_replay_opt_unverifiable(struct ws_session *s);
 int ws_replay_opt_verify(struct ws_session *s, char *why, size_t why_size);
 
 /*
+ * Failover drives the replay (failover.c); the record only answers.
+ *
  * The primary failed (connection error e) during the statement announced by
  * ws_replay_before, inside a transaction, and the handle has been reconnected
- * to the new primary. Returns 0 when the transaction was replayed there and
- * the statement may run again; 1 when it cannot be replayed (the caller
- * reports the lost transaction); -1 with the error set on the session
- * (a commit whose outcome is unknown, no primary).
+ * to the new primary. ws_replay_start returns 2 when the transaction can be
+ * replayed (then call ws_replay_attempt); 0 when the statement may simply run
+ * again (a ROLLBACK); 1 when it cannot be replayed (the caller reports the
+ * lost transaction); -1 with the error set on the session (a commit whose
+ * outcome is unknown).
  */
-int ws_replay_after_failover(struct ws_session *s, unsigned e);
+int ws_replay_start(struct ws_session *s, unsigned e);
+/* One replay on the current primary connection: 0 replayed, the statement may
+ * run again; 1 it did not do the same there (rolled back; the caller reports
+ * the lost transaction); -1 the connection failed: reconnect and attempt
+ * again, or ws_replay_abandon. */
+int ws_replay_attempt(struct ws_session *s);
+/* Forget the transaction (no more attempts). */
+void ws_replay_abandon(struct ws_session *s);
 
 #endif /* WS_REPLAY_H */

@@ -1,5 +1,5 @@
 /*
- * route.c — routing decisions for managed handles (DESIGN.md §3).
+ * route.c — routing decisions for managed handles (docs/architecture.md).
  *
  * A statement goes to a replica only when all of these hold: the classifier
  * proved it a pure read (or a hint asks for a replica), the handle is not in a
@@ -38,6 +38,7 @@
 #include "replay.h"
 #include "rules.h"
 #include "safefuncs.h"
+#include "replica.h"
 #include "safety.h"
 #include "topology.h"
 #include "log.h"
@@ -59,39 +60,6 @@ void ws_route_reset_last(MYSQL *mysql)
 	}
 }
 
-unsigned ws_route_server_status(struct ws_session *s)
-{
-	const struct ws_real *R = ws_real();
-	unsigned int status = SERVER_STATUS_AUTOCOMMIT;
-
-	if (!R->mariadb_get_infov)
-		return status;
-	ws_guard_enter();
-	if (R->mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status))
-		status = SERVER_STATUS_AUTOCOMMIT;
-	ws_guard_leave();
-	return status;
-}
-
-bool ws_route_in_trx(struct ws_session *s)
-{
-	unsigned status = ws_route_server_status(s);
-
-	return (status & SERVER_STATUS_IN_TRANS) || !(status & SERVER_STATUS_AUTOCOMMIT);
-}
-
-unsigned ws_route_primary_exec(struct ws_session *s, const char *sql)
-{
-	const struct ws_real *R = ws_real();
-	unsigned e = 0;
-
-	ws_guard_enter();
-	if (R->mysql_real_query(s->mysql, sql, strlen(sql)))
-		e = R->mysql_errno(s->mysql);
-	ws_guard_leave();
-	return e;
-}
-
 /* The primary's server status for routing a read: it can only change when
  * the primary runs something, and every path that lets it do so forgets the
  * remembered answer (ws_session_use_primary), so reads in a row ask the
@@ -99,55 +67,10 @@ unsigned ws_route_primary_exec(struct ws_session *s, const char *sql)
 static unsigned status_for_read(struct ws_session *s)
 {
 	if (!s->trx_known) {
-		s->trx_status = ws_route_server_status(s);
+		s->trx_status = ws_primary_server_status(s);
 		s->trx_known = true;
 	}
 	return s->trx_status;
-}
-
-/* Tracking on (tracking.c): at the application's connect it is deferred and
- * travels with the first statement; after a reconnect, change_user or reset it
- * runs at once. */
-static void on_connect(struct ws_session *s, bool defer)
-{
-	const struct ws_real *R = ws_real();
-	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
-	const char *info;
-
-	if (!s->replicas) {
-		s->n_replicas = ws_cluster_n_readers(s->cluster);
-		s->replicas = calloc(s->n_replicas ? s->n_replicas : 1, sizeof(*s->replicas));
-		if (!s->replicas) {
-			s->n_replicas = 0;
-			s->state_unknown = true;
-			return;
-		}
-		for (size_t i = 0; i < s->n_replicas; i++)
-			s->replicas[i].node = (unsigned)i;
-	}
-	ws_monitor_start(s);
-	ws_guard_enter();
-	info = R->mysql_get_server_info(s->mysql);
-	s->thread_id = R->mysql_thread_id(s->mysql);
-	ws_guard_leave();
-	s->flavor = info && strstr(info, "MariaDB") ? WS_GTID_MARIADB : WS_GTID_MYSQL;
-	if (rt)
-		ck_pr_cas_int(&rt->flavor, -1, s->flavor);
-	s->lexenv.func_ok = ws_safefuncs_ok;
-	s->lexenv.func_ctx = s;
-	s->track_pending = true;
-	if (!defer)
-		ws_tracking_now(s);
-}
-
-void ws_route_on_connect(struct ws_session *s)
-{
-	on_connect(s, false);
-}
-
-void ws_route_on_connect_deferred(struct ws_session *s)
-{
-	on_connect(s, true);
 }
 
 /* Did the statement the primary just ran answer with a result set? */
@@ -162,91 +85,10 @@ static bool answered_with_rows(struct ws_session *s)
 	return n > 0;
 }
 
-/*
- * A write answered with rows (INSERT … RETURNING, SELECT NEXTVAL(), …): the
- * server reports session state in OK packets only, and the end of a result set
- * is an EOF packet without it, so its GTID never reaches the tracking data.
- * Before the handle's next statement — never between the result and the
- * application's status calls, which must answer for the application's own
- * statement — ask the primary for it: one round trip, after such writes only.
- */
-void ws_route_harvest_slow(struct ws_session *s)
-{
-	const struct ws_real *R = ws_real();
-	static const char sql[] = "SELECT @@last_gtid";
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	unsigned long *lens;
-
-	s->harvest_pending = false;
-	if (s->flavor != WS_GTID_MARIADB) {
-		/* MySQL reports OWN_GTID with the final OK of a result set
-		 * (CLIENT_DEPRECATE_EOF); without it, stop trusting the mark. */
-		s->wm_broken = true;
-		return;
-	}
-	ws_guard_enter();
-	if (R->mysql_real_query(s->mysql, sql, sizeof(sql) - 1) == 0 && (res = R->mysql_store_result(s->mysql))) {
-		if ((row = R->mysql_fetch_row(res)) && row[0] && (lens = R->mysql_fetch_lengths(res)))
-			ws_consistency_note_gtid(s, row[0], lens[0]);
-		R->mysql_free_result(res);
-	} else {
-		s->wm_broken = true;
-	}
-	ws_guard_leave();
-}
-
 void ws_route_after_primary(struct ws_session *s)
 {
-	const struct ws_real *R = ws_real();
-	const char *data, *name;
-	size_t len, name_len;
-	unsigned long tid;
-
-	if (!R->mysql_session_track_get_first || !R->mysql_session_track_get_next)
-		return;
-	ws_guard_enter();
-	tid = R->mysql_thread_id(s->mysql);
-	ws_guard_leave();
-	if (tid != s->thread_id && !s->resync_pending) {
-		/* The real library reconnected by itself (MYSQL_OPT_RECONNECT):
-		 * a new server session without our tracking. Its result may still
-		 * be pending, so nothing can be sent now: reads stay on the primary
-		 * until the handle's next statement or ping sets tracking up
-		 * again (shim_query.c). */
-		ws_log(WS_LOG_INFO, "the primary connection was re-established by the client library: "
-		       "session tracking is set up again before the next statement");
-		s->resync_pending = true;
-		s->state_unknown = true;
-	}
-	ws_guard_enter();
-	if (R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_SCHEMA, &data, &len) == 0)
-		if (ws_session_set_db(s, data, len) < 0)
-			s->state_unknown = true;
-	/* System variables arrive as name, value, name, value, … */
-	if (R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len) == 0) {
-		do {
-			name = data;
-			name_len = len;
-			if (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len))
-				break;
-			if (name_len == 9 && strncasecmp(name, "last_gtid", 9) == 0) {
-				ws_consistency_note_gtid(s, data, len);
-				continue;
-			}
-			if (ws_session_set_var(s, name, name_len, data, len) < 0)
-				s->state_unknown = true;
-		} while (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len) == 0);
-	}
-	/* MySQL: session_track_gtids = OWN_GTID reports the write's GTID. */
-	if (s->flavor == WS_GTID_MYSQL &&
-	    R->mysql_session_track_get_first(s->mysql, SESSION_TRACK_GTIDS, &data, &len) == 0) {
-		do
-			ws_consistency_note_gtid(s, data, len);
-		while (R->mysql_session_track_get_next(s->mysql, SESSION_TRACK_GTIDS, &data, &len) == 0);
-	}
-	ws_guard_leave();
-	ws_opt_after_primary(s);
+	ws_primary_after(s);
+	ws_opt_after_primary(s); /* optimistic.c: a transaction's write, its end */
 }
 
 /* ---- choosing a replica ---- */
@@ -341,14 +183,14 @@ WS_HOT int pick_replica(struct ws_session *s, struct ws_cluster_rt *rt, const st
 		int keep = ws_affinity_keep(s, rt, cover, n_cover);
 		uint64_t rr;
 
-		if (keep >= 0 && ws_session_replica(s, cover[keep], now))
+		if (keep >= 0 && ws_replica_get(s, cover[keep], now))
 			return (int)cover[keep];
 		rr = rotation(rt, n_cover);
 		do {
 			size_t k = ws_balance_choose(s->cluster->load_balance, rt, cover, n_cover, rr);
 			unsigned idx = cover[k];
 
-			if (ws_session_replica(s, idx, now))
+			if (ws_replica_get(s, idx, now))
 				return (int)idx;
 			cover[k] = cover[--n_cover];
 		} while (n_cover);
@@ -376,7 +218,7 @@ WS_HOT int pick_replica(struct ws_session *s, struct ws_cluster_rt *rt, const st
 				if (further_along(rt, other[k], other[best], need))
 					best = k;
 		}
-		if (ws_session_replica(s, other[best], now)) {
+		if (ws_replica_get(s, other[best], now)) {
 			ws_log(WS_LOG_DEBUG, "read needs a wait: replica %u (progress %" PRIu64 ", %zu candidates)",
 			       other[best], progress(rt, other[best], need), n_other);
 			*wait = true;
@@ -402,13 +244,6 @@ static int effective_consistency(const struct ws_session *s, const struct ws_ver
 	if (s->consistency >= 0)
 		return s->consistency;
 	return s->cluster->consistency;
-}
-
-bool ws_route_is_connection_error(unsigned e)
-{
-	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
-	       e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == 1053 /* ER_SERVER_SHUTDOWN */ ||
-	       e == 1927 /* ER_CONNECTION_KILLED */;
 }
 
 static int run_on(MYSQL *m, const char *q, unsigned long len, bool send_only)
@@ -514,7 +349,7 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 
 			w = send_only ? wait_then_send(s, m, need, q, len, r) : ws_safety_wait_read(s, m, need, q, len, r);
 			ck_pr_add_64(&rt->stats.wait_us, ws_now_us() - t0);
-			if (w == WS_WAIT_BROKEN && ws_route_is_connection_error(errno_of(m)) &&
+			if (w == WS_WAIT_BROKEN && ws_is_connection_error(errno_of(m)) &&
 			    !ws_session_may_retry(s, stmt_started))
 				return replica_give_up(s, m, node, idx);
 			if (w == WS_WAIT_BROKEN) {
@@ -550,9 +385,9 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 			ws_node_end(node, ws_now_us() - started, false);
 			return -1;
 		}
-		if (*r && ws_route_is_connection_error(errno_of(m)) && !ws_session_may_retry(s, stmt_started))
+		if (*r && ws_is_connection_error(errno_of(m)) && !ws_session_may_retry(s, stmt_started))
 			return replica_give_up(s, m, node, idx);
-		if (*r && ws_route_is_connection_error(errno_of(m))) {
+		if (*r && ws_is_connection_error(errno_of(m))) {
 			ws_log(WS_LOG_INFO, "replica %s:%u failed a read (%u); retrying elsewhere",
 			       ws_cluster_reader(s->cluster, s->replicas[idx].node)->host,
 			       ws_cluster_reader(s->cluster, s->replicas[idx].node)->port, errno_of(m));
@@ -701,7 +536,7 @@ MYSQL_RES *ws_route_store_result(struct ws_session *s)
 		res = NULL;
 		e = CR_SERVER_LOST;
 	}
-	if (res || !ws_route_is_connection_error(e))
+	if (res || !ws_is_connection_error(e))
 		return res;
 	/* The replica died (or broke) with no row delivered: run the read again elsewhere. */
 	replica_lost(s, idx, e);
@@ -747,7 +582,7 @@ my_bool ws_route_read_result(struct ws_session *s)
 		 * all; nothing ran there: the primary runs it. */
 		return rerun_read(s, true) ? 1 : 0;
 	}
-	if (r && idx >= 0 && s->ro_trx < 0 && s->last_read_len && ws_route_is_connection_error(e)) {
+	if (r && idx >= 0 && s->ro_trx < 0 && s->last_read_len && ws_is_connection_error(e)) {
 		replica_lost(s, idx, e);
 		return rerun_read(s, false) ? 1 : 0;
 	}
@@ -964,7 +799,7 @@ static void trx_begun(struct ws_session *s, const struct ws_plan *p, const char 
  * gone (an optimistic transaction also needs the very connection it began on). */
 static MYSQL *replica_trx_conn(struct ws_session *s, uint64_t now_us)
 {
-	MYSQL *m = ws_session_replica(s, (size_t)s->ro_trx, now_us / 1000u);
+	MYSQL *m = ws_replica_get(s, (size_t)s->ro_trx, now_us / 1000u);
 
 	return m && s->opt_trx && s->replicas[s->ro_trx].conn_gen != s->opt_conn_gen ? NULL : m;
 }
@@ -1007,7 +842,7 @@ static int run_in_replica_trx(struct ws_session *s, const struct ws_verdict *v, 
 	if (!(v->flags & WS_F_READ) &&
 	    ((v->flags & WS_F_MULTI) || (v->kind != WS_STMT_COMMIT && v->kind != WS_STMT_ROLLBACK)))
 		s->replicas[s->ro_trx].ro_unsure = true;
-	if (*r && ws_route_is_connection_error(errno_of(m))) {
+	if (*r && ws_is_connection_error(errno_of(m))) {
 		if (opt)
 			return opt_trx_lost(s) < 0 ? -1 : 0;
 		s->ro_trx = -1;
@@ -1055,7 +890,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	/* Not before a statement that asks about the previous one: ours would
 	 * answer it. */
 	if (!in.diagnostics)
-		ws_route_harvest(s);
+		ws_primary_harvest(s);
 	ws_route_decide(&in, &p);
 	why = p.reason;
 	if (p.end_ro_trx)
@@ -1065,7 +900,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 
 	switch (p.target) {
 	case WS_TARGET_MEMBER: {
-		MYSQL *m = ws_session_replica(s, (size_t)pin, now_us / 1000u);
+		MYSQL *m = ws_replica_get(s, (size_t)pin, now_us / 1000u);
 
 		if (m && (!send_only || ws_session_fd_lend(s, m) == 0)) {
 			s->replicas[pin].dirty = true; /* anything may run there (pool.c) */
@@ -1146,7 +981,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		ws_opt_started(s, s->pending_shape, true);
 
 	{
-		bool in_trx = ws_route_in_trx(s) || s->locked_tables;
+		bool in_trx = ws_primary_in_trx(s) || s->locked_tables;
 
 		if (ws_failover_switch_pending(s) && ws_failover_switch(s, in_trx) < 0)
 			return 1; /* an orchestrator named another primary */
@@ -1175,7 +1010,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			if (ws_failover_after_error(s, CR_SERVER_GONE_ERROR, NULL, false) < 0)
 				return 1;
 			r = run_on(s->mysql, q, len, send_only);
-		} else if (r && ws_route_is_connection_error(errno_of(s->mysql)) && ws_session_may_retry(s, now_us)) {
+		} else if (r && ws_is_connection_error(errno_of(s->mysql)) && ws_session_may_retry(s, now_us)) {
 			/* The primary is gone: wait for one, reconnect this handle,
 			 * run the statement again when that is safe (not when the
 			 * application's read timeout is spent: then its error). */
@@ -1213,7 +1048,7 @@ int ws_route_call(struct ws_session *s, enum ws_api api)
 	struct ws_decide_in in;
 	struct ws_plan p;
 
-	ws_route_harvest(s);
+	ws_primary_harvest(s);
 	gather(s, NULL, api, WESCALE_ROUTE_AUTO, false, false, NULL, 0, &in);
 	ws_route_decide(&in, &p);
 	if (p.end_ro_trx)
@@ -1361,7 +1196,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	ws_session_fd_return(s);
 	gather(s, v, WS_API_PREPARED, forced, false, false, q, len, &in);
 	if (!in.diagnostics)
-		ws_route_harvest(s);
+		ws_primary_harvest(s);
 	ws_route_decide(&in, &p);
 	if (p.end_ro_trx)
 		end_ro_trx_silently(s);
@@ -1421,7 +1256,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 		ws_guard_enter();
 		e = R->mysql_errno(m);
 		ws_guard_leave();
-		if (ws_route_is_connection_error(e) || w == -1)
+		if (ws_is_connection_error(e) || w == -1)
 			ws_session_replica_failed(s, (size_t)idx);
 		else
 			ws_node_lagging(&rt->replicas[s->replicas[idx].node], s->cluster->consistency_timeout_ms);

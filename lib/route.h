@@ -1,6 +1,6 @@
 /*
  * route.h — which connection runs a statement, and which one answers for it
- * (DESIGN.md §3).
+ * (docs/architecture.md).
  */
 #ifndef WS_ROUTE_H
 #define WS_ROUTE_H
@@ -9,6 +9,7 @@
 #include <mysql.h>
 
 #include "decide.h"
+#include "primary.h"
 #include "session.h"
 
 struct ws_verdict;
@@ -43,8 +44,10 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
  */
 int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us);
 
-/* Is e an error that says the connection itself failed (not the statement)? */
-bool ws_route_is_connection_error(unsigned e);
+/* After a statement or result completed on the primary: take in what the
+ * server reported (primary.c), then what it means for an optimistic
+ * transaction (optimistic.c). */
+void ws_route_after_primary(struct ws_session *s);
 
 /* mysql_store_result for a handle whose last statement ran on a replica: when
  * the replica is lost before any row arrived, the read runs again on another
@@ -72,45 +75,15 @@ int ws_route_call(struct ws_session *s, enum ws_api api);
 bool ws_route_nb_begin(struct ws_session *s, const char *q, size_t len);
 void ws_route_nb_done(struct ws_session *s, bool ok, bool reply_read);
 
-/* After a statement or result completed on the primary: take in what the
- * server reported (session variables, schema, GTID). */
-void ws_route_after_primary(struct ws_session *s);
-
-/* The primary ran a statement that may have written and answered with rows:
- * learn its GTID before the handle's next statement (one round trip). */
-void ws_route_harvest_slow(struct ws_session *s);
-static inline void ws_route_harvest(struct ws_session *s)
-{
-	if (s->harvest_pending)
-		ws_route_harvest_slow(s);
-}
-
 /* After a statement with verdict v (text q, len) succeeded on the primary:
  * note the temporary tables and table locks it created or dropped, and what
  * the server does not report of the session state it changed. */
 void ws_route_note_statement(struct ws_session *s, const char *q, size_t len, const struct ws_verdict *v);
 
-/* The server status the primary connection last reported (SERVER_STATUS_*);
- * SERVER_STATUS_AUTOCOMMIT alone when the client library cannot say. */
-unsigned ws_route_server_status(struct ws_session *s);
-
-/* Is the handle inside a transaction (server status, or statements seen)? */
-bool ws_route_in_trx(struct ws_session *s);
-
-/* Run a statement that returns no rows (SET, ROLLBACK) on the application's
- * own connection, for libwescale itself: 0, or the error number. */
-unsigned ws_route_primary_exec(struct ws_session *s, const char *sql);
-
 /* The application finished a READ ONLY transaction held on a replica with
  * mysql_commit / mysql_rollback: run it there. Returns -1 when none is held,
  * else the real call's result. */
 int ws_route_end_ro_trx(struct ws_session *s, bool commit);
-
-/* Enable session tracking on a freshly connected managed handle. */
-void ws_route_on_connect(struct ws_session *s);
-/* The same at the application's own connect: the tracking setup waits for the
- * first statement and travels with it (tracking.c). */
-void ws_route_on_connect_deferred(struct ws_session *s);
 
 /* "replica HOST:PORT: reason" / "primary: reason" for the last routed
  * statement into buf (snprintf-truncated). 0, or negative when the handle has

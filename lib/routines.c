@@ -36,7 +36,7 @@
 #include <ck_pr.h>
 
 #include "config.h"
-#include "global.h"
+#include "settings.h"
 #include "log.h"
 #include "monitor.h"
 #include "real.h"
@@ -316,7 +316,7 @@ static void reclaim(void)
 	}
 }
 
-void ws_routines_task(unsigned interval_ms, bool stopping)
+void ws_routines_task(void *ctx, unsigned interval_ms, bool stopping)
 {
 	const struct ws_config *cfg = ws_global_config();
 	struct slot *s;
@@ -356,10 +356,4 @@ void ws_routines_task(unsigned interval_ms, bool stopping)
 		publish(sl, r);
 		sl->rounds_left = WS_ROUTINES_EVERY - 1;
 	}
-}
-
-/* The monitor runs this as one of its tasks; it does not know this module. */
-__attribute__((constructor)) static void routines_register(void)
-{
-	ws_monitor_register_task(ws_routines_task);
 }

@@ -39,7 +39,7 @@ bool ws_routines_has(const struct ws_routines *r, const char *cur_db, const char
  * first successful read. */
 const struct ws_routines *ws_routines_of(const struct ws_cluster *c);
 
-/* The monitor task (registered when the library loads). */
-void ws_routines_task(unsigned interval_ms, bool stopping);
+/* The monitor task (start-up registers it, once a round). */
+void ws_routines_task(void *ctx, unsigned interval_ms, bool stopping);
 
 #endif /* WS_ROUTINES_H */

@@ -24,8 +24,7 @@
 
 #include "classify.h"
 #include "config.h"
-#include "failover.h"
-#include "global.h"
+#include "settings.h"
 #include "log.h"
 #include "real.h"
 #include "rules.h"
@@ -862,6 +861,13 @@ static void warn_unapplied(const struct ws_config *cur, const struct ws_config *
 		       "(restart the program to apply them); the rules are", cur->path);
 }
 
+static ws_rules_reload_fn *on_reload;
+
+void ws_rules_on_reload(ws_rules_reload_fn *fn)
+{
+	ck_pr_store_ptr(&on_reload, (void *)fn);
+}
+
 static int reload_locked(const struct ws_config *cur)
 {
 	struct ws_config *next = NULL;
@@ -885,7 +891,12 @@ static int reload_locked(const struct ws_config *cur)
 		ws_config_free(next);
 		return WESCALE_ER_CONFIG;
 	}
-	ws_failover_config_reloaded(cur, next);
+	{
+		ws_rules_reload_fn *fn = (ws_rules_reload_fn *)ck_pr_load_ptr(&on_reload);
+
+		if (fn)
+			fn(cur, next);
+	}
 	warn_unapplied(cur, next);
 	r = compile_install(next);
 	if (r >= 0)
@@ -931,7 +942,10 @@ void ws_rules_reload_if_changed(void)
 	pthread_mutex_unlock(&reload_lock);
 }
 
-WS_EXPORT int wescale_reload_config(void)
+void ws_rules_monitor_task(void *ctx, unsigned interval_ms, bool stopping)
 {
-	return ws_rules_reload();
+	(void)ctx;
+	(void)interval_ms;
+	if (!stopping)
+		ws_rules_reload_if_changed();
 }

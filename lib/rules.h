@@ -163,4 +163,14 @@ void ws_rules_foreach_stats(void (*fn)(const struct ws_rule_stats *st, void *ctx
 const char *ws_rule_action_to_string(int action);
 const char *ws_rule_decision_to_string(enum ws_rule_decision d);
 
+/* Called by a reload that succeeded, before the new rules are installed, with
+ * the active and the new configuration (failover.c: a changed `primary =`).
+ * Start-up registers it; one observer. */
+typedef void ws_rules_reload_fn(const struct ws_config *cur, const struct ws_config *next);
+void ws_rules_on_reload(ws_rules_reload_fn *fn);
+
+/* The monitor task (registered by start-up, once a round): reload when the
+ * configuration file changed. */
+void ws_rules_monitor_task(void *ctx, unsigned interval_ms, bool stopping);
+
 #endif /* WS_RULES_H */

@@ -13,8 +13,6 @@
 #include <strings.h>
 #include <string.h>
 
-#include "routines.h"
-#include "session.h"
 
 static bool name_byte(unsigned char c)
 {
@@ -81,19 +79,4 @@ bool ws_safefuncs_listed(const char *list, const char *cur_db, const char *db, s
 			return true;
 	}
 	return false;
-}
-
-bool ws_safefuncs_ok(void *ctx, const char *db, size_t db_len, const char *name, size_t name_len)
-{
-	const struct ws_session *s = ctx;
-	const char *cur_db;
-
-	if (!s || !s->cluster)
-		return false;
-	cur_db = s->cur_db ? s->cur_db : s->db;
-	/* Precedence: primary_functions, then replica_safe_functions, then the server's word. */
-	if (ws_safefuncs_listed(s->cluster->primary_functions, cur_db, db, db_len, name, name_len))
-		return false;
-	return ws_safefuncs_listed(s->cluster->replica_safe_functions, cur_db, db, db_len, name, name_len) ||
-	       ws_routines_has(ws_routines_of(s->cluster), cur_db, db, db_len, name, name_len);
 }

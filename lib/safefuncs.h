@@ -22,7 +22,4 @@ const char *ws_safefuncs_check(const char *list, size_t len);
 bool ws_safefuncs_listed(const char *list, const char *cur_db, const char *db, size_t db_len, const char *name,
 			 size_t name_len);
 
-/* struct ws_lexenv.func_ok for a session (ctx: its struct ws_session). */
-bool ws_safefuncs_ok(void *ctx, const char *db, size_t db_len, const char *name, size_t name_len);
-
 #endif /* WS_SAFEFUNCS_H */

@@ -22,10 +22,8 @@
 #include "classify.h"
 #include "config.h"
 #include "consistency.h"
-#include "global.h"
 #include "log.h"
 #include "real.h"
-#include "route.h"
 #include "safety.h"
 #include "session.h"
 
@@ -164,7 +162,7 @@ int ws_safety_replica_init(const struct ws_session *s, MYSQL *m)
 		}
 		ran = true;
 		e = exec_all(m, o->s[0]);
-		if (e && ws_route_is_connection_error(e))
+		if (e && ws_is_connection_error(e))
 			return -1;
 		if (e && ck_pr_cas_int(&warned_failed, 0, 1)) {
 			ws_guard_enter();
@@ -221,7 +219,7 @@ int ws_safety_wait_alone(MYSQL *m, const char *sql, size_t len)
 	int ok;
 
 	if (e)
-		return ws_route_is_connection_error(e) ? -1 : -2;
+		return ws_is_connection_error(e) ? -1 : -2;
 	ok = ws_safety_wait_reply(m);
 	/* Sent alone: nothing may follow its result. */
 	return ok >= 0 && more_results(m) ? -1 : ok;
@@ -259,7 +257,7 @@ enum ws_wait_outcome ws_safety_wait_read(struct ws_session *s, MYSQL *m, const s
 	if (buf != stack)
 		free(buf);
 	if (e)
-		return ws_route_is_connection_error(e) ? WS_WAIT_BROKEN : WS_WAIT_REFUSED;
+		return ws_is_connection_error(e) ? WS_WAIT_BROKEN : WS_WAIT_REFUSED;
 	ok = ws_safety_wait_reply(m);
 	/* Exactly the results sent for: the wait's, then the read's. */
 	if (ok < 0 || !more_results(m))

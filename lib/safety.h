@@ -24,6 +24,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include "session.h"
 #include "topology.h"
 
 struct ws_session;
@@ -97,5 +98,6 @@ int ws_safety_wait_alone(MYSQL *m, const char *sql, size_t len);
 /* After a replica's result of the read q was stored: does m announce more
  * results although q is a single statement? (Then the replica is broken.) */
 bool ws_safety_extra_results(MYSQL *m, const char *q, size_t len);
+
 
 #endif /* WS_SAFETY_H */

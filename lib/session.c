@@ -13,16 +13,12 @@
 #include <mysqld_error.h>
 
 #include "config.h"
-#include "consistency.h"
 #include "gtid.h"
 #include "log.h"
 #include "real.h"
-#include "replay.h"
-#include "safety.h"
-#include "pool.h"
 #include "session.h"
 #include "topology.h"
-#include "global.h"
+#include "settings.h"
 #include <fcntl.h>
 #include <unistd.h>
 #include <ck_pr.h>
@@ -150,7 +146,14 @@ void ws_session_set_cloexec(MYSQL *m)
 }
 
 /* Close one replica connection of s (counted per node). */
-/* Close (or, when reuse, give to the pool) a replica connection. */
+static int (*keeper)(struct ws_session *s, struct ws_conn *c);
+
+void ws_session_set_keeper(int (*fn)(struct ws_session *s, struct ws_conn *c))
+{
+	ck_pr_store_ptr(&keeper, (void *)fn);
+}
+
+/* Close (or, when reuse, give to the keeper: the pool) a replica connection. */
 static void close_conn(struct ws_session *s, struct ws_conn *c, bool reuse)
 {
 	const struct ws_real *R = ws_real();
@@ -158,7 +161,7 @@ static void close_conn(struct ws_session *s, struct ws_conn *c, bool reuse)
 
 	if (!c->mysql)
 		return;
-	if (!reuse || ws_pool_put(s, c) < 0) {
+	if (!reuse || !keeper || keeper(s, c) < 0) {
 		if (ws_session_inherited(s))
 			ws_session_disown_socket(c->mysql);
 		ws_guard_enter();
@@ -191,6 +194,13 @@ static void clear_temp(struct ws_session *s)
 	s->n_temp = 0;
 }
 
+static void (*replay_free)(struct ws_replay *);
+
+void ws_session_set_replay_free(void (*fn)(struct ws_replay *))
+{
+	ck_pr_store_ptr(&replay_free, (void *)fn);
+}
+
 static void session_free(struct ws_session *s)
 {
 	if (!s)
@@ -211,7 +221,8 @@ static void session_free(struct ws_session *s)
 	free(s->cur_db);
 	free(s->wm);
 	free(s->last_read);
-	ws_replay_free(s->replay);
+	if (s->replay && replay_free)
+		replay_free(s->replay);
 	free(s);
 }
 
@@ -845,7 +856,6 @@ void ws_session_set_error(struct ws_session *s, unsigned code, const char *sqlst
 
 /* ---- replica connections ---- */
 
-#define REPLICA_RETRY_MS 1000
 
 void ws_session_replica_failed(struct ws_session *s, size_t idx)
 {
@@ -859,7 +869,7 @@ void ws_session_replica_failed(struct ws_session *s, size_t idx)
 	}
 	c->failed = true;
 	c->applied_gen = 0;
-	c->retry_at_ms = ws_now_ms() + REPLICA_RETRY_MS;
+	c->retry_at_ms = ws_now_ms() + WS_REPLICA_RETRY_MS;
 }
 
 /*
@@ -1033,8 +1043,7 @@ static int replay_on(struct ws_session *s, MYSQL *m, uint64_t since, uint64_t db
 	return r ? -1 : 0;
 }
 
-/* Bring a replica connection up to the session's state. 0 or -1. */
-static int apply_state(struct ws_session *s, struct ws_conn *c)
+int ws_session_apply_state(struct ws_session *s, struct ws_conn *c)
 {
 	if (replay_on(s, c->mysql, c->applied_gen, c->applied_gen) < 0)
 		return -1;
@@ -1048,14 +1057,6 @@ int ws_session_replay(struct ws_session *s, MYSQL *m)
 	return replay_on(s, m, 0, s->db_gen);
 }
 
-static bool has_option(const struct ws_session *s, int option)
-{
-	for (size_t i = 0; i < s->n_opts; i++)
-		if (s->opts[i].option == option && s->opts[i].kind != WS_OPT_SSL_SET)
-			return true;
-	return false;
-}
-
 bool ws_session_has_init_command(const struct ws_session *s)
 {
 	for (size_t i = 0; i < s->n_opts; i++)
@@ -1063,27 +1064,6 @@ bool ws_session_has_init_command(const struct ws_session *s)
 		    *s->opts[i].s[0])
 			return true;
 	return false;
-}
-
-int ws_session_note_last_gtid(struct ws_session *s)
-{
-	const struct ws_real *R = ws_real();
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	unsigned long *len;
-	int r = -1;
-
-	if (s->flavor != WS_GTID_MARIADB)
-		return 0; /* (MySQL: no per-session last GTID to ask for) */
-	ws_guard_enter();
-	if (R->mysql_real_query(s->mysql, "SELECT @@last_gtid", 18) == 0 && (res = R->mysql_store_result(s->mysql))) {
-		if ((row = R->mysql_fetch_row(res)) && row[0] && (len = R->mysql_fetch_lengths(res)))
-			ws_consistency_note_gtid(s, row[0], len[0]);
-		R->mysql_free_result(res);
-		r = 0;
-	}
-	ws_guard_leave();
-	return r;
 }
 
 /* A retry may take the application's whole read timeout again (the real
@@ -1098,92 +1078,6 @@ bool ws_session_may_retry(const struct ws_session *s, uint64_t started_us)
 		    s->opts[i].v.u > 0)
 			return ws_now_us() - started_us < RETRY_SLACK_US;
 	return true;
-}
-
-MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms)
-{
-	const struct ws_real *R = ws_real();
-	struct ws_conn *c = &s->replicas[idx];
-	const struct ws_addr *a = ws_cluster_reader(s->cluster, c->node);
-
-	if (c->failed) {
-		if (now_ms < c->retry_at_ms)
-			return NULL;
-		c->failed = false;
-	}
-	if (!c->mysql && (c->mysql = ws_pool_take(s, c, &c->applied_gen))) {
-		/* A pooled connection: a read-only session already (pool.c). */
-		c->conn_gen++;
-		ws_log(WS_LOG_DEBUG, "replica %s:%u: pooled connection reused", a->host, a->port);
-	}
-	if (!c->mysql) {
-		struct ws_node_rt *node = &ws_topology_cluster(s->cluster)->replicas[c->node];
-		unsigned cap = s->cluster->max_connections_per_node;
-		MYSQL *m;
-
-		/* max_connections_per_node: over the cap this handle reads elsewhere. */
-		if (ck_pr_faa_64(&node->connections, 1) >= cap && cap) {
-			ck_pr_dec_64(&node->connections);
-			return NULL;
-		}
-		ws_guard_enter();
-		m = R->mysql_init(NULL);
-		ws_guard_leave();
-		if (!m) {
-			ck_pr_dec_64(&node->connections);
-			ws_session_replica_failed(s, idx);
-			return NULL;
-		}
-		c->mysql = m;
-		/* A replica that stalls (network, SIGSTOP) must not hang a read:
-		 * unless the application chose its own read timeout, reads on
-		 * replicas give up after replica_read_timeout_ms and move on. */
-		if (s->cluster->replica_read_timeout_ms && !has_option(s, MYSQL_OPT_READ_TIMEOUT)) {
-			unsigned t = (s->cluster->replica_read_timeout_ms + 999) / 1000;
-
-			ws_guard_enter();
-			R->mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
-			ws_guard_leave();
-		}
-		/* A read-only session with the application's capabilities, no
-		 * more (safety.c). */
-		ws_safety_replica_options(s, m);
-		ws_guard_enter();
-		m = R->mysql_real_connect(m, a->is_socket ? NULL : a->host, s->user, s->password, s->db,
-					  a->port, a->is_socket ? a->host : NULL, ws_safety_replica_flags(s));
-		ws_guard_leave();
-		if (!m) {
-			ws_log(WS_LOG_INFO, "replica %s:%u refused the connection: %s; no reads for %u ms",
-			       a->host, a->port, R->mysql_error(c->mysql), REPLICA_RETRY_MS);
-			/* Unreachable for this handle: for every handle, until the
-			 * monitor sees it pass its checks again. */
-			if (R->mysql_errno(c->mysql) != ER_CON_COUNT_ERROR)
-				ws_node_down(&ws_topology_cluster(s->cluster)->replicas[c->node]);
-			ws_session_replica_failed(s, idx);
-			return NULL;
-		}
-		c->applied_gen = 0;
-		c->conn_gen++;
-		ws_session_set_cloexec(m);
-		if (ws_safety_replica_init(s, m) < 0) {
-			ws_session_replica_failed(s, idx);
-			return NULL;
-		}
-		ws_log(WS_LOG_DEBUG, "replica %s:%u connected", a->host, a->port);
-	}
-	if (c->ro_unsure) {
-		if (ws_safety_read_only(c->mysql) < 0) {
-			ws_session_replica_failed(s, idx);
-			return NULL;
-		}
-		c->ro_unsure = false;
-	}
-	if (c->applied_gen < s->state_gen && apply_state(s, c) < 0) {
-		ws_session_replica_failed(s, idx);
-		return NULL;
-	}
-	c->last_used_ms = now_ms;
-	return c->mysql;
 }
 
 void ws_session_close_idle_slow(struct ws_session *s, uint64_t now)

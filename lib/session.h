@@ -1,7 +1,7 @@
 /*
  * session.h — per-handle state, kept in a side table keyed by the MYSQL pointer.
  *
- * The library never reads or writes fields of MYSQL (DESIGN.md §1): whatever it
+ * The library never reads or writes fields of MYSQL (docs/architecture.md): whatever it
  * needs to know about a handle lives here. An entry exists only for handles
  * created while a configuration with clusters is active; for every other handle
  * lookups return NULL and the shims pass through.
@@ -32,7 +32,7 @@
 
 #include "classify.h"
 #include "config.h"
-#include "global.h"
+#include "settings.h"
 #include "hmap.h"
 #include "topology.h"
 #include "rules.h"
@@ -139,7 +139,7 @@ struct ws_session {
 					     optimistic transaction (a reconnect lost it) */
 	bool trx_wrote;                   /* it wrote (or migrated) */
 	bool trx_known;                   /* trx_status holds the primary's server status: nothing has
-					     run on the primary since it was read (see ws_route_in_trx) */
+					     run on the primary since it was read (see ws_primary_in_trx) */
 	unsigned trx_status;
 	bool locked_tables;               /* LOCK TABLES until UNLOCK TABLES */
 	bool maybe_temp;                  /* may hold temporary tables / locks it did not name (CALL,
@@ -315,24 +315,21 @@ static inline void ws_session_use_primary(struct ws_session *s)
 	s->trx_known = false;
 }
 
-/*
- * A ready connection to replica `idx`: connected (with the application's options
- * and credentials) and brought up to the session's state. NULL when it cannot be
- * used now (refused, failed, in back-off): it is then marked failed. now_ms:
- * ws_now_ms() at the statement's start.
- */
-MYSQL *ws_session_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms);
-static inline MYSQL *ws_session_replica(struct ws_session *s, size_t idx, uint64_t now_ms)
-{
-	struct ws_conn *c = &s->replicas[idx];
+/* Bring replica connection c up to the session's state (variables, database).
+ * 0 or -1. */
+int ws_session_apply_state(struct ws_session *s, struct ws_conn *c);
 
-	/* The common case, inline: connected, healthy, up to date. */
-	if (c->mysql && !c->failed && c->applied_gen >= s->state_gen && !c->ro_unsure) {
-		c->last_used_ms = now_ms;
-		return c->mysql;
-	}
-	return ws_session_replica_slow(s, idx, now_ms);
-}
+/* How long a replica connection that failed is left alone. */
+#define WS_REPLICA_RETRY_MS 1000
+
+/* The transaction-replay record a session carries (s->replay) is replay.c's:
+ * it gives the function that frees it when it attaches one. */
+struct ws_replay;
+void ws_session_set_replay_free(void (*fn)(struct ws_replay *));
+
+/* Who keeps a replica connection a session no longer needs instead of closing
+ * it (pool.c, registered at start-up): 0 when it took c->mysql, -1 to close. */
+void ws_session_set_keeper(int (*fn)(struct ws_session *s, struct ws_conn *c));
 
 /* Replay the whole session state (variables, database) on m: a new
  * connection to the primary after a failover. 0 or -1. */
@@ -349,11 +346,6 @@ static inline void ws_session_close_idle(struct ws_session *s, uint64_t now_ms)
 
 /* Did the application set a MYSQL_INIT_COMMAND? */
 bool ws_session_has_init_command(const struct ws_session *s);
-/* Take the primary session's @@last_gtid (MariaDB) into the handle's
- * watermark: a write this session ran without tracking (an init command at
- * connect, a statement that reconnected) is then waited for like any other.
- * Runs a statement on the primary (no result may be pending). 0 or -1. */
-int ws_session_note_last_gtid(struct ws_session *s);
 
 /* May a statement that began at started_us (ws_now_us) and failed on its
  * connection be run again elsewhere? Not when the application set

@@ -2,7 +2,7 @@
  * shim_connect.c — handle life cycle: mysql_init, mysql_real_connect, mysql_close.
  *
  * These create and drop the handle's entry in the side table (session.c) and
- * decide whether a connection belongs to a configured cluster (DESIGN.md §2).
+ * decide whether a connection belongs to a configured cluster (docs/architecture.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 #include "topology.h"
 #include <errmsg.h>
 #include "session.h"
+#include "tracking.h"
 #include "wescale.h"
 
 WS_ENTRY(mysql_init, libmysqlclient_18);
@@ -46,7 +47,7 @@ MYSQL *WS_FN(mysql_init)(MYSQL *mysql)
 }
 
 /*
- * The cluster a connection enters through (DESIGN.md §2): its primary, one of
+ * The cluster a connection enters through (docs/architecture.md): its primary, one of
  * its `nodes`, or its name. A direct connection to one of its `replicas` (a
  * report, a health check) is not an entry point: it stays a plain connection to
  * that replica.
@@ -176,7 +177,7 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 	ws_guard_enter();
 	r = R->mysql_real_connect(mysql, host, user, passwd, db, port, unix_socket, clientflag);
 	ws_guard_leave();
-	if (!r && entry && reader < 0 && ws_route_is_connection_error(R->mysql_errno(mysql))) {
+	if (!r && entry && reader < 0 && ws_is_connection_error(R->mysql_errno(mysql))) {
 		/* The configured primary does not answer: connect to the member that
 		 * takes writes now (a promoted replica), waiting for one like a
 		 * statement would. */
@@ -203,10 +204,10 @@ MYSQL *WS_FN(mysql_real_connect)(MYSQL *mysql, const char *host, const char *use
 			s->primary_reader = reader;
 			if (ws_session_set_connect_args(s, user, passwd, db, clientflag) < 0)
 				s->state_unknown = true;
-			ws_route_on_connect_deferred(s);
+			ws_tracking_on_connect(s, true);
 			/* MYSQL_INIT_COMMAND ran before tracking was on: a write it
 			 * made must be waited for like the handle's own. */
-			if (ws_session_has_init_command(s) && ws_session_note_last_gtid(s) < 0)
+			if (ws_session_has_init_command(s) && ws_primary_note_last_gtid(s) < 0)
 				s->state_unknown = true;
 			ws_replay_attach(s);
 		}

@@ -12,6 +12,7 @@
 #include "replay.h"
 #include "route.h"
 #include "session.h"
+#include "tracking.h"
 #include "wescale.h"
 
 /* The handle's session when it is managed and this is the application's own
@@ -50,12 +51,12 @@ static bool refuse_inherited(struct ws_session *s)
 static void resync(struct ws_session *s)
 {
 	ws_session_reset_state(s);
-	ws_route_on_connect(s);
+	ws_tracking_on_connect(s, false);
 	if (s->state_unknown)
 		return; /* the application left a result unread: at its next call */
 	s->resync_pending = false;
 	s->primary_gen++;
-	if (ws_session_note_last_gtid(s) < 0)
+	if (ws_primary_note_last_gtid(s) < 0)
 		s->state_unknown = true;
 }
 
@@ -248,7 +249,7 @@ my_bool WS_FN(mysql_change_user)(MYSQL *mysql, const char *user, const char *pas
 		ws_session_reset_state(s);
 		if (ws_session_set_connect_args(s, user, passwd, db, s->client_flag) < 0)
 			s->state_unknown = true;
-		ws_route_on_connect(s);
+		ws_tracking_on_connect(s, false);
 	}
 	return r;
 }
@@ -269,7 +270,7 @@ int WS_FN(mysql_reset_connection)(MYSQL *mysql)
 	ws_guard_leave();
 	if (s && r == 0) {
 		ws_session_reset_state(s);
-		ws_route_on_connect(s);
+		ws_tracking_on_connect(s, false);
 		/* The real call leaves mysql_affected_rows() at -1; the tracking set-up
 		 * above left 0. A ping (its OK packet is not parsed) restores -1. */
 		ws_guard_enter();
@@ -354,7 +355,7 @@ static my_bool end_trx(MYSQL *mysql, bool commit)
 		ws_session_use_primary(s);
 		/* Another primary was named: a COMMIT must not land on the old one. */
 		if (s->cluster && ws_failover_switch_pending(s) &&
-		    ws_failover_switch(s, commit && ws_route_in_trx(s)) < 0)
+		    ws_failover_switch(s, commit && ws_primary_in_trx(s)) < 0)
 			return 1;
 	}
 	ws_guard_enter();

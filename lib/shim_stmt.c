@@ -535,7 +535,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			e = r ? R->mysql_stmt_errno(rst) : 0;
 			ws_guard_leave();
 			ws_node_end(node, ws_now_us() - now_us, r != 0);
-			if (r && ws_route_is_connection_error(e)) {
+			if (r && ws_is_connection_error(e)) {
 				ws_node_down(node);
 				ws_session_replica_failed(s, (size_t)idx);
 				continue;
@@ -557,7 +557,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			ws_session_use_primary(s);
 	}
 	{
-		bool in_trx = s && s->cluster && (ws_route_in_trx(s) || s->locked_tables);
+		bool in_trx = s && s->cluster && (ws_primary_in_trx(s) || s->locked_tables);
 		unsigned e;
 
 		/* An orchestrator named another primary: move there first. */
@@ -577,10 +577,10 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 		 * invalidated fails with CR_SERVER_LOST on a live connection: the
 		 * application's error, not a failover. A lost connection reports
 		 * its error on the handle too. */
-		if (r && s && s->cluster && ws_route_is_connection_error(e) && R->mysql_errno(s->mysql) == 0)
+		if (r && s && s->cluster && ws_is_connection_error(e) && R->mysql_errno(s->mysql) == 0)
 			e = 0;
 		ws_guard_leave();
-		if (r && s && s->cluster && ws_route_is_connection_error(e)) {
+		if (r && s && s->cluster && ws_is_connection_error(e)) {
 			if (ws_failover_after_error(s, e, &st->verdict, in_trx) < 0) {
 				st->err_code = s->err_code;
 				snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);

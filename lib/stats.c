@@ -23,7 +23,7 @@
 #include "ws-build.h"
 #include "config.h"
 #include "decide.h"
-#include "global.h"
+#include "settings.h"
 #include "gtid.h"
 #include "log.h"
 #include "real.h"
@@ -415,11 +415,6 @@ size_t ws_stats_json(char *buf, size_t len)
 	return w.pos;
 }
 
-WS_EXPORT size_t wescale_stats_json(char *buf, size_t len)
-{
-	return ws_stats_json(buf, len);
-}
-
 /* ---- the stats socket --------------------------------------------------- */
 
 /* "%p" → pid, "%%" → '%'. -ENAMETOOLONG when it does not fit sun_path. */
@@ -624,4 +619,43 @@ void ws_stats_socket_serve(int fd)
 		close(c);
 	}
 	free(heap);
+}
+
+/* ---- the monitor task ---------------------------------------------------- */
+
+static int task_fd = -1;  /* the stats socket, served by the monitor thread */
+static bool task_opened;  /* opened (or tried) since the thread started */
+
+void ws_stats_monitor_task(void *ctx, unsigned interval_ms, bool stopping)
+{
+	const struct ws_config *cfg = ws_global_config();
+
+	(void)ctx;
+	(void)interval_ms;
+	if (stopping) {
+		if (task_fd >= 0)
+			close(task_fd);
+		task_fd = -1;
+		task_opened = false;
+		return;
+	}
+	if (!task_opened) {
+		task_opened = true;
+		if (cfg && cfg->stats_socket) {
+			task_fd = ws_stats_socket_open(cfg->stats_socket);
+			if (task_fd < 0)
+				ws_log(WS_LOG_ERROR, "stats_socket %s: %s", cfg->stats_socket, strerror(-task_fd));
+		}
+	}
+	if (task_fd >= 0)
+		ws_stats_socket_serve(task_fd);
+}
+
+void ws_stats_atfork_child(void)
+{
+	/* The parent's socket: the child does not serve it. */
+	if (task_fd >= 0)
+		close(task_fd);
+	task_fd = -1;
+	task_opened = false;
 }

@@ -5,6 +5,7 @@
 #ifndef WS_STATS_H
 #define WS_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -37,5 +38,12 @@ int ws_stats_socket_open(const char *path);
  * Only a peer with this process's effective uid, or root, is served.
  */
 void ws_stats_socket_serve(int fd);
+
+/* The monitor task that serves the stats socket (registered by start-up,
+ * period 50 ms): opens `stats_socket` at its first run, answers every pending
+ * client at each, closes it when the thread stops. */
+void ws_stats_monitor_task(void *ctx, unsigned interval_ms, bool stopping);
+/* In a child after fork(): the parent's socket is not served here. */
+void ws_stats_atfork_child(void);
 
 #endif /* WS_STATS_H */

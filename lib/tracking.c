@@ -22,13 +22,19 @@
  * a new connection) or MARIADB_OPT_SKIP_READ_RESPONSE (the application reads
  * replies itself).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "gtid.h"
 #include "log.h"
 #include "real.h"
 #include "replay.h"
-#include "route.h"
+#include "monitor.h"
+#include "optimistic.h"
+#include "primary.h"
+#include "routines.h"
+#include "safefuncs.h"
+#include "topology.h"
 #include "tracking.h"
 
 /* Setting character_set_client and sql_mode to themselves makes the server
@@ -49,9 +55,9 @@ static void finish(struct ws_session *s, unsigned failed)
 {
 	const struct ws_real *R = ws_real();
 
-	if (failed && ws_route_is_connection_error(failed)) {
+	if (failed && ws_is_connection_error(failed)) {
 		/* The connection is gone: the statement fails, and the reconnect
-		 * sets tracking up again (ws_route_on_connect). */
+		 * sets tracking up again (ws_tracking_on_connect). */
 		s->track_pending = true;
 		return;
 	}
@@ -71,7 +77,8 @@ static void finish(struct ws_session *s, unsigned failed)
 	{
 		uint64_t gen = s->state_gen, db_gen = s->db_gen;
 
-		ws_route_after_primary(s);
+		ws_primary_after(s);
+		ws_opt_after_primary(s);
 		if (s->replay)
 			ws_replay_state_rebased(s, gen, db_gen);
 	}
@@ -157,7 +164,7 @@ int ws_tracking_run(struct ws_session *s, const char *q, unsigned long len, bool
 		return r;
 	}
 	finish(s, e);
-	if (e && ws_route_is_connection_error(e))
+	if (e && ws_is_connection_error(e))
 		return 1; /* lost before the statement's reply: its error stands */
 	if (send_only)
 		return 0;
@@ -165,4 +172,58 @@ int ws_tracking_run(struct ws_session *s, const char *q, unsigned long len, bool
 	r = R->mysql_read_query_result(s->mysql) ? 1 : 0;
 	ws_guard_leave();
 	return r;
+}
+
+/* struct ws_lexenv.func_ok for a session (ctx: its struct ws_session): the
+ * cluster's primary_functions and replica_safe_functions, then the routines
+ * the monitor read (routines.c), in the session's current database. */
+static bool session_func_ok(void *ctx, const char *db, size_t db_len, const char *name, size_t name_len)
+{
+	const struct ws_session *s = ctx;
+
+	const char *cur_db;
+
+	if (!s || !s->cluster)
+		return false;
+	cur_db = s->cur_db ? s->cur_db : s->db;
+	/* Precedence: primary_functions, then replica_safe_functions, then the server's word. */
+	if (ws_safefuncs_listed(s->cluster->primary_functions, cur_db, db, db_len, name, name_len))
+		return false;
+	return ws_safefuncs_listed(s->cluster->replica_safe_functions, cur_db, db, db_len, name, name_len) ||
+	       ws_routines_has(ws_routines_of(s->cluster), cur_db, db, db_len, name, name_len);
+}
+
+/* Tracking on (tracking.c): at the application's connect it is deferred and
+ * travels with the first statement; after a reconnect, change_user or reset it
+ * runs at once. */
+void ws_tracking_on_connect(struct ws_session *s, bool defer)
+{
+	const struct ws_real *R = ws_real();
+	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
+	const char *info;
+
+	if (!s->replicas) {
+		s->n_replicas = ws_cluster_n_readers(s->cluster);
+		s->replicas = calloc(s->n_replicas ? s->n_replicas : 1, sizeof(*s->replicas));
+		if (!s->replicas) {
+			s->n_replicas = 0;
+			s->state_unknown = true;
+			return;
+		}
+		for (size_t i = 0; i < s->n_replicas; i++)
+			s->replicas[i].node = (unsigned)i;
+	}
+	ws_monitor_start(s);
+	ws_guard_enter();
+	info = R->mysql_get_server_info(s->mysql);
+	s->thread_id = R->mysql_thread_id(s->mysql);
+	ws_guard_leave();
+	s->flavor = info && strstr(info, "MariaDB") ? WS_GTID_MARIADB : WS_GTID_MYSQL;
+	if (rt)
+		ck_pr_cas_int(&rt->flavor, -1, s->flavor);
+	s->lexenv.func_ok = session_func_ok;
+	s->lexenv.func_ctx = s;
+	s->track_pending = true;
+	if (!defer)
+		ws_tracking_now(s);
 }

@@ -24,4 +24,10 @@ void ws_tracking_now(struct ws_session *s);
  */
 int ws_tracking_run(struct ws_session *s, const char *q, unsigned long len, bool send_only);
 
+/* A managed handle connected (or reconnected, changed user, reset): its
+ * replica slots, the monitor, the server flavour, the classifier's stored
+ * function check; session tracking set up now, or (defer, at the
+ * application's own connect) with its first statement. */
+void ws_tracking_on_connect(struct ws_session *s, bool defer);
+
 #endif /* WS_TRACKING_H */

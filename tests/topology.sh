@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # topology.sh — a throwaway MariaDB replication topology on loopback, for the
-# tests, the benchmarks and the demo (DESIGN.md §8).
+# tests, the benchmarks and the demo (docs/architecture.md).
 #
 #   tests/topology.sh start DIR [N_REPLICAS]   one primary + N GTID replicas (default 2)
 #   tests/topology.sh stop DIR                 stop every server and delete DIR

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "classify.h"
-#include "classify-lex.h" /* ws_classify_fast(), ws_classify_full() */
+#include "classify.h" /* ws_classify_fast(), ws_classify_full() */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

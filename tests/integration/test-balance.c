@@ -1,5 +1,5 @@
 /*
- * test-balance.c — the monitor and the balancers on a real topology (DESIGN.md §5).
+ * test-balance.c — the monitor and the balancers on a real topology (docs/architecture.md).
  *
  * The configuration is read once per process, so each scenario runs in a child
  * process with its own WESCALE_CONFIG; the parent only forks, waits and checks

@@ -1,7 +1,7 @@
 /*
  * test-chaos.c — 64 threads, each with its own handle, run writes, read-backs,
  * prepared reads and transactions while a replica is killed and restarted and
- * the primary is switched over (DESIGN.md §5, §6). On a topology of its own.
+ * the primary is switched over (docs/architecture.md, docs/failover.md). On a topology of its own.
  *
  * Asserted: no crash and no deadlock (the run ends on time), every
  * acknowledged write is on the new primary, no read at `session` consistency

@@ -1,6 +1,6 @@
 /*
  * test-consistency.c — read-after-write consistency levels on a real topology
- * (DESIGN.md §4), with replica 1 (server 2) delayed by MASTER_DELAY so that a
+ * (docs/gtid.md), with replica 1 (server 2) delayed by MASTER_DELAY so that a
  * stale read is possible whenever the library would allow one.
  *
  * A read is stale when the row just written (or its new value) is missing.

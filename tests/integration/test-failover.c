@@ -1,6 +1,6 @@
 /*
  * test-failover.c — the primary goes away under load; the application keeps its
- * handles (DESIGN.md §6). Runs on a topology of its own (it promotes a replica,
+ * handles (docs/failover.md). Runs on a topology of its own (it promotes a replica,
  * which changes the topology for good), started and stopped here.
  *
  * Semi-synchronous replication (AFTER_SYNC) is on, as in any deployment that

@@ -43,7 +43,8 @@
 #include <errmsg.h>
 #include <mysql.h>
 
-#include "classify-lex.h" /* the classifier, and classify-server.h's tables */
+#include "classify.h"
+#include "classify-lex.h" /* classify-server.h's tables */
 
 #define ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION 1792
 #define ER_SP_DOES_NOT_EXIST 1305

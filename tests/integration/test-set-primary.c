@@ -1,6 +1,6 @@
 /*
  * test-set-primary.c — an external orchestrator names the primary
- * (wescale_set_primary, a reloaded `primary =` line; DESIGN.md §6). Runs on a
+ * (wescale_set_primary, a reloaded `primary =` line; docs/failover.md). Runs on a
  * topology of its own: it promotes a replica by hand and keeps the old primary
  * writable too, so that read_only discovery alone could not tell which member
  * is the primary. Every assertion is on what the servers saw (@@server_id of

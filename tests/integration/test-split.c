@@ -1,5 +1,5 @@
 /*
- * test-split.c — the read/write split on a real topology (DESIGN.md §3).
+ * test-split.c — the read/write split on a real topology (docs/architecture.md).
  *
  * Every check asserts which server ran a statement: the statement itself
  * returns @@server_id (1 = primary, 2/3 = replicas), or wescale_last_backend()

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "classify.h"
-#include "classify-lex.h" /* ws_classify_fast(), ws_classify_full() */
+#include "classify.h" /* ws_classify_fast(), ws_classify_full() */
 
 #include "classify-cases.h"
 

@@ -966,7 +966,8 @@ static void write_conf(const char *text)
 
 static void test_stats_json(void)
 {
-	const struct ws_config *cfg = ws_global_config();
+	/* Start-up, as the first connect would run it (reads WESCALE_CONFIG). */
+	const struct ws_config *cfg = ws_global_start();
 	struct ws_cluster_rt *rt;
 	struct ws_rules *r;
 	struct ws_rule_result res;
@@ -1330,7 +1331,7 @@ int main(void)
 		fputs(stats_conf, f);
 		fclose(f);
 	}
-	/* The process configuration, read at the first ws_global_config(). */
+	/* The process configuration, read at start-up (ws_global_start()). */
 	setenv("WESCALE_CONFIG", conf_path, 1);
 	unsetenv("WESCALE_DISABLE");
 	unsetenv("WESCALE_LOG_LEVEL");
