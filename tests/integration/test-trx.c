@@ -431,7 +431,6 @@ static void test_adaptive_learns(void)
 int main(void)
 {
 	CU_pSuite s;
-	unsigned failures;
 
 	if (!wstest_env_load(&env))
 		return 1;
@@ -450,10 +449,5 @@ int main(void)
 	CU_add_test(s, "hints, route_next, READ ONLY/WRITE, assume_write", test_where_transactions_start);
 	CU_add_test(s, "session state inside a transaction", test_state_inside_transaction);
 	CU_add_test(s, "adaptive: write transactions start on the primary", test_adaptive_learns);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	mysql_library_end();
-	return failures ? 1 : 0;
+	return wstest_cunit_run();
 }
