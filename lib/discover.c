@@ -237,6 +237,7 @@ static void fill(struct ws_cluster_rt *rt, size_t k, const struct ws_discovered 
 	ck_pr_store_64(&n->behind, WS_UNKNOWN);
 	ck_pr_store_64(&n->stalled_since_ms, 0);
 	ck_pr_store_int(&n->up, 0);
+	ck_pr_inc_64(&n->outages); /* connections to whoever held it before are stale */
 	/* The confirmation was one good check: the monitor's next one (this
 	 * round) brings it up. */
 	ck_pr_store_uint(&n->good_checks, WS_MONITOR_GOOD_CHECKS - 1);

@@ -34,6 +34,7 @@ struct entry {
 	char *db;              /* its current database (NULL: none) */
 	bool dirty;            /* reset before reuse */
 	uint64_t since_ms;
+	uint64_t outage;       /* ws_conn.outage of the connection */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -222,6 +223,7 @@ int ws_pool_put(struct ws_session *s, struct ws_conn *c)
 		return -1;
 	e->mysql = c->mysql;
 	e->since_ms = now;
+	e->outage = c->outage;
 	snprintf(e->node, sizeof(e->node), "%s:%u", a->host, a->port);
 	e->key = make_key(s, a, &e->key_len);
 	/* What it holds: the session's state when it applied all of it, else unknown. */
@@ -293,7 +295,7 @@ static bool fits(const struct entry *e, const struct ws_session *s, bool *exact)
 	return true;
 }
 
-MYSQL *ws_pool_take(struct ws_session *s, const struct ws_conn *c, uint64_t *applied_gen)
+MYSQL *ws_pool_take(struct ws_session *s, const struct ws_conn *c, uint64_t *applied_gen, uint64_t *outage)
 {
 	const struct ws_real *R = ws_real();
 	const struct ws_addr *a = ws_cluster_reader(s->cluster, c->node);
@@ -311,24 +313,37 @@ MYSQL *ws_pool_take(struct ws_session *s, const struct ws_conn *c, uint64_t *app
 	key = make_key(s, a, &key_len);
 	if (!key)
 		return NULL;
+	*outage = ck_pr_load_64(&node->outages);
 	pthread_mutex_lock(&lock);
 	expire_locked(ws_now_ms(), &expired);
 	/* Prefer one that needs nothing, then one a replay fixes, then a reset. */
-	for (struct entry **pp = &head; *pp; pp = &(*pp)->next) {
+	for (struct entry **pp = &head; *pp;) {
+		struct entry *x = *pp;
 		bool ex, f;
 
-		if ((*pp)->key_len != key_len || memcmp((*pp)->key, key, key_len) != 0)
+		if (x->key_len != key_len || memcmp(x->key, key, key_len) != 0) {
+			pp = &x->next;
 			continue;
-		f = fits(*pp, s, &ex);
-		if (!f && !db)
-			continue; /* a reset cannot promise "no database" */
-		if (!pick || (ex && !exact) || (f && !fit)) {
+		}
+		if (x->outage != *outage) {
+			/* Opened before the server's latest outage: dead with it.
+			 * (Only links after *pick's entry change: pick stays valid.) */
+			*pp = x->next;
+			x->next = expired;
+			expired = x;
+			n_idle--;
+			continue;
+		}
+		f = fits(x, s, &ex);
+		/* Without a database, a reset cannot promise "no database". */
+		if ((f || db) && (!pick || (ex && !exact) || (f && !fit))) {
 			pick = pp;
 			exact = ex;
 			fit = f;
 			if (ex)
 				break;
 		}
+		pp = &x->next;
 	}
 	if (pick) {
 		e = *pick;

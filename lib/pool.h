@@ -34,9 +34,11 @@
 int ws_pool_put(struct ws_session *s, struct ws_conn *c);
 
 /* A pooled connection to replica c->node equivalent for s, a read-only
- * session; *applied_gen is the state generation of s it holds (0: replay the
- * whole state). Counted in the node's connections. NULL: none. */
-MYSQL *ws_pool_take(struct ws_session *s, const struct ws_conn *c, uint64_t *applied_gen);
+ * session opened since the node's latest outage; *applied_gen is the state
+ * generation of s it holds (0: replay the whole state), *outage the node's
+ * outage count it was opened under (ws_conn.outage). Counted in the node's
+ * connections. NULL: none. */
+MYSQL *ws_pool_take(struct ws_session *s, const struct ws_conn *c, uint64_t *applied_gen, uint64_t *outage);
 
 /* Close the connections idle longer than pool_idle_timeout_ms. */
 void ws_pool_sweep(uint64_t now_ms);

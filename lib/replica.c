@@ -35,7 +35,7 @@ MYSQL *ws_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms)
 			return NULL;
 		c->failed = false;
 	}
-	if (!c->mysql && (c->mysql = ws_pool_take(s, c, &c->applied_gen))) {
+	if (!c->mysql && (c->mysql = ws_pool_take(s, c, &c->applied_gen, &c->outage))) {
 		/* A pooled connection: a read-only session already (pool.c). */
 		c->conn_gen++;
 		ws_log(WS_LOG_DEBUG, "replica %s:%u: pooled connection reused", a->host, a->port);
@@ -72,6 +72,7 @@ MYSQL *ws_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms)
 		/* A read-only session with the application's capabilities, no
 		 * more (safety.c). */
 		ws_safety_replica_options(s, m);
+		c->outage = ck_pr_load_64(&node->outages);
 		ws_guard_enter();
 		m = R->mysql_real_connect(m, a->is_socket ? NULL : a->host, s->user, s->password, s->db,
 					  a->port, a->is_socket ? a->host : NULL, ws_safety_replica_flags(s));
@@ -108,4 +109,23 @@ MYSQL *ws_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms)
 	}
 	c->last_used_ms = now_ms;
 	return c->mysql;
+}
+
+bool ws_replica_lost(struct ws_session *s, size_t idx)
+{
+	struct ws_conn *c = &s->replicas[idx];
+	struct ws_node_rt *node = &ws_topology_cluster(s->cluster)->replicas[c->node];
+	bool stale = c->outage != ck_pr_load_64(&node->outages);
+
+	ws_session_replica_failed(s, idx);
+	if (stale) {
+		/* Opened before the server's last outage, which the monitor has
+		 * seen: this connection died with that server, the server that
+		 * answers now may be fine. A new connection at the next read. */
+		c->failed = false;
+		c->retry_at_ms = 0;
+		return false;
+	}
+	ws_node_down(node);
+	return true;
 }

@@ -28,4 +28,15 @@ static inline MYSQL *ws_replica_get(struct ws_session *s, size_t idx, uint64_t n
 	return ws_replica_slow(s, idx, now_ms);
 }
 
+/*
+ * The connection to replica `idx` failed with a connection error: it is
+ * closed. When it was opened before the server's latest outage (the monitor
+ * or another handle saw the server down since), only the connection was
+ * stale: the next read may connect again at once; returns false. Otherwise
+ * the server is marked down for every handle (until the monitor sees it pass
+ * its checks) and this handle leaves it alone for WS_REPLICA_RETRY_MS;
+ * returns true.
+ */
+bool ws_replica_lost(struct ws_session *s, size_t idx);
+
 #endif /* WS_REPLICA_H */

@@ -279,8 +279,7 @@ static int replica_give_up(struct ws_session *s, MYSQL *m, struct ws_node_rt *no
 	ws_session_set_error(s, R->mysql_errno(m), R->mysql_sqlstate(m), "%s", R->mysql_error(m));
 	ws_guard_leave();
 	ws_node_end(node, 0, true);
-	ws_node_down(node);
-	ws_session_replica_failed(s, (size_t)idx);
+	ws_replica_lost(s, (size_t)idx);
 	return 1;
 }
 
@@ -357,8 +356,7 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 				ws_log(WS_LOG_INFO, "replica %u failed the consistency wait; retrying elsewhere",
 				       s->replicas[idx].node);
 				ws_node_end(node, 0, true);
-				ws_node_down(node);
-				ws_session_replica_failed(s, (size_t)idx);
+				ws_replica_lost(s, (size_t)idx);
 				continue;
 			}
 			if (w == WS_WAIT_REFUSED) {
@@ -392,8 +390,7 @@ WS_HOT int run_on_replica(struct ws_session *s, struct ws_cluster_rt *rt, const 
 			       ws_cluster_reader(s->cluster, s->replicas[idx].node)->host,
 			       ws_cluster_reader(s->cluster, s->replicas[idx].node)->port, errno_of(m));
 			ws_node_end(node, 0, true);
-			ws_node_down(node);
-			ws_session_replica_failed(s, (size_t)idx);
+			ws_replica_lost(s, (size_t)idx);
 			continue;
 		}
 		ws_node_end(node, ws_now_us() - started, *r != 0);
@@ -507,8 +504,7 @@ static int rerun_read(struct ws_session *s, bool primary)
 static void replica_lost(struct ws_session *s, int idx, unsigned e)
 {
 	ws_log(WS_LOG_INFO, "replica %u lost during a read (%u); reading again elsewhere", s->replicas[idx].node, e);
-	ws_node_down(&ws_topology_cluster(s->cluster)->replicas[s->replicas[idx].node]);
-	ws_session_replica_failed(s, (size_t)idx);
+	ws_replica_lost(s, (size_t)idx);
 }
 
 MYSQL_RES *ws_route_store_result(struct ws_session *s)

@@ -86,6 +86,8 @@ struct ws_conn {
 	uint64_t conn_gen;      /* bumped on every (re)connect: statements prepared on an
 				   older connection must be prepared again */
 	uint64_t last_used_ms;  /* for replica_idle_timeout_ms */
+	uint64_t outage;        /* the node's outage count when it connected: another count
+				   now means the server went down since (ws_replica_lost) */
 	bool ro_unsure;         /* a statement run there may have left its read-only session
 				   (SET … in a READ ONLY transaction, a reset): made read-only
 				   again before its next use (safety.c) */

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "real.h"
 #include "replay.h"
+#include "replica.h"
 #include "route.h"
 #include "rules.h"
 #include "session.h"
@@ -536,8 +537,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			ws_guard_leave();
 			ws_node_end(node, ws_now_us() - now_us, r != 0);
 			if (r && ws_is_connection_error(e)) {
-				ws_node_down(node);
-				ws_session_replica_failed(s, (size_t)idx);
+				ws_replica_lost(s, (size_t)idx);
 				continue;
 			}
 			st->last = rst;

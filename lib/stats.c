@@ -211,6 +211,7 @@ static void jw_node(struct jw *w, const struct ws_addr *addr, struct ws_node_rt 
 	jw_u64(w, &first, "qps", ws_node_qps(n));
 	jw_u64(w, &first, "connections", ck_pr_load_64(&n->connections));
 	jw_u64(w, &first, "checks_failed", ck_pr_load_64(&n->checks_failed));
+	jw_u64(w, &first, "outages", ck_pr_load_64(&n->outages));
 	jw_key(w, &first, "discovered");
 	jw_lit(w, n->discovered ? "true" : "false"); /* found by discover_replicas, not listed */
 	jw_key(w, &first, "gtid");

@@ -34,7 +34,8 @@ static void node_init(struct ws_node_rt *n, unsigned weight)
 void ws_node_down(struct ws_node_rt *n)
 {
 	ck_pr_store_uint(&n->good_checks, 0);
-	ck_pr_store_int(&n->up, 0);
+	if (ck_pr_fas_int(&n->up, 0))
+		ck_pr_inc_64(&n->outages);
 }
 
 void ws_node_lagging(struct ws_node_rt *n, uint64_t timeout_ms)

@@ -55,6 +55,8 @@ struct ws_node_rt {
 	uint64_t stalled_since_ms;       /* behind > 0 and not moving since (0: moving) */
 	uint64_t checked_at_ms;          /* last monitor check */
 	uint64_t checks_failed;
+	uint64_t outages;                /* times it went from up to down: a connection opened
+					    before the latest one is stale (ws_conn.outage) */
 	/* balancing counters */
 	uint64_t inflight;               /* statements running there now */
 	uint64_t ewma_rt_us;             /* response time, peak-sensitive EWMA (ws_node_end), 0 = no sample */

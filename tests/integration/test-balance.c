@@ -522,6 +522,21 @@ static void scenario_slow_windows(void)
 	stop_proxy(even_pid);
 }
 
+/* The "outages" count of the node at 127.0.0.1:port in this process's
+ * statistics (-1: not found). */
+static long node_outages(unsigned port)
+{
+	static char json[65536];
+	char addr[64];
+	const char *p;
+
+	wescale_stats_json(json, sizeof(json));
+	snprintf(addr, sizeof(addr), "\"address\":\"127.0.0.1:%u\"", port);
+	p = strstr(json, addr);
+	p = p ? strstr(p, "\"outages\":") : NULL;
+	return p ? strtol(p + strlen("\"outages\":"), NULL, 10) : -1;
+}
+
 /* A replica killed under load and restarted: with health_interval_ms = 500 the
  * monitor takes it back after two good checks in a row (monitor.c); its first
  * read must follow within 2 intervals of the server answering again. */
@@ -530,6 +545,7 @@ static void scenario_restart_windows(void)
 	struct share_run r;
 	struct window w;
 	double back_s;
+	long outages;
 	int from;
 
 	write_config_every("restart", NULL, "load_balance = least_rt\nconsistency = eventual", 500);
@@ -540,6 +556,7 @@ static void scenario_restart_windows(void)
 	topology("restart", 1); /* returns once the server answers a ping */
 	r.watch_from = wstest_now_s() - r.t0;
 	wstest_msleep(3000);
+	outages = node_outages(env.replica_port[0]);
 	share_stop(&r);
 	back_s = r.first_read[2] < 0 ? -1 : r.first_read[2] - r.watch_from;
 	from = (int)(r.watch_from * 4) + 8;
@@ -552,6 +569,9 @@ static void scenario_restart_windows(void)
 	CHECK(back_s >= 0 && back_s <= 1.0 + 0.25, "the restarted replica got its first read after %.0f ms\n",
 	      back_s * 1000);
 	CHECK(w.share >= (w.ratio <= EQUAL_RATIO ? 35 : 2), "the restarted replica has %.1f%% of the reads\n", w.share);
+	/* Down once: the handles' connections from before the kill fail their
+	 * first read after it is back, which must not take it down again. */
+	CHECK(outages == 1, "the restarted replica went down %ld times (once expected)\n", outages);
 	CHECK(wstest_sync_replicas(&env), "replicas did not catch up\n");
 }
 
