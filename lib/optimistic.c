@@ -14,6 +14,10 @@
  * read changed in between: the transaction is rolled back and the application
  * gets ER_LOCK_DEADLOCK (1213, SQLSTATE 40001), the error it already retries.
  * Nothing was committed: the replica ran reads only, the primary rolled back.
+ * Prepared reads, whose rows the application fetches into its own buffers,
+ * are recorded with their parameter values and run again on both sides at
+ * the move (on the replica inside its transaction: the same snapshot, the
+ * same rows the application saw; replay.c).
  *
  * The adaptive table learns, per shape of a transaction's first statement
  * (its text with literals replaced, blanks and case folded), how often such
@@ -40,6 +44,7 @@
 #define PROBES 16          /* slots tried for one shape */
 #define SHAPE_TEXT 96      /* bytes of normalized text kept for the stats */
 #define DECAY_AT 1024      /* counters are halved when seen reaches this: recent behaviour counts */
+#define PROBE_MS 1000      /* a new shape's probe transaction holds its turn this long at most */
 
 struct shape {
 	uint64_t key;      /* hash of the normalized text; 0: free */
@@ -47,6 +52,7 @@ struct shape {
 	uint64_t seen;     /* transactions of this shape counted */
 	uint64_t wrote;    /* of them, ones that wrote (moved to the primary, or wrote there) */
 	uint64_t migrations, on_primary;
+	uint64_t probe_ms;  /* while seen is 0: when a transaction began trying it on a replica */
 	char text[SHAPE_TEXT];
 };
 
@@ -159,7 +165,7 @@ int ws_opt_shape(const char *q, size_t len)
 	return -1;
 }
 
-bool ws_opt_shape_writes(int slot)
+bool ws_opt_shape_writes(struct ws_session *s, int slot)
 {
 	uint64_t seen, wrote;
 
@@ -167,7 +173,18 @@ bool ws_opt_shape_writes(int slot)
 		return false;
 	seen = ck_pr_load_64(&shapes[slot].seen);
 	wrote = ck_pr_load_64(&shapes[slot].wrote);
-	return seen > 0 && wrote * 2 >= seen;
+	if (seen == 0) {
+		/* New: this transaction probes, unless another one does. */
+		uint64_t now = ws_now_ms(), at = ck_pr_load_64(&shapes[slot].probe_ms);
+
+		if (s->probe_shape == slot && at && now - at < PROBE_MS)
+			return false; /* this handle's probe, asked again */
+		if ((at && now - at < PROBE_MS) || !ck_pr_cas_64(&shapes[slot].probe_ms, at, now))
+			return true;
+		s->probe_shape = slot;
+		return false;
+	}
+	return wrote * 2 >= seen;
 }
 
 /* Count one transaction of shape slot. */
@@ -258,6 +275,8 @@ int ws_opt_migrate(struct ws_session *s)
 	if (idx >= 0 && s->replicas[idx].mysql && s->replicas[idx].conn_gen == s->opt_conn_gen) {
 		MYSQL *m = s->replicas[idx].mysql;
 
+		/* Prepared reads: what they returned, from the snapshot still open. */
+		ws_replay_opt_snapshot(s, m);
 		ws_guard_enter();
 		r = R->mysql_real_query(m, "ROLLBACK", 8);
 		ws_guard_leave();
@@ -278,7 +297,7 @@ int ws_opt_migrate(struct ws_session *s)
 	ck_pr_inc_64(&migrate_failed);
 	/* The transaction is over: count it now (the primary holds nothing). Its
 	 * retry starts on the primary, as after SET TRANSACTION READ WRITE: a
-	 * transaction that cannot move (prepared statements) never fails twice. */
+	 * transaction that cannot move (use_result, send_query) never fails twice. */
 	ws_opt_trx_end(s);
 	s->rw_next = true;
 	if (r < 0)

@@ -30,8 +30,11 @@ struct ws_session;
 int ws_opt_shape(const char *q, size_t len);
 
 /* Have transactions of this shape been seen to write (most of them)? Then
- * optimistic_transactions = adaptive starts them on the primary. */
-bool ws_opt_shape_writes(int slot);
+ * optimistic_transactions = adaptive starts them on the primary. A shape not
+ * seen yet is tried on a replica by one transaction at a time (the probe,
+ * for up to PROBE_MS): the others start on the primary meanwhile, so that
+ * threads starting the same new work at once pay one move, not one each. */
+bool ws_opt_shape_writes(struct ws_session *s, int slot);
 
 /* A transaction of shape slot (-1: none) began: on a replica, or on the
  * primary because its shape writes. */
@@ -68,7 +71,18 @@ int ws_opt_migrate(struct ws_session *s);
 /* The replica holding an optimistic transaction is lost: drop it there. */
 void ws_opt_replica_lost(struct ws_session *s);
 
+#include "classify.h"
 #include "session.h"
+
+/* Would statement v have moved a transaction off its replica (it writes,
+ * locks, or changes session state: anything but a read and the transaction's
+ * own BEGIN / COMMIT / ROLLBACK / SET autocommit)? What a transaction on the
+ * primary teaches the table. */
+static inline bool ws_opt_writes(const struct ws_verdict *v)
+{
+	return !(v->flags & (WS_F_READ | WS_F_TRX_BEGIN | WS_F_TRX_END | WS_F_AUTOCOMMIT_OFF | WS_F_AUTOCOMMIT_ON |
+			     WS_F_SET_TRANSACTION));
+}
 
 static inline void ws_opt_after_primary(struct ws_session *s)
 {

@@ -54,6 +54,7 @@
 
 #include "classify.h"
 #include "config.h"
+#include "gtid.h"
 #include "log.h"
 #include "real.h"
 #include "replay.h"
@@ -81,6 +82,19 @@ struct entry {
 	size_t len;
 	bool awaiting;          /* a result set the application has not stored yet */
 	struct outcome out;
+	/* An optimistic transaction's prepared read: its parameters as sent
+	 * (struct param, then the value's bytes, for each), and whether out
+	 * holds its outcome on the replica's snapshot yet (ws_replay_opt_snapshot). */
+	bool prepared, taken;
+	unsigned n_params;
+	unsigned char *params;
+};
+
+/* One recorded parameter of a prepared read (followed by len bytes). */
+struct param {
+	int type;               /* enum enum_field_types */
+	bool is_null, is_unsigned;
+	unsigned long len;
 };
 
 struct ws_replay {
@@ -91,6 +105,9 @@ struct ws_replay {
 	bool failover;          /* transaction_replay is on: record what the primary runs (without it
 				   the record serves optimistic transactions only) */
 	bool taint_next;        /* SET TRANSACTION: the next transaction is not replayable */
+	bool stmt_pending;      /* a prepared read of the optimistic transaction was sent to its
+				   replica and not recorded (ws_replay_opt_record_stmt) */
+	bool has_prepared;      /* the record holds prepared reads */
 	uint64_t state_gen, db_gen; /* the session state when the transaction began */
 
 	/* The statement being run (between ws_replay_before and _after). */
@@ -106,11 +123,15 @@ struct ws_replay {
 /* Forget the recorded statements: a new transaction (or none) begins. */
 static void reset(struct ws_session *s, struct ws_replay *rp)
 {
-	for (size_t i = 0; i < rp->n; i++)
+	for (size_t i = 0; i < rp->n; i++) {
 		free(rp->e[i].text);
+		free(rp->e[i].params);
+	}
 	rp->n = 0;
 	rp->bytes = 0;
 	rp->replayable = true;
+	rp->stmt_pending = false;
+	rp->has_prepared = false;
 	rp->state_gen = s->state_gen;
 	rp->db_gen = s->db_gen;
 }
@@ -119,8 +140,10 @@ void ws_replay_free(struct ws_replay *rp)
 {
 	if (!rp)
 		return;
-	for (size_t i = 0; i < rp->n; i++)
+	for (size_t i = 0; i < rp->n; i++) {
 		free(rp->e[i].text);
+		free(rp->e[i].params);
+	}
 	free(rp->e);
 	free(rp);
 }
@@ -262,6 +285,9 @@ static void record_on(struct ws_session *s, struct ws_replay *rp, MYSQL *m, int 
 	e->text = malloc(rp->len ? rp->len : 1);
 	if (!e->text)
 		goto fail;
+	e->prepared = e->taken = false;
+	e->n_params = 0;
+	e->params = NULL;
 	memcpy(e->text, rp->q, rp->len);
 	e->len = rp->len;
 	if (m)
@@ -395,17 +421,332 @@ void ws_replay_opt_unverifiable(struct ws_session *s)
 	s->replay->replayable = false;
 }
 
+void ws_replay_opt_stmt_pending(struct ws_session *s)
+{
+	s->replay->stmt_pending = true;
+}
+
+/* Bytes of a fixed-size parameter type; -1 for a type sent with its length;
+ * -2 for one this record does not know (not verifiable). */
+static long param_size(enum enum_field_types t)
+{
+	switch (t) {
+	case MYSQL_TYPE_NULL:
+		return 0;
+	case MYSQL_TYPE_TINY:
+		return 1;
+	case MYSQL_TYPE_SHORT:
+	case MYSQL_TYPE_YEAR:
+		return 2;
+	case MYSQL_TYPE_LONG:
+	case MYSQL_TYPE_INT24:
+	case MYSQL_TYPE_FLOAT:
+		return 4;
+	case MYSQL_TYPE_LONGLONG:
+	case MYSQL_TYPE_DOUBLE:
+		return 8;
+	case MYSQL_TYPE_TIME:
+	case MYSQL_TYPE_DATE:
+	case MYSQL_TYPE_DATETIME:
+	case MYSQL_TYPE_TIMESTAMP:
+		return (long)sizeof(MYSQL_TIME);
+	case MYSQL_TYPE_STRING:
+	case MYSQL_TYPE_VAR_STRING:
+	case MYSQL_TYPE_VARCHAR:
+	case MYSQL_TYPE_TINY_BLOB:
+	case MYSQL_TYPE_MEDIUM_BLOB:
+	case MYSQL_TYPE_LONG_BLOB:
+	case MYSQL_TYPE_BLOB:
+	case MYSQL_TYPE_DECIMAL:
+	case MYSQL_TYPE_NEWDECIMAL:
+	case MYSQL_TYPE_BIT:
+	case MYSQL_TYPE_ENUM:
+	case MYSQL_TYPE_SET:
+	case MYSQL_TYPE_GEOMETRY:
+	case MYSQL_TYPE_JSON:
+		return -1;
+	default:
+		return -2;
+	}
+}
+
+void ws_replay_opt_record_stmt(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len,
+			       const MYSQL_BIND *params, unsigned n_params)
+{
+	struct ws_replay *rp = s->replay;
+	size_t bytes = 0, o = 0;
+	unsigned char *buf;
+	struct entry *e;
+
+	if (!rp->stmt_pending)
+		return;
+	rp->stmt_pending = false;
+	/* As for a text read: one of no table needs nothing verified. */
+	if ((v->flags & WS_F_READ) && v->kind == WS_STMT_SELECT && !says_from(q, len))
+		return;
+	if ((rp->n && rp->e[rp->n - 1].awaiting) || !(v->flags & WS_F_READ) || unreplayable(v))
+		rp->replayable = false;
+	if (!rp->replayable)
+		return;
+	for (unsigned i = 0; i < n_params; i++) {
+		const MYSQL_BIND *b = &params[i];
+		long size = param_size(b->buffer_type);
+
+		if (size == -2 || (size == -1 && !b->buffer && (b->length ? *b->length : b->buffer_length))) {
+			rp->replayable = false;
+			return;
+		}
+		bytes += sizeof(struct param) + (size >= 0 ? (size_t)size : b->length ? *b->length : b->buffer_length);
+	}
+	buf = malloc(bytes ? bytes : 1);
+	if (!buf) {
+		rp->replayable = false;
+		return;
+	}
+	for (unsigned i = 0; i < n_params; i++) {
+		const MYSQL_BIND *b = &params[i];
+		long size = param_size(b->buffer_type);
+		struct param p = { .type = (int)b->buffer_type,
+				   .is_null = b->buffer_type == MYSQL_TYPE_NULL || (b->is_null && *b->is_null),
+				   .is_unsigned = b->is_unsigned,
+				   .len = size >= 0 ? (unsigned long)size : b->length ? *b->length : b->buffer_length };
+
+		memcpy(buf + o, &p, sizeof(p));
+		o += sizeof(p);
+		if (p.len && b->buffer)
+			memcpy(buf + o, b->buffer, p.len);
+		else if (p.len)
+			memset(buf + o, 0, p.len);
+		o += p.len;
+	}
+	rp->q = q;
+	rp->len = len;
+	record_on(s, rp, NULL, 0);
+	if (!rp->replayable || !rp->n) {
+		free(buf);
+		return;
+	}
+	e = &rp->e[rp->n - 1];
+	e->prepared = true;
+	e->awaiting = false;
+	e->n_params = n_params;
+	e->params = buf;
+	rp->has_prepared = true;
+}
+
+/* The outcome of prepared entry e run on connection m by a statement of our
+ * own (the application's statements and bindings are left alone): 0, -1 when
+ * the connection failed. Rows are read as text, each column whole. */
+static int stmt_outcome(MYSQL *m, const struct entry *e, struct outcome *o)
+{
+	const struct ws_real *R = ws_real();
+	MYSQL_BIND *pb = NULL, *rb = NULL;
+	unsigned long *plen = NULL, *rlen = NULL;
+	my_bool *pnull = NULL, *rnull = NULL, *rerr = NULL;
+	char (*cell)[64] = NULL;
+	uint64_t h;
+	MYSQL_STMT *st;
+	unsigned fields = 0;
+	int r, ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	ws_guard_enter();
+	st = R->mysql_stmt_init(m);
+	ws_guard_leave();
+	if (!st) {
+		o->err = CR_OUT_OF_MEMORY;
+		return 0;
+	}
+	if (e->n_params) {
+		const unsigned char *p = e->params;
+
+		pb = calloc(e->n_params, sizeof(*pb));
+		plen = calloc(e->n_params, sizeof(*plen));
+		pnull = calloc(e->n_params, sizeof(*pnull));
+		if (!pb || !plen || !pnull) {
+			o->err = CR_OUT_OF_MEMORY;
+			goto out;
+		}
+		for (unsigned i = 0; i < e->n_params; i++) {
+			struct param x;
+
+			memcpy(&x, p, sizeof(x));
+			p += sizeof(x);
+			plen[i] = x.len;
+			pnull[i] = x.is_null;
+			pb[i].buffer_type = (enum enum_field_types)x.type;
+			pb[i].buffer = (void *)p;
+			pb[i].buffer_length = x.len;
+			pb[i].length = &plen[i];
+			pb[i].is_null = &pnull[i];
+			pb[i].is_unsigned = x.is_unsigned;
+			p += x.len;
+		}
+	}
+	ws_guard_enter();
+	r = R->mysql_stmt_prepare(st, e->text, e->len);
+	if (!r && e->n_params)
+		r = R->mysql_stmt_bind_param(st, pb);
+	if (!r)
+		r = R->mysql_stmt_execute(st);
+	if (!r)
+		fields = R->mysql_stmt_field_count(st);
+	if (!r && fields) {
+		rb = calloc(fields, sizeof(*rb));
+		rlen = calloc(fields, sizeof(*rlen));
+		rnull = calloc(fields, sizeof(*rnull));
+		rerr = calloc(fields, sizeof(*rerr));
+		cell = calloc(fields, sizeof(*cell));
+		if (!rb || !rlen || !rnull || !rerr || !cell) {
+			ws_guard_leave();
+			o->err = CR_OUT_OF_MEMORY;
+			goto out;
+		}
+		for (unsigned i = 0; i < fields; i++) {
+			rb[i].buffer_type = MYSQL_TYPE_STRING;
+			rb[i].buffer = cell[i];
+			rb[i].buffer_length = sizeof(cell[i]);
+			rb[i].length = &rlen[i];
+			rb[i].is_null = &rnull[i];
+			rb[i].error = &rerr[i];
+		}
+		r = R->mysql_stmt_bind_result(st, rb);
+		o->fields = fields;
+		h = fnv(UINT64_C(0xcbf29ce484222325), &fields, sizeof(fields));
+		while (!r) {
+			int f = R->mysql_stmt_fetch(st);
+
+			if (f == MYSQL_NO_DATA)
+				break;
+			if (f == 1) {
+				r = 1;
+				break;
+			}
+			for (unsigned i = 0; i < fields; i++) {
+				uint64_t len = rnull[i] ? UINT64_MAX : (uint64_t)rlen[i];
+
+				h = fnv(h, &len, sizeof(len));
+				if (rnull[i])
+					continue;
+				if (rlen[i] <= sizeof(cell[i])) {
+					h = fnv(h, cell[i], rlen[i]);
+				} else {
+					/* Longer than the cell: the whole column. */
+					MYSQL_BIND whole = { .buffer_type = MYSQL_TYPE_STRING };
+					unsigned long got = 0;
+					char *big = malloc(rlen[i]);
+
+					if (!big) {
+						r = 1;
+						break;
+					}
+					whole.buffer = big;
+					whole.buffer_length = rlen[i];
+					whole.length = &got;
+					if (R->mysql_stmt_fetch_column(st, &whole, i, 0) || got != rlen[i])
+						r = 1;
+					else
+						h = fnv(h, big, rlen[i]);
+					free(big);
+				}
+			}
+			h = fnv(h, "\n", 1);
+		}
+		o->sum = h;
+	} else if (!r) {
+		o->affected = R->mysql_stmt_affected_rows(st);
+		o->insert_id = R->mysql_stmt_insert_id(st);
+		o->warnings = R->mysql_warning_count(m);
+	}
+	if (r) {
+		memset(o, 0, sizeof(*o));
+		o->err = R->mysql_stmt_errno(st);
+		if (!o->err)
+			o->err = CR_UNKNOWN_ERROR;
+		if (ws_is_connection_error(o->err))
+			ret = -1;
+	}
+	ws_guard_leave();
+out:
+	ws_guard_enter();
+	R->mysql_stmt_close(st);
+	ws_guard_leave();
+	free(pb);
+	free(plen);
+	free(pnull);
+	free(rb);
+	free(rlen);
+	free(rnull);
+	free(rerr);
+	free(cell);
+	return ret;
+}
+
+/* Is the transaction open on replica connection m one whose reads all come
+ * from one snapshot (REPEATABLE READ or SERIALIZABLE, InnoDB's consistent
+ * read), so that a read run again there gives what the application saw? */
+static bool snapshot_reads(struct ws_session *s, MYSQL *m)
+{
+	const struct ws_real *R = ws_real();
+	const char *sql = ck_pr_load_int(&ws_topology_cluster(s->cluster)->flavor) == WS_GTID_MYSQL
+				  ? "SELECT @@transaction_isolation"
+				  : "SELECT @@tx_isolation";
+	unsigned status = 0;
+	bool ok = false;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	ws_guard_enter();
+	if (R->mariadb_get_infov && !R->mariadb_get_infov(m, MARIADB_CONNECTION_SERVER_STATUS, &status) &&
+	    (status & SERVER_STATUS_IN_TRANS) && !R->mysql_real_query(m, sql, strlen(sql)) &&
+	    (res = R->mysql_store_result(m))) {
+		row = R->mysql_fetch_row(res);
+		ok = row && row[0] && (strcmp(row[0], "REPEATABLE-READ") == 0 || strcmp(row[0], "SERIALIZABLE") == 0);
+		R->mysql_free_result(res);
+	}
+	ws_guard_leave();
+	return ok;
+}
+
+void ws_replay_opt_snapshot(struct ws_session *s, MYSQL *m)
+{
+	struct ws_replay *rp = s->replay;
+
+	if (!rp->has_prepared || !rp->replayable || rp->stmt_pending)
+		return;
+	if (!m || !snapshot_reads(s, m)) {
+		rp->replayable = false;
+		return;
+	}
+	for (size_t i = 0; i < rp->n; i++) {
+		struct entry *e = &rp->e[i];
+
+		if (!e->prepared)
+			continue;
+		if (stmt_outcome(m, e, &e->out) < 0) {
+			rp->replayable = false;
+			return;
+		}
+		e->taken = true;
+	}
+}
+
 int ws_replay_opt_verify(struct ws_session *s, char *why, size_t why_size)
 {
 	struct ws_replay *rp = s->replay;
 	int r;
 
-	if (!rp->replayable || (rp->n && rp->e[rp->n - 1].awaiting)) {
+	bool untaken = false;
+
+	for (size_t i = 0; i < rp->n; i++)
+		untaken |= rp->e[i].prepared && !rp->e[i].taken;
+	if (!rp->replayable || rp->stmt_pending || untaken || (rp->n && rp->e[rp->n - 1].awaiting)) {
 		snprintf(why, why_size, "%s", rp->n && rp->e[rp->n - 1].awaiting
 						   ? "a result set was read with mysql_use_result"
-						   : "it ran a statement whose outcome cannot be verified (a prepared "
-						     "statement, mysql_send_query, a multi-statement text, more than "
-						     "transaction_replay_max_size)");
+						   : "it ran a statement whose outcome cannot be verified (mysql_send_query, "
+						     "a multi-statement text, more than transaction_replay_max_size, a "
+						     "prepared statement that could not be read again on the replica's "
+						     "snapshot)");
 		reset(s, rp);
 		return 1;
 	}
@@ -427,15 +768,20 @@ static int rerun(struct ws_session *s, const struct entry *e, char *why, size_t 
 	const struct ws_real *R = ws_real();
 	struct outcome o;
 	MYSQL_RES *res = NULL;
-	int r;
+	int r = 0;
 
-	ws_guard_enter();
-	r = R->mysql_real_query(s->mysql, e->text, e->len);
-	ws_guard_leave();
-	outcome_of(s->mysql, r, &o);
-	if (r && ws_is_connection_error(o.err))
-		return -1;
-	if (!r && o.fields) {
+	if (e->prepared) {
+		if (stmt_outcome(s->mysql, e, &o) < 0)
+			return -1;
+	} else {
+		ws_guard_enter();
+		r = R->mysql_real_query(s->mysql, e->text, e->len);
+		ws_guard_leave();
+		outcome_of(s->mysql, r, &o);
+		if (r && ws_is_connection_error(o.err))
+			return -1;
+	}
+	if (!r && o.fields && !e->prepared) {
 		ws_guard_enter();
 		res = R->mysql_store_result(s->mysql);
 		if (!res)

@@ -64,9 +64,25 @@ void ws_replay_opt_begin(struct ws_session *s, const char *begin, size_t len);
  * connection error: the transaction then moves, or ends). */
 void ws_replay_opt_record(struct ws_session *s, MYSQL *m, const struct ws_verdict *v, const char *q, size_t len,
 			  bool send_only, int r);
-/* It ran something whose outcome the record cannot verify (a prepared
- * statement): it cannot move to the primary any more. */
+/* It ran something whose outcome the record cannot verify: it cannot move to
+ * the primary any more. */
 void ws_replay_opt_unverifiable(struct ws_session *s);
+/* A prepared statement of it goes to its replica: unverifiable unless
+ * ws_replay_opt_record_stmt records it once it ran there. */
+void ws_replay_opt_stmt_pending(struct ws_session *s);
+/* The prepared statement v (text q) ran on the transaction's replica with
+ * these parameters (their values now are the ones it was sent with): kept,
+ * values copied. What the application saw is not read: when the transaction
+ * moves, ws_replay_opt_snapshot runs the statement again in the replica's
+ * transaction, whose snapshot gives the same rows. */
+void ws_replay_opt_record_stmt(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len,
+			       const MYSQL_BIND *params, unsigned n_params);
+/* Before the replica's transaction is rolled back for a move: the recorded
+ * prepared reads run again on m (still in that transaction) by statements of
+ * libwescale's own, to learn what they returned. Only where that transaction
+ * reads from one snapshot (REPEATABLE READ, SERIALIZABLE); otherwise, or on a
+ * failure, the transaction is not verifiable. */
+void ws_replay_opt_snapshot(struct ws_session *s, MYSQL *m);
 /* Run it again on the primary, comparing every outcome: 0 the same (the
  * primary holds the transaction now), 1 different or not verifiable (rolled
  * back; why says what), -1 the primary connection failed. */

@@ -757,7 +757,7 @@ static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api
 		in->read_write = ws_decide_says_read_write(q, len);
 	if (in->optimistic == WS_OPT_TRX_ADAPTIVE && ((v->flags & WS_F_TRX_BEGIN) || in->autocommit_off)) {
 		s->pending_shape = ws_opt_shape(q, len);
-		in->shape_writes = ws_opt_shape_writes(s->pending_shape);
+		in->shape_writes = ws_opt_shape_writes(s, s->pending_shape);
 	}
 }
 
@@ -1019,7 +1019,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	note_route(s, &p, why, -1, q, len);
 	if (s->replay)
 		ws_replay_after(s, r);
-	if (r == 0 && s->trx_shape >= 0 && !(v.flags & WS_F_READ))
+	if (r == 0 && s->trx_shape >= 0 && ws_opt_writes(&v))
 		s->trx_wrote = true;
 	if (r == 0 && (v.flags & WS_F_SET_TRANSACTION))
 		s->rw_next = ws_decide_says_read_write(q, len);
@@ -1166,8 +1166,8 @@ static int prepared_trx_begun(struct ws_session *s, const struct ws_plan *p, con
 		return -1;
 	s->ro_trx = idx;
 	trx_begun(s, p, p->begin_first ? "START TRANSACTION" : q, p->begin_first ? 17 : len);
-	if (p->begin_first)
-		ws_replay_opt_unverifiable(s);
+	if (p->begin_first && p->opt)
+		ws_replay_opt_stmt_pending(s); /* the read: recorded once it ran */
 	return idx;
 }
 
@@ -1205,9 +1205,9 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 				return -2;
 			p.target = WS_TARGET_PRIMARY;
 		} else if (s->opt_trx && !(v->flags & WS_F_TRX_END)) {
-			/* What a prepared statement returned is not recorded: the
-			 * transaction can no longer move to the primary. */
-			ws_replay_opt_unverifiable(s);
+			/* Recorded once it ran there (the statement shim), or
+			 * the transaction can no longer move to the primary. */
+			ws_replay_opt_stmt_pending(s);
 		}
 		if (idx >= 0 && (v->flags & WS_F_TRX_END))
 			replica_trx_ended(s);
@@ -1217,7 +1217,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	if (p.target != WS_TARGET_REPLICA) {
 		if (p.reason == WS_WHY_OPT_LEARNED)
 			ws_opt_started(s, s->pending_shape, true);
-		if (s->trx_shape >= 0 && !(v->flags & WS_F_READ))
+		if (s->trx_shape >= 0 && ws_opt_writes(v))
 			s->trx_wrote = true;
 		/* The primary runs it; the statement shim takes in what it did
 		 * (ws_route_note_statement) once it succeeded. */

@@ -241,7 +241,7 @@ struct ws_session *ws_session_attach(MYSQL *mysql)
 	s->last_node = -1;
 	s->ro_trx = -1;
 	s->assume_write = -1;
-	s->trx_shape = s->pending_shape = -1;
+	s->trx_shape = s->pending_shape = s->probe_shape = -1;
 	s->fd_app = s->fd_saved = -1;
 	s->route_node = -1;
 	s->route_reason = -1; /* nothing routed yet */

@@ -136,6 +136,7 @@ struct ws_session {
 					     the primary */
 	int assume_write;                 /* wescale_assume_write_transactions: -1 the cluster's */
 	int trx_shape;                    /* adaptive table slot of the open transaction, -1 none */
+	int probe_shape;                  /* the new shape this handle holds the probe of, -1 none */
 	int pending_shape;                /* slot of the statement being routed (gather), -1 none */
 	uint64_t opt_conn_gen;            /* conn_gen of the replica connection holding the
 					     optimistic transaction (a reconnect lost it) */

@@ -540,6 +540,8 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 				ws_replica_lost(s, (size_t)idx);
 				continue;
 			}
+			if (s->opt_trx && idx == s->ro_trx && s->replay)
+				ws_replay_opt_record_stmt(s, &st->verdict, st->text, st->len, st->params, st->n_params);
 			st->last = rst;
 			st->last_node = idx;
 			st->stored = false;

@@ -268,6 +268,107 @@ static void test_changed_row_other_apis(void)
 	}
 }
 
+/* One row of a prepared statement that answers two integers (or one: b NULL). */
+static bool stmt_row(MYSQL_STMT *st, long *a, long *b)
+{
+	MYSQL_BIND r[2];
+	int x[2] = { -1, -1 };
+	bool ok;
+
+	memset(r, 0, sizeof(r));
+	r[0].buffer_type = r[1].buffer_type = MYSQL_TYPE_LONG;
+	r[0].buffer = &x[0];
+	r[1].buffer = &x[1];
+	ok = mysql_stmt_bind_result(st, r) == 0 && mysql_stmt_fetch(st) == 0 &&
+	     mysql_stmt_fetch(st) == MYSQL_NO_DATA && mysql_stmt_free_result(st) == 0;
+	*a = x[0];
+	if (b)
+		*b = x[1];
+	return ok;
+}
+
+/* Prepared reads in a transaction on a replica (autocommit off: the first one
+ * starts it; a parameter changed in place without rebinding; an integer and a
+ * string parameter; one result stored, one not): the move at the first write
+ * runs them again on the replica's snapshot and on the primary. Unchanged
+ * rows: the move succeeds, the write commits. A row changed in between: 1213,
+ * nothing committed. (Each round's first statement has a shape of its own:
+ * adaptive learns that the first one wrote.) */
+static void test_prepared_reads_verified(void)
+{
+	for (int changed = 0; changed < 2; changed++) {
+		MYSQL *h = fresh(), *other = fresh();
+		const char *sel = changed ? "SELECT v, w FROM trx_t WHERE id = ? AND w > -1"
+					  : "SELECT v, w FROM trx_t WHERE id = ? AND w >= 0";
+		static const char cnt[] = "SELECT COUNT(*) FROM trx_t WHERE CAST(id AS CHAR) = ?";
+		MYSQL_STMT *st = mysql_stmt_init(h), *st2 = mysql_stmt_init(h);
+		MYSQL_BIND p, p2;
+		int id = 2;
+		long v, w, n, w4 = wstest_admin_long(&env, env.primary_port,
+			"/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 4");
+		char idtext[8] = "3";
+		unsigned long idlen = 1;
+		int r;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(st2);
+		CU_ASSERT(wstest_sync_replicas(&env));
+		CU_ASSERT_EQUAL_FATAL(mysql_autocommit(h, 0), 0);
+		CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, sel, strlen(sel)), 0);
+		CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st2, cnt, sizeof(cnt) - 1), 0);
+		memset(&p, 0, sizeof(p));
+		p.buffer_type = MYSQL_TYPE_LONG;
+		p.buffer = &id;
+		CU_ASSERT_EQUAL(mysql_stmt_bind_param(st, &p), 0);
+		memset(&p2, 0, sizeof(p2));
+		p2.buffer_type = MYSQL_TYPE_STRING;
+		p2.buffer = idtext;
+		p2.buffer_length = sizeof(idtext);
+		p2.length = &idlen;
+		CU_ASSERT_EQUAL(mysql_stmt_bind_param(st2, &p2), 0);
+		CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+		CU_ASSERT(!on_primary(h));
+		CU_ASSERT(stmt_row(st, &v, &w));
+		CU_ASSERT_EQUAL(v, primary_v(2));
+		id = 3; /* in place, no new bind */
+		CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+		CU_ASSERT(!on_primary(h));
+		CU_ASSERT_EQUAL(mysql_stmt_store_result(st), 0);
+		CU_ASSERT(stmt_row(st, &v, &w));
+		CU_ASSERT_EQUAL(v, primary_v(3));
+		CU_ASSERT_EQUAL(mysql_stmt_execute(st2), 0);
+		CU_ASSERT(!on_primary(h));
+		CU_ASSERT(stmt_row(st2, &n, NULL));
+		CU_ASSERT_EQUAL(n, 1);
+		if (changed)
+			CU_ASSERT_EQUAL(wstest_exec(other, "UPDATE trx_t SET v = v + 1 WHERE id = 3"), 0);
+		r = mysql_query(h, "UPDATE trx_t SET w = w + 1 WHERE id = 4");
+		if (!changed) {
+			CU_ASSERT_EQUAL(r, 0);
+			CU_ASSERT(on_primary(h));
+			/* The statements go on, on the primary now. */
+			id = 2;
+			CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+			CU_ASSERT(stmt_row(st, &v, &w));
+			CU_ASSERT_EQUAL(v, primary_v(2));
+			CU_ASSERT_EQUAL(mysql_commit(h), 0);
+			CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port,
+				"/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 4"), w4 + 1);
+		} else {
+			CU_ASSERT_EQUAL(r, 1);
+			CU_ASSERT_EQUAL(mysql_errno(h), ER_LOCK_DEADLOCK);
+			CU_ASSERT_PTR_NOT_NULL(strstr(mysql_error(h), "could not move to the primary"));
+			CU_ASSERT_EQUAL(mysql_rollback(h), 0);
+			CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port,
+				"/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 4"), w4);
+		}
+		mysql_stmt_close(st);
+		mysql_stmt_close(st2);
+		mysql_close(h);
+		mysql_close(other);
+	}
+}
+
 /* Kill every connection of the application user on the replicas. */
 static void kill_replica_connections(void)
 {
@@ -445,6 +546,7 @@ int main(void)
 	CU_add_test(s, "a write moves the transaction, reads verified", test_migration_verified);
 	CU_add_test(s, "a changed row fails the move cleanly (1213)", test_changed_row_fails_cleanly);
 	CU_add_test(s, "the same through the non-blocking and prepared APIs", test_changed_row_other_apis);
+	CU_add_test(s, "prepared reads: the move runs them again on both sides", test_prepared_reads_verified);
 	CU_add_test(s, "a replica lost mid-transaction", test_replica_lost_mid_transaction);
 	CU_add_test(s, "hints, route_next, READ ONLY/WRITE, assume_write", test_where_transactions_start);
 	CU_add_test(s, "session state inside a transaction", test_state_inside_transaction);
