@@ -313,25 +313,50 @@ static int behind_cmp(uint64_t ba, uint64_t la, uint64_t bb, uint64_t lb)
 }
 
 /* The least behind candidate; among those about as far along as it, a weighted
- * random one (reservoir sampling). Each node's figures are loaded once (n is
- * at most the 64 candidates route.c passes). */
+ * random one (reservoir sampling; n is at most the 64 candidates route.c
+ * passes). One pass and one draw when the
+ * first candidate stays the least behind and the weights are equal (all
+ * about as far along: the usual case); else a second pass, over the
+ * candidates near the least behind. */
 static size_t choose_behind(struct ws_cluster_rt *rt, const unsigned *cand, size_t n)
 {
-	uint64_t behind[64], lag[64], total = 0, r = rnd();
-	size_t best = 0, pick = 0;
+	uint64_t total = 0, r = rnd();
+	uint64_t bb = ck_pr_load_64(&rt->replicas[cand[0]].behind), lb = ck_pr_load_64(&rt->replicas[cand[0]].lag_ms);
+	size_t best = 0, pick = 0, k = 1;
+	unsigned char near_first[64]; /* candidates about as far along as the first */
+	bool moved = false, unweighted = weight(&rt->replicas[cand[0]]) == 1;
 
 	if (n > 64)
 		n = 64;
-	for (size_t i = 0; i < n; i++) {
-		behind[i] = ck_pr_load_64(&rt->replicas[cand[i]].behind);
-		lag[i] = ck_pr_load_64(&rt->replicas[cand[i]].lag_ms);
-		if (i && behind_cmp(behind[i], lag[i], behind[best], lag[best]) < 0)
-			best = i;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned w = weight(&rt->replicas[cand[i]]);
+	near_first[0] = 0;
+	for (size_t i = 1; i < n; i++) {
+		const struct ws_node_rt *x = &rt->replicas[cand[i]];
+		uint64_t bx = ck_pr_load_64(&x->behind), lx = ck_pr_load_64(&x->lag_ms);
+		int c = behind_cmp(bx, lx, bb, lb);
 
-		if (i != best && behind_cmp(behind[i], lag[i], behind[best], lag[best]) != 0)
+		if (c < 0) {
+			best = i;
+			bb = bx;
+			lb = lx;
+			moved = true;
+		} else if (c == 0 && !moved) {
+			near_first[k++] = (unsigned char)i;
+			unweighted &= weight(x) == 1;
+		}
+	}
+	/* The first candidate stayed the least behind (all about as far along:
+	 * the usual case): one draw among those near it. */
+	if (!moved && unweighted)
+		return near_first[((r >> 32) * k) >> 32];
+	for (size_t j = 0; j < (moved ? n : k); j++) {
+		size_t i = moved ? j : near_first[j];
+		const struct ws_node_rt *x = &rt->replicas[cand[i]];
+		unsigned w = weight(x);
+
+		/* (Figures read again: the monitor may have moved them since; a
+		 * node that moved away is then left out, as it should be.) */
+		if (moved && i != best &&
+		    behind_cmp(ck_pr_load_64(&x->behind), ck_pr_load_64(&x->lag_ms), bb, lb) != 0)
 			continue;
 		total += w;
 		/* Keep i with probability w / (the weights seen so far). */

@@ -235,6 +235,16 @@ static void test_behind(void)
 	behind(0, WS_UNKNOWN, WS_UNKNOWN), behind(1, 5, 0), behind(2, 5, 900);
 	count(WS_BALANCE_LEAST_BEHIND_PRIMARY, cand, 3, 2000, c);
 	CHECK(c[0] == 0 && c[1] >= 800 && c[2] >= 800, "%ld %ld %ld\n", c[0], c[1], c[2]);
+	/* Weights among the equally far along (first candidate among them, and not). */
+	for (int first_behind = 0; first_behind < 2; first_behind++) {
+		memset(c, 0, sizeof(c));
+		behind(0, first_behind ? 90 : 0, 0), behind(1, 0, 0), behind(2, first_behind ? 0 : 90, 0);
+		rt->replicas[first_behind ? 2 : 0].weight = 3;
+		count(WS_BALANCE_LEAST_BEHIND_PRIMARY, cand, 3, 4000, c);
+		rt->replicas[first_behind ? 2 : 0].weight = 1;
+		CHECK(c[first_behind ? 2 : 0] >= 2700 && c[first_behind ? 2 : 0] <= 3300 && c[first_behind ? 0 : 2] == 0,
+		      "weights: %ld %ld %ld\n", c[0], c[1], c[2]);
+	}
 }
 
 int main(void)
