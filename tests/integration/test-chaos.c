@@ -3,6 +3,9 @@
  * prepared reads and transactions while a replica is killed and restarted and
  * the primary is switched over (docs/architecture.md, docs/failover.md). On a topology of its own.
  *
+ * Transactions begin on replicas (optimistic_transactions = on) and move to
+ * the primary at their write.
+ *
  * Asserted: no crash and no deadlock (the run ends on time), every
  * acknowledged write is on the new primary, no read at `session` consistency
  * is stale, the only errors are transactions cut by the switchover (with a
@@ -87,8 +90,15 @@ static void *worker_main(void *arg)
 		seq++;
 		snprintf(sql, sizeof(sql), "INSERT INTO chaos_t (t, seq, v) VALUES (%d, %d, %d)", w->id, seq, seq);
 		if (trx) {
-			/* A short transaction: cut by the switchover, it fails clearly. */
-			if (wstest_exec(m, "BEGIN") || wstest_exec(m, sql) || mysql_commit(m)) {
+			char count[96];
+
+			/* A short transaction that reads, then writes: it begins on a
+			 * replica (optimistic_transactions = on) and moves to the
+			 * primary at its INSERT, its read verified there. Cut by the
+			 * switchover or a killed replica, it fails clearly. */
+			snprintf(count, sizeof(count), "SELECT COUNT(*) FROM chaos_t WHERE t = %d", w->id);
+			if (wstest_exec(m, "BEGIN") || wstest_query_long(m, count) < 0 ||
+			    wstest_exec(m, sql) || mysql_commit(m)) {
 				w->trx_aborted++;
 				mysql_rollback(m);
 				continue;
@@ -171,7 +181,7 @@ static void switchover(void)
 static void test_chaos(void)
 {
 	struct worker *w = calloc(THREADS, sizeof(*w));
-	long fds_before, fds_after, rss_before, rss_after, acked = 0, reads = 0, stale = 0, aborted = 0, other = 0;
+	long fds_before, fds_after, rss_before, rss_after, acked = 0, reads = 0, stale = 0, aborted = 0, other = 0, moved;
 	long missing = 0;
 	time_t t0 = time(NULL);
 	MYSQL *a;
@@ -229,10 +239,20 @@ static void test_chaos(void)
 		}
 	}
 	mysql_close(a);
+	{
+		static char stats[1 << 16];
+		const char *p;
+
+		wescale_stats_json(stats, sizeof(stats));
+		p = strstr(stats, "\"optimistic_transactions\":{\"migrations\":");
+		moved = p ? strtol(p + strlen("\"optimistic_transactions\":{\"migrations\":"), NULL, 10) : -1;
+	}
 	printf("\n      %d threads, %ld s: %ld acknowledged writes (%ld missing), %ld read-backs (%ld stale), "
-	       "%ld transactions cut by the switchover, %ld other errors; fds %ld -> %ld, RSS %ld -> %ld kB",
-	       THREADS, (long)(time(NULL) - t0), acked, missing, reads, stale, aborted, other, fds_before, fds_after,
-	       rss_before, rss_after);
+	       "%ld transactions moved from a replica, %ld cut by the switchover, %ld other errors; fds %ld -> %ld, "
+	       "RSS %ld -> %ld kB",
+	       THREADS, (long)(time(NULL) - t0), acked, missing, reads, stale, moved, aborted, other, fds_before,
+	       fds_after, rss_before, rss_after);
+	CU_ASSERT(moved > 100);
 	CU_ASSERT(acked > 1000);
 	CU_ASSERT_EQUAL(missing, 0);
 	CU_ASSERT_EQUAL(stale, 0);
@@ -266,7 +286,7 @@ int main(int argc, char **argv)
 		return 1;
 	fprintf(f, "[cluster chaos]\nprimary = 127.0.0.1:%u\nreplicas = 127.0.0.1:%u, 127.0.0.1:%u\n"
 		   "health_interval_ms = 200\nfailover_timeout_ms = 20000\nreplica_read_timeout_ms = 2000\n"
-		   "replica_idle_timeout_ms = 500\nconsistency = session\n",
+		   "replica_idle_timeout_ms = 500\nconsistency = session\noptimistic_transactions = on\n",
 		env.primary_port, env.replica_port[0], env.replica_port[1]);
 	fclose(f);
 	setenv("WESCALE_CONFIG", cfg, 1);
