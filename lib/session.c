@@ -183,7 +183,12 @@ static void close_replicas(struct ws_session *s)
 		close_conn(s, &s->replicas[i], true);
 		s->replicas[i].applied_gen = 0;
 	}
-	ws_session_use_primary(s);
+	/* The primary answers from now on; its tracking setup (if still
+	 * pending) waits for its next statement: a handle being closed needs
+	 * none (ws_session_use_primary would send it now). */
+	s->last = NULL;
+	s->last_node = -1;
+	s->trx_known = false;
 	s->ro_trx = -1;
 }
 

@@ -169,6 +169,16 @@ static void test_no_round_trip_at_connect(void)
 	CU_ASSERT_EQUAL(ws_stmt, direct_stmt);
 	CU_ASSERT_EQUAL(direct_stmt, 1);
 	mysql_close(m);
+	/* A handle whose only statement ran on a replica: closing it asks the
+	 * primary nothing (COM_QUIT has no reply), no tracking set-up. */
+	m = managed(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT(wstest_query_long(m, "SELECT @@server_id") > 1);
+	round_trips = 0;
+	last_op = 0;
+	mysql_close(m);
+	printf("; close after a replica read %ld", round_trips);
+	CU_ASSERT_EQUAL(round_trips, 0);
 }
 
 /* The first statement answers as it would alone: results, errors, affected
