@@ -470,6 +470,21 @@ static long param_size(enum enum_field_types t)
 	}
 }
 
+/* The bytes of parameter b that the client library sends: *length, or
+ * buffer_length without a length pointer (mysql_stmt_bind_param points it
+ * there); (unsigned long)-1: a NUL-terminated string. */
+static unsigned long param_len(const MYSQL_BIND *b, long size)
+{
+	unsigned long len;
+
+	if (size >= 0)
+		return (unsigned long)size;
+	len = b->length ? *b->length : b->buffer_length;
+	if (len == (unsigned long)-1)
+		len = b->buffer ? strlen(b->buffer) : 0;
+	return len;
+}
+
 void ws_replay_opt_record_stmt(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len,
 			       const MYSQL_BIND *params, unsigned n_params)
 {
@@ -491,12 +506,16 @@ void ws_replay_opt_record_stmt(struct ws_session *s, const struct ws_verdict *v,
 	for (unsigned i = 0; i < n_params; i++) {
 		const MYSQL_BIND *b = &params[i];
 		long size = param_size(b->buffer_type);
+		bool null = b->buffer_type == MYSQL_TYPE_NULL || (b->is_null && *b->is_null);
+		unsigned long pl = size == -2 ? 0 : param_len(b, size);
 
-		if (size == -2 || (size == -1 && !b->buffer && (b->length ? *b->length : b->buffer_length))) {
+		/* Values larger, in all, than the record may hold are not kept. */
+		if (size == -2 || (!b->buffer && !null && pl) || pl > s->cluster->transaction_replay_max_size ||
+		    bytes + pl > s->cluster->transaction_replay_max_size) {
 			rp->replayable = false;
 			return;
 		}
-		bytes += sizeof(struct param) + (size >= 0 ? (size_t)size : b->length ? *b->length : b->buffer_length);
+		bytes += sizeof(struct param) + pl;
 	}
 	buf = malloc(bytes ? bytes : 1);
 	if (!buf) {
@@ -509,7 +528,7 @@ void ws_replay_opt_record_stmt(struct ws_session *s, const struct ws_verdict *v,
 		struct param p = { .type = (int)b->buffer_type,
 				   .is_null = b->buffer_type == MYSQL_TYPE_NULL || (b->is_null && *b->is_null),
 				   .is_unsigned = b->is_unsigned,
-				   .len = size >= 0 ? (unsigned long)size : b->length ? *b->length : b->buffer_length };
+				   .len = param_len(b, size) };
 
 		memcpy(buf + o, &p, sizeof(p));
 		o += sizeof(p);

@@ -43,38 +43,32 @@ echo "oltp_read_only ($tx transactions, $errs errors): Com_select primary +$d0, 
 	fail "only $(( (d1 + d2) * 100 / (d0 + d1 + d2) )) % of oltp_read_only's SELECTs ran on the replicas"
 pass "oltp_read_only with transactions: $(( (d1 + d2) * 100 / (d0 + d1 + d2) )) % of SELECTs on the replicas, 0 errors"
 
-# oltp_read_write: the retry list of sysbench (1213, 1020, 1205) is all it may meet.
-sb oltp_read_write run
-tx=$(awk '/transactions:/ {print $2}' "$tmp/oltp_read_write.run.out")
-errs=$(awk '/ignored errors:/ {print $3}' "$tmp/oltp_read_write.run.out")
-[ "${tx:-0}" -gt 100 ] || fail "oltp_read_write ran only ${tx:-0} transactions"
-for t in sbtest1 sbtest2; do
-	n=$(admin "$WS_TEST_PRIMARY_PORT" "SELECT COUNT(*) FROM $WS_TEST_DB.$t")
-	[ "$n" = 2000 ] || fail "$t has $n rows on the primary after oltp_read_write, not 2000"
-done
+# oltp_read_write (WHAT: how it ran, for the messages): the retry list of
+# sysbench (1213, 1020, 1205) is all it may meet; afterwards every row is on
+# the primary and the replicas have the same tables. Sets tx and errs.
 sums() { admin "$1" "CHECKSUM TABLE $WS_TEST_DB.sbtest1, $WS_TEST_DB.sbtest2" | awk '{print $2}' | tr '\n' ' '; }
-want=$(sums "$WS_TEST_PRIMARY_PORT")
-for p in $WS_TEST_PORTS; do
-	for _ in $(seq 50); do [ "$(sums "$p")" = "$want" ] && break; sleep 0.1; done
-	[ "$(sums "$p")" = "$want" ] || fail "server :$p differs from the primary after oltp_read_write"
-done
+read_write_run() { # WHAT MIN_TRANSACTIONS
+	local what=$1 min=$2 want n
+	sb oltp_read_write run
+	tx=$(awk '/transactions:/ {print $2}' "$tmp/oltp_read_write.run.out")
+	errs=$(awk '/ignored errors:/ {print $3}' "$tmp/oltp_read_write.run.out")
+	[ "${tx:-0}" -gt "$min" ] || fail "oltp_read_write ($what) ran only ${tx:-0} transactions"
+	for t in sbtest1 sbtest2; do
+		n=$(admin "$WS_TEST_PRIMARY_PORT" "SELECT COUNT(*) FROM $WS_TEST_DB.$t")
+		[ "$n" = 2000 ] || fail "$t has $n rows on the primary after oltp_read_write ($what), not 2000"
+	done
+	want=$(sums "$WS_TEST_PRIMARY_PORT")
+	for p in $WS_TEST_PORTS; do
+		for _ in $(seq 50); do [ "$(sums "$p")" = "$want" ] && break; sleep 0.1; done
+		[ "$(sums "$p")" = "$want" ] || fail "server :$p differs from the primary after oltp_read_write ($what)"
+	done
+}
+read_write_run "optimistic_transactions as configured" 100
 pass "oltp_read_write with transactions: $tx transactions, $errs retried deadlocks, every row on every node"
 # optimistic_transactions = on: every transaction starts on a replica and
 # moves at its first write, its prepared reads run again on the replica's
 # snapshot and on the primary; a difference is a 1213 that sysbench retries.
 sed "/^\[cluster/a optimistic_transactions = on" "$WS_TEST_CONFIG" >"$tmp/on.conf"
-WS_TEST_CONFIG="$tmp/on.conf" sb oltp_read_write run
-tx=$(awk '/transactions:/ {print $2}' "$tmp/oltp_read_write.run.out")
-errs=$(awk '/ignored errors:/ {print $3}' "$tmp/oltp_read_write.run.out")
-[ "${tx:-0}" -gt 50 ] || fail "oltp_read_write (optimistic_transactions = on) ran only ${tx:-0} transactions"
-for t in sbtest1 sbtest2; do
-	n=$(admin "$WS_TEST_PRIMARY_PORT" "SELECT COUNT(*) FROM $WS_TEST_DB.$t")
-	[ "$n" = 2000 ] || fail "$t has $n rows on the primary after oltp_read_write (on), not 2000"
-done
-want=$(sums "$WS_TEST_PRIMARY_PORT")
-for p in $WS_TEST_PORTS; do
-	for _ in $(seq 50); do [ "$(sums "$p")" = "$want" ] && break; sleep 0.1; done
-	[ "$(sums "$p")" = "$want" ] || fail "server :$p differs from the primary after oltp_read_write (on)"
-done
+WS_TEST_CONFIG="$tmp/on.conf" read_write_run "optimistic_transactions = on" 50
 sb oltp_read_write cleanup
 pass "oltp_read_write, optimistic_transactions = on: $tx transactions moved or retried ($errs retried 1213), every row on every node"

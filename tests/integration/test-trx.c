@@ -369,6 +369,43 @@ static void test_prepared_reads_verified(void)
 	}
 }
 
+/* The parameters are recorded as the client library sent them: a string
+ * whose length is (unsigned long)-1 is sent up to its NUL. Unchanged rows:
+ * the move verifies and the write commits. */
+static void test_prepared_params_as_sent(void)
+{
+	MYSQL *h = fresh();
+	static const char q[] = "SELECT COUNT(*) FROM trx_t WHERE CAST(id AS CHAR) = ? AND w >= -5";
+	MYSQL_STMT *st = mysql_stmt_init(h);
+	char text[8] = "3";
+	unsigned long nts = (unsigned long)-1;
+	MYSQL_BIND p;
+	long n, w5 = wstest_admin_long(&env, env.primary_port,
+				       "/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 5");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT(wstest_sync_replicas(&env));
+	CU_ASSERT_EQUAL_FATAL(mysql_autocommit(h, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, sizeof(q) - 1), 0);
+	memset(&p, 0, sizeof(p));
+	p.buffer_type = MYSQL_TYPE_STRING;
+	p.buffer = text;
+	p.buffer_length = sizeof(text);
+	p.length = &nts;
+	CU_ASSERT_EQUAL(mysql_stmt_bind_param(st, &p), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+	CU_ASSERT(!on_primary(h));
+	CU_ASSERT(stmt_row(st, &n, NULL));
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(mysql_query(h, "UPDATE trx_t SET w = w + 1 WHERE id = 5"), 0);
+	CU_ASSERT(on_primary(h));
+	CU_ASSERT_EQUAL(mysql_commit(h), 0);
+	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port,
+					  "/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 5"), w5 + 1);
+	mysql_stmt_close(st);
+	mysql_close(h);
+}
+
 /* Kill every connection of the application user on the replicas. */
 static void kill_replica_connections(void)
 {
@@ -547,6 +584,7 @@ int main(void)
 	CU_add_test(s, "a changed row fails the move cleanly (1213)", test_changed_row_fails_cleanly);
 	CU_add_test(s, "the same through the non-blocking and prepared APIs", test_changed_row_other_apis);
 	CU_add_test(s, "prepared reads: the move runs them again on both sides", test_prepared_reads_verified);
+	CU_add_test(s, "prepared reads: parameters as the client library sent them", test_prepared_params_as_sent);
 	CU_add_test(s, "a replica lost mid-transaction", test_replica_lost_mid_transaction);
 	CU_add_test(s, "hints, route_next, READ ONLY/WRITE, assume_write", test_where_transactions_start);
 	CU_add_test(s, "session state inside a transaction", test_state_inside_transaction);
