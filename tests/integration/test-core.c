@@ -205,7 +205,13 @@ static void test_send_query_temp_table(void)
 
 static long direct_primary_long(const char *sql)
 {
-	return wstest_admin_long(&env, env.primary_port, sql);
+	char q[512];
+
+	/* This program is linked with libwescale: the admin connection to the
+	 * primary's address is routed too, and a read of another handle's
+	 * write could find a replica behind. */
+	snprintf(q, sizeof(q), "/* wescale:route=primary */ %s", sql);
+	return wstest_admin_long(&env, env.primary_port, q);
 }
 
 static void test_ro_trx_session_bound(void)
