@@ -125,7 +125,7 @@ static void test_declared_access(void)
 	CU_ASSERT(on_primary(m, "rt_forced()"));
 	CU_ASSERT(on_primary(m, "wstest.RT_FORCED()"));
 	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port,
-					  "SELECT COUNT(*) FROM wstest.rt_t WHERE id = 7"), 1);
+					  "/* wescale:route=primary */ SELECT COUNT(*) FROM wstest.rt_t WHERE id = 7"), 1);
 	mysql_close(m);
 	CU_ASSERT_EQUAL(wstest_misrouted(), 0);
 }
