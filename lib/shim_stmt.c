@@ -23,6 +23,7 @@
 #include "replica.h"
 #include "route.h"
 #include "rules.h"
+#include "safety.h"
 #include "session.h"
 #include "stmt.h"
 #include "topology.h"
@@ -169,7 +170,12 @@ int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long len
 		ws_guard_enter();
 		st->param_count = (unsigned)R->mysql_stmt_param_count(stmt);
 		ws_guard_leave();
-		ws_classify(q, length, &st->verdict);
+		/* Lexed as the server just parsed it: under the connection's
+		 * character set and sql_mode, with the functions it trusts. */
+		if (s)
+			ws_classify_env(q, length, &s->lexenv, &st->verdict);
+		else
+			ws_classify(q, length, &st->verdict);
 		if (ws_stmt_set_text(st, q, length) < 0)
 			st->text = NULL; /* stays on the primary */
 	}
@@ -540,6 +546,12 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 				ws_replica_lost(s, (size_t)idx);
 				continue;
 			}
+			/* Refused by the replica's read-only session (a function
+			 * redeclared since the prepare, one that lies about its
+			 * data access): nothing ran there; outside a transaction
+			 * held on a replica, the primary runs it. */
+			if (r && s->ro_trx < 0 && ws_safety_misrouted(ws_topology_cluster(s->cluster), e))
+				break;
 			if (s->opt_trx && idx == s->ro_trx && s->replay)
 				ws_replay_opt_record_stmt(s, &st->verdict, st->text, st->len, st->params, st->n_params);
 			st->last = rst;
@@ -555,8 +567,14 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 		st->last_node = -1;
 		st->stored = false;
 		st->long_data = false;
-		if (s)
+		if (s) {
 			ws_session_use_primary(s);
+			/* (wescale_last_route: a replica chosen but unable to
+			 * run it — refused at prepare or execute — is not where
+			 * it ran.) */
+			s->route_node = -1;
+			s->route_target = WS_TARGET_PRIMARY;
+		}
 	}
 	{
 		bool in_trx = s && s->cluster && (ws_primary_in_trx(s) || s->locked_tables);
@@ -682,7 +700,7 @@ int WS_FN(mariadb_stmt_execute_direct)(MYSQL_STMT *stmt, const char *q, size_t l
 
 		if (length == (size_t)-1) /* as Connector/C: NUL-terminated */
 			length = strlen(q);
-		ws_classify(q, length, &v);
+		ws_classify_env(q, length, &s->lexenv, &v);
 		ws_route_after_primary(s);
 		ws_route_note_statement(s, q, length, &v);
 	}

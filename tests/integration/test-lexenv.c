@@ -185,6 +185,34 @@ static void test_forged_hint(void)
 	CU_ASSERT_EQUAL(wstest_misrouted(), 0);
 }
 
+/* A prepared statement is lexed as the server parses it at PREPARE: under
+ * NO_BACKSLASH_ESCAPES the text below sets @lx (the string ends at the
+ * backslash); read the other way it is one string. It must run where the
+ * next statement reads @lx. */
+static void test_prepared_lexed_as_server(void)
+{
+	static const char q[] = "SELECT 'a\\' INTO @lx -- '";
+	MYSQL *m = admin(NULL);
+	MYSQL_STMT *st;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(RUN(m, "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"), 0);
+	st = mysql_stmt_init(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, sizeof(q) - 1), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+	mysql_stmt_close(st);
+	CU_ASSERT_EQUAL_FATAL(mysql_query(m, "SELECT @lx"), 0);
+	res = mysql_store_result(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+	row = mysql_fetch_row(res);
+	CU_ASSERT(row && row[0] && strcmp(row[0], "a\\") == 0);
+	mysql_free_result(res);
+	mysql_close(m);
+}
+
 /* A replica hint, a forced route: only for what may run on a replica. */
 static void test_hints_only_safer(void)
 {
@@ -278,6 +306,7 @@ int main(void)
 	CU_add_test(s, "NBSP runs before '('", test_nbsp_runs);
 	CU_add_test(s, "no forged hint under NO_BACKSLASH_ESCAPES", test_forged_hint);
 	CU_add_test(s, "hints only make routing safer", test_hints_only_safer);
+	CU_add_test(s, "prepared statements lexed as the server parses them", test_prepared_lexed_as_server);
 	CU_add_test(s, "stored functions by replica_safe_functions", test_stored_functions);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -153,6 +153,60 @@ static void test_refresh(void)
 				 "/* wescale:route=primary */ SELECT COUNT(*) FROM wstest.rt_t WHERE id = 8") >= 1);
 }
 
+/* A function declared READS SQL DATA that writes: trusted, a text SELECT of
+ * it is sent to a replica, whose read-only session refuses it (1792); the
+ * statement then runs on the primary, once, and the application sees its
+ * answer, not the refusal. As a prepared statement (classified at prepare
+ * with the functions the session trusts, as a text statement) the replica
+ * refuses it already at PREPARE; it runs on the primary, once, with its
+ * answer, and wescale_last_route says so. */
+static void test_lying_function(void)
+{
+	MYSQL *m = wstest_connect(&env, env.primary_port, env.db);
+	static const char q[] = "SELECT rt_liar()";
+	static const char count[] = "/* wescale:route=primary */ SELECT v FROM wstest.rt_t WHERE id = 9";
+	long t0 = now_ms(), before = 0, calls;
+	MYSQL_STMT *st;
+	MYSQL_BIND r;
+	int one = 0;
+	char buf[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(admin_exec("REPLACE INTO rt_t VALUES (9, '0')"), 0);
+	CU_ASSERT_EQUAL_FATAL(admin_exec("CREATE OR REPLACE FUNCTION rt_liar() RETURNS INT READS SQL DATA "
+					 "BEGIN UPDATE rt_t SET v = v + 1 WHERE id = 9; RETURN 1; END"),
+			      0);
+	/* Until the monitor has read its declaration: then a replica refuses it. */
+	for (calls = 0;; calls++) {
+		before = wstest_misrouted();
+		CU_ASSERT_EQUAL_FATAL(wstest_query_long(m, q), 1);
+		if (wstest_misrouted() > before || now_ms() - t0 > LIMIT_MS)
+			break;
+	}
+	calls++;
+	CU_ASSERT(wstest_misrouted() > before);
+	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, count), calls); /* once a call */
+	/* Prepared. */
+	st = mysql_stmt_init(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, sizeof(q) - 1), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+	memset(&r, 0, sizeof(r));
+	r.buffer_type = MYSQL_TYPE_LONG;
+	r.buffer = &one;
+	CU_ASSERT_EQUAL(mysql_stmt_bind_result(st, &r), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_fetch(st), 0);
+	CU_ASSERT_EQUAL(one, 1);
+	CU_ASSERT_EQUAL(mysql_stmt_fetch(st), MYSQL_NO_DATA);
+	CU_ASSERT_EQUAL(wescale_last_backend(m, buf, sizeof(buf)), 0);
+	CU_ASSERT_STRING_EQUAL(buf, primary_addr);
+	CU_ASSERT_EQUAL(wescale_last_route(m, buf, sizeof(buf)), 0);
+	CU_ASSERT_EQUAL(strncmp(buf, "primary", 7), 0);
+	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, count), calls + 1);
+	mysql_stmt_close(st);
+	mysql_close(m);
+}
+
 /* The suite's clean-up: what the tests created. */
 static int drop_all(void)
 {
@@ -163,7 +217,8 @@ static int drop_all(void)
 	       admin_exec("DROP FUNCTION IF EXISTS rt_rw") |
 	       admin_exec("DROP FUNCTION IF EXISTS rt_listed") |
 	       admin_exec("DROP FUNCTION IF EXISTS rt_forced") |
-	       admin_exec("DROP FUNCTION IF EXISTS rt_late");
+	       admin_exec("DROP FUNCTION IF EXISTS rt_late") |
+	       admin_exec("DROP FUNCTION IF EXISTS rt_liar");
 }
 
 int main(void)
@@ -199,5 +254,6 @@ int main(void)
 	s = CU_add_suite("routines", NULL, drop_all);
 	CU_add_test(s, "READS SQL DATA / NO SQL on a replica, the others on the primary", test_declared_access);
 	CU_add_test(s, "created and recreated functions within the refresh period", test_refresh);
+	CU_add_test(s, "a function that writes though declared READS SQL DATA", test_lying_function);
 	return wstest_cunit_run();
 }
