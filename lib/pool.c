@@ -214,8 +214,11 @@ int ws_pool_put(struct ws_session *s, struct ws_conn *c)
 	size_t per_node = 0;
 	uint64_t now = ws_now_ms();
 
+	/* (Options set since it connected: the key below, made of the session's
+	 * options now, would not describe it — a character set for the next
+	 * mysql_change_user, say.) */
 	if (!cfg || !cfg->pool_max || !s->cluster || !s->cluster->pool_max_per_node || !c->mysql || c->failed ||
-	    c->no_pool || ws_session_inherited(s) || !idle(c->mysql))
+	    c->no_pool || c->opts_at != s->n_opts || ws_session_inherited(s) || !idle(c->mysql))
 		return -1;
 	a = ws_cluster_reader(s->cluster, c->node);
 	e = calloc(1, sizeof(*e));

@@ -38,6 +38,7 @@ MYSQL *ws_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms)
 	if (!c->mysql && (c->mysql = ws_pool_take(s, c, &c->applied_gen, &c->outage))) {
 		/* A pooled connection: a read-only session already (pool.c). */
 		c->conn_gen++;
+		c->opts_at = s->n_opts;
 		ws_log(WS_LOG_DEBUG, "replica %s:%u: pooled connection reused", a->host, a->port);
 	}
 	if (!c->mysql) {
@@ -73,6 +74,7 @@ MYSQL *ws_replica_slow(struct ws_session *s, size_t idx, uint64_t now_ms)
 		 * more (safety.c). */
 		ws_safety_replica_options(s, m);
 		c->outage = ck_pr_load_64(&node->outages);
+		c->opts_at = s->n_opts;
 		ws_guard_enter();
 		m = R->mysql_real_connect(m, a->is_socket ? NULL : a->host, s->user, s->password, s->db,
 					  a->port, a->is_socket ? a->host : NULL, ws_safety_replica_flags(s));

@@ -88,6 +88,8 @@ struct ws_conn {
 	uint64_t last_used_ms;  /* for replica_idle_timeout_ms */
 	uint64_t outage;        /* the node's outage count when it connected: another count
 				   now means the server went down since (ws_replica_lost) */
+	size_t opts_at;         /* the session's n_opts when it connected: options set since
+				   (for the next connect, change_user) make it another kind (pool.c) */
 	bool ro_unsure;         /* a statement run there may have left its read-only session
 				   (SET … in a READ ONLY transaction, a reset): made read-only
 				   again before its next use (safety.c) */

@@ -300,6 +300,34 @@ static void test_change_user_and_reset_answers(void)
 	mysql_close(d);
 }
 
+/* Connector/C's test_bug30472: MYSQL_SET_CHARSET_NAME set after the connect
+ * is for the next mysql_change_user, which then gives the new session that
+ * character set whole (client, connection, results). A replica read after it
+ * answers in it too: the replica connections of the old session (opened
+ * without that option) are not pooled under the new options and taken back. */
+static void test_charset_option_then_change_user(void)
+{
+	MYSQL *m = managed(false, 0);
+	char buf[64];
+	long id;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(mysql_set_character_set(m, "ascii"), 0);
+	id = value_of(m, "@@character_set_results", buf, sizeof(buf));
+	CU_ASSERT(id > 1);
+	CU_ASSERT_STRING_EQUAL(buf, "ascii");
+	CU_ASSERT_EQUAL(mysql_options(m, MYSQL_SET_CHARSET_NAME, "latin2"), 0);
+	CU_ASSERT_EQUAL_FATAL(mysql_change_user(m, env.user, env.password, env.db), 0);
+	CU_ASSERT_STRING_EQUAL(mysql_character_set_name(m), "latin2");
+	for (int i = 0; i < 4; i++) { /* every replica */
+		id = value_of(m, "CONCAT(@@character_set_client, ' ', @@character_set_results, ' ', "
+				 "@@collation_connection)", buf, sizeof(buf));
+		CU_ASSERT(id > 1);
+		CU_ASSERT_STRING_EQUAL(buf, "latin2 latin2 latin2_general_ci");
+	}
+	mysql_close(m);
+}
+
 /* Item 7: MariaDB tracks no `SET @@name = …`; the replicas must still get it. */
 static void test_set_at_sql_mode(void)
 {
@@ -390,6 +418,8 @@ int main(void)
 	CU_add_test(s, "change_user / reset_connection: affected rows, invalidated statement as libmariadb",
 		    test_change_user_and_reset_answers);
 	CU_add_test(s, "SET @@sql_mode and friends reach the replicas", test_set_at_sql_mode);
+	CU_add_test(s, "MYSQL_SET_CHARSET_NAME, then mysql_change_user: the replicas too",
+		    test_charset_option_then_change_user);
 	CU_add_test(s, "MYSQL_OPT_READ_TIMEOUT is not multiplied by retries", test_read_timeout_not_multiplied);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
