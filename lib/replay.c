@@ -426,6 +426,11 @@ void ws_replay_opt_stmt_pending(struct ws_session *s)
 	s->replay->stmt_pending = true;
 }
 
+void ws_replay_opt_stmt_not_run(struct ws_session *s)
+{
+	s->replay->stmt_pending = false;
+}
+
 /* Bytes of a fixed-size parameter type; -1 for a type sent with its length;
  * -2 for one this record does not know (not verifiable). */
 static long param_size(enum enum_field_types t)

@@ -70,6 +70,9 @@ void ws_replay_opt_unverifiable(struct ws_session *s);
 /* A prepared statement of it goes to its replica: unverifiable unless
  * ws_replay_opt_record_stmt records it once it ran there. */
 void ws_replay_opt_stmt_pending(struct ws_session *s);
+/* The prepared statement announced by ws_replay_opt_stmt_pending did not run
+ * on the replica after all (refused there): nothing to record. */
+void ws_replay_opt_stmt_not_run(struct ws_session *s);
 /* The prepared statement v (text q) ran on the transaction's replica with
  * these parameters (their values now are the ones it was sent with): kept,
  * values copied. What the application saw is not read: when the transaction

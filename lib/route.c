@@ -833,6 +833,13 @@ static int run_in_replica_trx(struct ws_session *s, const struct ws_verdict *v, 
 	if (send_only && ws_session_fd_lend(s, m) < 0)
 		send_only = false; /* run to completion: the reply is then already read */
 	*r = run_on(m, q, len, send_only);
+	/* Refused there as a write (a function that writes though declared
+	 * READS SQL DATA, or redeclared since): nothing ran; an optimistic
+	 * transaction moves to the primary, which runs the statement. (A READ
+	 * ONLY transaction the application asked for gets the refusal, as it
+	 * would on the primary.) */
+	if (*r && opt && !send_only && ws_safety_misrouted(ws_topology_cluster(s->cluster), errno_of(m)))
+		return ws_opt_migrate(s) < 0 ? -1 : 0;
 	/* SET SESSION TRANSACTION READ WRITE (or tx_read_only = 0) may have
 	 * run there: read-only again before its next read. */
 	if (!(v->flags & WS_F_READ) &&

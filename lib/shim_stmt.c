@@ -18,6 +18,7 @@
 
 #include "failover.h"
 #include "log.h"
+#include "optimistic.h"
 #include "real.h"
 #include "replay.h"
 #include "replica.h"
@@ -481,6 +482,22 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 	return r;
 }
 
+/* The statement cannot run on replica idx, which the routing chose: when
+ * that replica holds the handle's optimistic transaction, the transaction
+ * moves to the primary first (the statement then runs there, inside it).
+ * 0, or -1 when the move failed (st's error set: 1213). */
+static int leave_replica_trx(struct ws_session *s, struct ws_stmt *st, int idx)
+{
+	if (!s->opt_trx || idx != s->ro_trx)
+		return 0;
+	ws_replay_opt_stmt_not_run(s);
+	if (ws_opt_migrate(s) == 0)
+		return 0;
+	st->err_code = s->err_code;
+	snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+	return -1;
+}
+
 /* st and s: the statement's and its handle's entries (NULL: not managed). */
 static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session *s)
 {
@@ -522,8 +539,13 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			if (idx < 0)
 				break;
 			rst = replica_stmt(s, st, (size_t)idx);
-			if (!rst)
+			if (!rst) {
+				/* (The replica refused the prepare: a write it saw
+				 * through, or state it lacks.) */
+				if (leave_replica_trx(s, st, idx) < 0)
+					return 1;
 				break;
+			}
 			rs = &st->rstmts[idx];
 			ws_guard_enter();
 			/* Bind only when the bindings changed: libmariadb reads the bound
@@ -550,8 +572,12 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			 * redeclared since the prepare, one that lies about its
 			 * data access): nothing ran there; outside a transaction
 			 * held on a replica, the primary runs it. */
-			if (r && s->ro_trx < 0 && ws_safety_misrouted(ws_topology_cluster(s->cluster), e))
+			if (r && (s->ro_trx < 0 || (s->opt_trx && idx == s->ro_trx)) &&
+			    ws_safety_misrouted(ws_topology_cluster(s->cluster), e)) {
+				if (leave_replica_trx(s, st, idx) < 0)
+					return 1;
 				break;
+			}
 			if (s->opt_trx && idx == s->ro_trx && s->replay)
 				ws_replay_opt_record_stmt(s, &st->verdict, st->text, st->len, st->params, st->n_params);
 			st->last = rst;

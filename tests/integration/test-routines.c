@@ -204,6 +204,37 @@ static void test_lying_function(void)
 	CU_ASSERT_EQUAL(strncmp(buf, "primary", 7), 0);
 	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, count), calls + 1);
 	mysql_stmt_close(st);
+	/* Inside a transaction begun on a replica (autocommit off: the first
+	 * read starts it there): the refusal moves it to the primary, its
+	 * read verified, and the call runs there once; COMMIT commits it. */
+	CU_ASSERT_EQUAL_FATAL(mysql_autocommit(m, 0), 0);
+	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM rt_t WHERE id = 9 AND v >= 0"), 1);
+	CU_ASSERT_EQUAL(wescale_last_backend(m, buf, sizeof(buf)), 0);
+	CU_ASSERT_STRING_NOT_EQUAL(buf, primary_addr);
+	before = wstest_misrouted();
+	CU_ASSERT_EQUAL(wstest_query_long(m, q), 1);
+	CU_ASSERT(wstest_misrouted() > before);
+	CU_ASSERT_EQUAL(wescale_last_backend(m, buf, sizeof(buf)), 0);
+	CU_ASSERT_STRING_EQUAL(buf, primary_addr);
+	CU_ASSERT_EQUAL(mysql_commit(m), 0);
+	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, count), calls + 2);
+	/* The same with the call prepared (a first read of another shape: the
+	 * one above has been seen writing). */
+	CU_ASSERT_EQUAL(wstest_query_long(m, "SELECT COUNT(*) FROM rt_t WHERE v >= 0 AND id = 9"), 1);
+	CU_ASSERT_EQUAL(wescale_last_backend(m, buf, sizeof(buf)), 0);
+	CU_ASSERT_STRING_NOT_EQUAL(buf, primary_addr);
+	st = mysql_stmt_init(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, sizeof(q) - 1), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_bind_result(st, &r), 0);
+	one = 0;
+	CU_ASSERT_EQUAL(mysql_stmt_fetch(st), 0);
+	CU_ASSERT_EQUAL(one, 1);
+	CU_ASSERT_EQUAL(mysql_stmt_fetch(st), MYSQL_NO_DATA);
+	mysql_stmt_close(st);
+	CU_ASSERT_EQUAL(mysql_commit(m), 0);
+	CU_ASSERT_EQUAL(wstest_admin_long(&env, env.primary_port, count), calls + 3);
 	mysql_close(m);
 }
 
