@@ -287,6 +287,19 @@ static bool stmt_row(MYSQL_STMT *st, long *a, long *b)
 	return ok;
 }
 
+/* Bind st's one parameter to the string in buf (size bytes), its length in *len. */
+static int bind_string(MYSQL_STMT *st, char *buf, size_t size, unsigned long *len)
+{
+	MYSQL_BIND p;
+
+	memset(&p, 0, sizeof(p));
+	p.buffer_type = MYSQL_TYPE_STRING;
+	p.buffer = buf;
+	p.buffer_length = size;
+	p.length = len;
+	return mysql_stmt_bind_param(st, &p);
+}
+
 /* Prepared reads in a transaction on a replica (autocommit off: the first one
  * starts it; a parameter changed in place without rebinding; an integer and a
  * string parameter; one result stored, one not): the move at the first write
@@ -302,7 +315,7 @@ static void test_prepared_reads_verified(void)
 					  : "SELECT v, w FROM trx_t WHERE id = ? AND w >= 0";
 		static const char cnt[] = "SELECT COUNT(*) FROM trx_t WHERE CAST(id AS CHAR) = ?";
 		MYSQL_STMT *st = mysql_stmt_init(h), *st2 = mysql_stmt_init(h);
-		MYSQL_BIND p, p2;
+		MYSQL_BIND p;
 		int id = 2;
 		long v, w, n, w4 = wstest_admin_long(&env, env.primary_port,
 			"/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 4");
@@ -320,12 +333,7 @@ static void test_prepared_reads_verified(void)
 		p.buffer_type = MYSQL_TYPE_LONG;
 		p.buffer = &id;
 		CU_ASSERT_EQUAL(mysql_stmt_bind_param(st, &p), 0);
-		memset(&p2, 0, sizeof(p2));
-		p2.buffer_type = MYSQL_TYPE_STRING;
-		p2.buffer = idtext;
-		p2.buffer_length = sizeof(idtext);
-		p2.length = &idlen;
-		CU_ASSERT_EQUAL(mysql_stmt_bind_param(st2, &p2), 0);
+		CU_ASSERT_EQUAL(bind_string(st2, idtext, sizeof(idtext), &idlen), 0);
 		CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
 		CU_ASSERT(!on_primary(h));
 		CU_ASSERT(stmt_row(st, &v, &w));
@@ -379,7 +387,6 @@ static void test_prepared_params_as_sent(void)
 	MYSQL_STMT *st = mysql_stmt_init(h);
 	char text[8] = "3";
 	unsigned long nts = (unsigned long)-1;
-	MYSQL_BIND p;
 	long n, w5 = wstest_admin_long(&env, env.primary_port,
 				       "/* wescale:route=primary */ SELECT w FROM wstest.trx_t WHERE id = 5");
 
@@ -387,12 +394,7 @@ static void test_prepared_params_as_sent(void)
 	CU_ASSERT(wstest_sync_replicas(&env));
 	CU_ASSERT_EQUAL_FATAL(mysql_autocommit(h, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, sizeof(q) - 1), 0);
-	memset(&p, 0, sizeof(p));
-	p.buffer_type = MYSQL_TYPE_STRING;
-	p.buffer = text;
-	p.buffer_length = sizeof(text);
-	p.length = &nts;
-	CU_ASSERT_EQUAL(mysql_stmt_bind_param(st, &p), 0);
+	CU_ASSERT_EQUAL(bind_string(st, text, sizeof(text), &nts), 0);
 	CU_ASSERT_EQUAL(mysql_stmt_execute(st), 0);
 	CU_ASSERT(!on_primary(h));
 	CU_ASSERT(stmt_row(st, &n, NULL));
