@@ -71,7 +71,7 @@ static void test_lag_ms(void)
 	MYSQL *m = wstest_connect(&env, env.primary_port, env.db);
 	pthread_t w;
 	long lag1[40], lag2[40], fine = 0, on2_hint = 0, on2 = 0, in_range = 0;
-	int n = 0;
+	int n = 0, windows = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_EQUAL_FATAL(wstest_exec(m, "DROP TABLE IF EXISTS lag_hb; "
@@ -81,12 +81,20 @@ static void test_lag_ms(void)
 	set_delay(2);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&w, NULL, writer, NULL), 0);
 	wstest_msleep(2000); /* the delay in force, the monitor has seen it */
-	for (n = 0; n < 40; n++) {
-		lag1[n] = lag_of(env.replica_port[0]);
-		lag2[n] = lag_of(env.replica_port[1]);
-		fine += lag1[n] % 1000 != 0;
-		wstest_msleep(100);
-	}
+	/* 4-s windows of 40 samples, up to three, until one shows the measure
+	 * finer than whole seconds: on a loaded machine (a sanitizer stage, a
+	 * slow writer) the monitor's GTID estimate can stay at or under
+	 * Seconds_Behind_Master for a few seconds, which then decides. */
+	do {
+		fine = 0;
+		windows++;
+		for (n = 0; n < 40; n++) {
+			lag1[n] = lag_of(env.replica_port[0]);
+			lag2[n] = lag_of(env.replica_port[1]);
+			fine += lag1[n] % 1000 != 0;
+			wstest_msleep(100);
+		}
+	} while (fine < n / 4 && windows < 3);
 	/* Reads: with a 250 ms bound, never the delayed replica. */
 	CU_ASSERT_EQUAL(wescale_set_consistency(m, WESCALE_CONSISTENCY_EVENTUAL), 0);
 	for (int i = 0; i < 40; i++) {
@@ -106,8 +114,8 @@ static void test_lag_ms(void)
 	printf("\n    %s: other replica lag_ms:  ", heartbeat_mode ? "heartbeat" : "gtid");
 	for (int i = 0; i < n; i += 4)
 		printf(" %ld", lag2[i]);
-	printf("\n    not a whole second: %ld of %d; reads on the delayed replica: %ld of 40 with max_lag_ms=250, "
-	       "%ld of 40 without\n", fine, n, on2_hint, on2);
+	printf("\n    not a whole second: %ld of %d (window %d); reads on the delayed replica: %ld of 40 with "
+	       "max_lag_ms=250, %ld of 40 without\n", fine, n, windows, on2_hint, on2);
 	/* Nearly always 1 to 2 s behind (a slow writer, under a sanitizer, may
 	 * let it catch up now and then: there is less to lack then). */
 	for (int i = 0; i < n; i++) {
