@@ -482,6 +482,15 @@ int WS_FN(mysql_stmt_execute)(MYSQL_STMT *stmt)
 	return r;
 }
 
+/* The statement fails with the error libwescale set on its handle's session
+ * (a failover, a transaction that could not move): mysql_stmt_errno and
+ * mysql_stmt_error answer it until the next execute. */
+static void take_session_error(struct ws_stmt *st, const struct ws_session *s)
+{
+	st->err_code = s->err_code;
+	snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+}
+
 /* The statement cannot run on replica idx, which the routing chose: when
  * that replica holds the handle's optimistic transaction, the transaction
  * moves to the primary first (the statement then runs there, inside it).
@@ -493,8 +502,7 @@ static int leave_replica_trx(struct ws_session *s, struct ws_stmt *st, int idx)
 	ws_replay_opt_stmt_not_run(s);
 	if (ws_opt_migrate(s) == 0)
 		return 0;
-	st->err_code = s->err_code;
-	snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+	take_session_error(st, s);
 	return -1;
 }
 
@@ -532,8 +540,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 			idx = ws_route_pick_read(s, &st->verdict, st->text, st->len, now_us);
 			if (idx == -2) {
 				/* An optimistic transaction could not move to the primary. */
-				st->err_code = s->err_code;
-				snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+				take_session_error(st, s);
 				return 1;
 			}
 			if (idx < 0)
@@ -608,8 +615,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 
 		/* An orchestrator named another primary: move there first. */
 		if (s && s->cluster && ws_failover_switch_pending(s) && ws_failover_switch(s, in_trx) < 0) {
-			st->err_code = s->err_code;
-			snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+			take_session_error(st, s);
 			return 1;
 		}
 		if (s && s->cluster && st->primary_gen != s->primary_gen && reprepare(s, st) < 0)
@@ -628,8 +634,7 @@ static int stmt_execute(MYSQL_STMT *stmt, struct ws_stmt *st, struct ws_session 
 		ws_guard_leave();
 		if (r && s && s->cluster && ws_is_connection_error(e)) {
 			if (ws_failover_after_error(s, e, &st->verdict, in_trx) < 0) {
-				st->err_code = s->err_code;
-				snprintf(st->err_msg, sizeof(st->err_msg), "%s", s->err_msg);
+				take_session_error(st, s);
 				return 1;
 			}
 			if (reprepare(s, st) < 0)
