@@ -186,9 +186,7 @@ static void close_replicas(struct ws_session *s)
 	/* The primary answers from now on; its tracking setup (if still
 	 * pending) waits for its next statement: a handle being closed needs
 	 * none (ws_session_use_primary would send it now). */
-	s->last = NULL;
-	s->last_node = -1;
-	s->trx_known = false;
+	ws_session_forget_last(s);
 	s->ro_trx = -1;
 }
 

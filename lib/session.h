@@ -308,16 +308,24 @@ static inline void ws_session_fd_return(struct ws_session *s)
  * status (in a transaction?) may change. Every path that lets the primary run
  * anything goes through here (or ws_route_reset_last). */
 void ws_tracking_now(struct ws_session *s);
-static inline void ws_session_use_primary(struct ws_session *s)
+/* The primary answers status calls from now on (what was known of its
+ * server status may change); no statement is run for it. */
+static inline void ws_session_forget_last(struct ws_session *s)
 {
 	ws_session_fd_return(s);
-	/* Nothing has run on the primary since its connect: set up tracking
-	 * first, so that what this call changes is reported (tracking.c). */
-	if (__builtin_expect(s->track_pending, 0))
-		ws_tracking_now(s);
 	s->last = NULL;
 	s->last_node = -1;
 	s->trx_known = false;
+}
+static inline void ws_session_use_primary(struct ws_session *s)
+{
+	/* Nothing has run on the primary since its connect: set up tracking
+	 * first, so that what this call changes is reported (tracking.c). */
+	if (__builtin_expect(s->track_pending, 0)) {
+		ws_session_fd_return(s);
+		ws_tracking_now(s);
+	}
+	ws_session_forget_last(s);
 }
 
 /* Bring replica connection c up to the session's state (variables, database).
