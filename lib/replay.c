@@ -490,6 +490,12 @@ static unsigned long param_len(const MYSQL_BIND *b, long size)
 	return len;
 }
 
+/* Does the client library send parameter b as NULL? */
+static bool param_null(const MYSQL_BIND *b)
+{
+	return b->buffer_type == MYSQL_TYPE_NULL || (b->is_null && *b->is_null);
+}
+
 void ws_replay_opt_record_stmt(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len,
 			       const MYSQL_BIND *params, unsigned n_params)
 {
@@ -511,11 +517,10 @@ void ws_replay_opt_record_stmt(struct ws_session *s, const struct ws_verdict *v,
 	for (unsigned i = 0; i < n_params; i++) {
 		const MYSQL_BIND *b = &params[i];
 		long size = param_size(b->buffer_type);
-		bool null = b->buffer_type == MYSQL_TYPE_NULL || (b->is_null && *b->is_null);
 		unsigned long pl = size == -2 ? 0 : param_len(b, size);
 
 		/* Values larger, in all, than the record may hold are not kept. */
-		if (size == -2 || (!b->buffer && !null && pl) || pl > s->cluster->transaction_replay_max_size ||
+		if (size == -2 || (!b->buffer && !param_null(b) && pl) || pl > s->cluster->transaction_replay_max_size ||
 		    bytes + pl > s->cluster->transaction_replay_max_size) {
 			rp->replayable = false;
 			return;
@@ -531,7 +536,7 @@ void ws_replay_opt_record_stmt(struct ws_session *s, const struct ws_verdict *v,
 		const MYSQL_BIND *b = &params[i];
 		long size = param_size(b->buffer_type);
 		struct param p = { .type = (int)b->buffer_type,
-				   .is_null = b->buffer_type == MYSQL_TYPE_NULL || (b->is_null && *b->is_null),
+				   .is_null = param_null(b),
 				   .is_unsigned = b->is_unsigned,
 				   .len = param_len(b, size) };
 
