@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "classify.h"
 
@@ -151,6 +152,34 @@ struct ws_plan {
 
 /* The decision. Pure: no I/O, no shared state. */
 void ws_route_decide(const struct ws_decide_in *in, struct ws_plan *out);
+
+/*
+ * A plan remembered with the facts it was made from (route.c packs them:
+ * every fact of the session and of the statement that the decision's inputs
+ * are read from). While they are the same the decision is the same, and the
+ * next statement skips gathering and deciding: a prepared statement keeps one
+ * (executed again and again), a handle one for its text statements (a loop
+ * of reads of the same shape). Only a plain replica read is remembered (no
+ * transaction to start, end or move).
+ */
+struct ws_route_key {
+	const void *cluster;    /* the handle's cluster (its settings never change) */
+	unsigned char facts[20]; /* the session's route_facts (session.h) */
+	unsigned status;        /* the primary's server status (IN_TRANS, AUTOCOMMIT) */
+	signed char asked;
+	unsigned char n_temp;   /* temporary tables (255: 255 or more) */
+	unsigned short bits;    /* more of the session's facts, and the call's (route.c) */
+	/* The statement's: */
+	uint32_t flags;         /* of its verdict */
+	signed char kind, hint_route, hint_consistency, api;
+};
+
+struct ws_route_memo {
+	struct ws_route_key key;
+	struct ws_plan plan;
+	bool valid;
+	bool diagnostics;       /* the input of the same name */
+};
 
 /* Does the text only ask about the previous statement: SHOW [COUNT(*)]
  * WARNINGS | ERRORS, GET DIAGNOSTICS, or a SELECT of nothing but FOUND_ROWS(),

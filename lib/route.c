@@ -25,6 +25,7 @@
 #include <ck_pr.h>
 #include <errmsg.h>
 
+#include "ws-build.h"
 #include "affinity.h"
 #include "balance.h"
 #include "classify.h"
@@ -703,6 +704,17 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 	return r;
 }
 
+/* What gather() reads from the text itself. The scans only where they can
+ * matter: diagnostics are SHOW, GET DIAGNOSTICS, or a SELECT of per-statement
+ * values (a primary function to the classifier); uncarried variables need "@@". */
+static void text_scans(const struct ws_verdict *v, const char *q, size_t len, bool *diagnostics, bool *uncarried)
+{
+	*diagnostics = (v->kind == WS_STMT_SHOW || v->kind == WS_STMT_OTHER ||
+			(v->kind == WS_STMT_SELECT && (v->flags & WS_F_PRIMARY_FUNC))) &&
+		       ws_decide_is_diagnostics(q, len);
+	*uncarried = memchr(q, '@', len) && ws_decide_reads_uncarried(q, len);
+}
+
 /* Gather the facts for ws_route_decide() about statement v (text q, len). */
 static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
 		   bool member, const char *q, size_t len, struct ws_decide_in *in)
@@ -730,13 +742,7 @@ static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api
 		return;
 	in->consistency = effective_consistency(s, v);
 	in->temp_mentioned = s->n_temp && mentions_temp(s, q, len);
-	/* The text scans only where they can matter: diagnostics are SHOW, GET
-	 * DIAGNOSTICS, or a SELECT of per-statement values (a primary function
-	 * to the classifier); uncarried variables need "@@". */
-	if (v->kind == WS_STMT_SHOW || v->kind == WS_STMT_OTHER ||
-	    (v->kind == WS_STMT_SELECT && (v->flags & WS_F_PRIMARY_FUNC)))
-		in->diagnostics = ws_decide_is_diagnostics(q, len);
-	in->uncarried_var = memchr(q, '@', len) && ws_decide_reads_uncarried(q, len);
+	text_scans(v, q, len, &in->diagnostics, &in->uncarried_var);
 	/* Last, as it may ask the client library: only reads and transaction
 	 * starts care. */
 	if ((v->flags & (WS_F_READ | WS_F_TRX_BEGIN)) || v->hint_route == WS_HINT_REPLICA ||
@@ -758,6 +764,103 @@ static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api
 	if (in->optimistic == WS_OPT_TRX_ADAPTIVE && ((v->flags & WS_F_TRX_BEGIN) || in->autocommit_off)) {
 		s->pending_shape = ws_opt_shape(q, len);
 		in->shape_writes = ws_opt_shape_writes(s, s->pending_shape);
+	}
+}
+
+_Static_assert(offsetof(struct ws_session, route_unused) + sizeof(((struct ws_session *)0)->route_unused) -
+			       offsetof(struct ws_session, ro_trx) ==
+		       sizeof(((struct ws_session *)0)->route_facts),
+	       "route_facts must be the routing flags exactly, without padding");
+
+/* The facts gather() reads, packed (struct ws_route_key): the session's,
+ * the call's, the statement's. Keep the two in step: a fact gather() reads
+ * that is not here would let a remembered plan outlive the fact it was made
+ * from. The arguments are gather()'s. */
+static void route_key(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
+		      bool member, const char *q, size_t len, struct ws_route_key *k)
+{
+	bool diagnostics = false, uncarried = false;
+
+	memset(k, 0, sizeof(*k)); /* (the padding too: keys are compared whole) */
+	/* A prepared statement's memo is its own, invalidated when its text
+	 * changes (ws_stmt_set_text): the statement's facts are always the same. */
+	if (api != WS_API_PREPARED)
+		text_scans(v, q, len, &diagnostics, &uncarried);
+	k->cluster = s->cluster;
+	memcpy(k->facts, s->route_facts, sizeof(k->facts));
+	/* (Asked of the client library where gather() asks, only.) */
+	if ((v->flags & (WS_F_READ | WS_F_TRX_BEGIN)) || v->hint_route == WS_HINT_REPLICA ||
+	    asked == WESCALE_ROUTE_REPLICA || member)
+		k->status = status_for_read(s) | 1u << 31;
+	k->asked = (signed char)asked;
+	k->n_temp = (unsigned char)(s->n_temp < 255 ? s->n_temp : 255);
+	k->bits = (unsigned short)((unsigned)(s->n_replicas > 0) |
+				   (unsigned)((s->client_flag & CLIENT_MULTI_STATEMENTS) != 0) << 1 |
+				   (unsigned)(s->last != NULL) << 2 | (unsigned)(s->replay != NULL) << 3 |
+				   (unsigned)by_rule << 4 | (unsigned)member << 5 | (unsigned)diagnostics << 6 |
+				   (unsigned)uncarried << 7);
+	if (api == WS_API_PREPARED)
+		return;
+	k->flags = v->flags;
+	k->kind = (signed char)v->kind;
+	k->hint_route = (signed char)v->hint_route;
+	k->hint_consistency = (signed char)v->hint_consistency;
+	k->api = (signed char)api;
+}
+
+#if WS_CHECK_MEMO
+static bool same_plan(const struct ws_plan *a, const struct ws_plan *b)
+{
+	return a->target == b->target && a->reason == b->reason && a->wait_level == b->wait_level &&
+	       a->end_ro_trx == b->end_ro_trx && a->start_ro_trx == b->start_ro_trx &&
+	       a->unsafe_ignored == b->unsafe_ignored && a->opt == b->opt && a->begin_first == b->begin_first &&
+	       a->migrate == b->migrate;
+}
+#endif
+
+/*
+ * The plan for statement v (text q, len): gather() + ws_route_decide(), or
+ * the one memo remembered under the same facts (struct ws_route_memo; NULL:
+ * none). *diagnostics: gather()'s fact of that name.
+ */
+static void plan_for(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
+		     bool member, const char *q, size_t len, struct ws_route_memo *memo, struct ws_plan *p,
+		     bool *diagnostics)
+{
+	struct ws_decide_in in;
+	struct ws_route_key k;
+
+	if (memo) {
+		route_key(s, v, api, asked, by_rule, member, q, len, &k);
+		if (memo->valid && memcmp(&k, &memo->key, sizeof(k)) == 0) {
+#if WS_CHECK_MEMO
+			gather(s, v, api, asked, by_rule, member, q, len, &in);
+			ws_route_decide(&in, p);
+			if (!same_plan(p, &memo->plan) || in.diagnostics != memo->diagnostics) {
+				ws_log(WS_LOG_ERROR, "check_memo: the remembered plan of '%.*s' is not the plan decided now",
+				       (int)(len > 60 ? 60 : len), q);
+				abort();
+			}
+#endif
+			s->pending_shape = -1; /* (as gather() leaves it for such a plan) */
+			*p = memo->plan;
+			*diagnostics = memo->diagnostics;
+			return;
+		}
+	}
+	gather(s, v, api, asked, by_rule, member, q, len, &in);
+	ws_route_decide(&in, p);
+	*diagnostics = in.diagnostics;
+	if (!memo)
+		return;
+	/* A plain replica read: nothing to start, end or move, no temporary
+	 * table to look for in the text, no shape learned (adaptive). */
+	memo->valid = p->target == WS_TARGET_REPLICA && !p->start_ro_trx && !p->begin_first && !p->end_ro_trx &&
+		      !p->migrate && k.n_temp == 0 && s->ro_trx < 0 && s->pending_shape < 0;
+	if (memo->valid) {
+		memo->key = k;
+		memo->plan = *p;
+		memo->diagnostics = in.diagnostics;
 	}
 }
 
@@ -882,19 +985,19 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 {
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	struct ws_verdict v = *vp;
-	struct ws_decide_in in;
 	struct ws_plan p;
 	enum ws_reason why;
 	struct ws_wm buf;
 	const struct ws_wm *need;
+	bool diagnostics;
 	int r;
 
-	gather(s, &v, send_only ? WS_API_SEND : WS_API_TEXT, forced, by_rule, pin >= 0, q, len, &in);
+	plan_for(s, &v, send_only ? WS_API_SEND : WS_API_TEXT, forced, by_rule, pin >= 0, q, len, &s->text_memo, &p,
+		 &diagnostics);
 	/* Not before a statement that asks about the previous one: ours would
 	 * answer it. */
-	if (!in.diagnostics)
+	if (!diagnostics)
 		ws_primary_harvest(s);
-	ws_route_decide(&in, &p);
 	why = p.reason;
 	if (p.end_ro_trx)
 		end_ro_trx_silently(s);
@@ -1178,17 +1281,17 @@ static int prepared_trx_begun(struct ws_session *s, const struct ws_plan *p, con
 	return idx;
 }
 
-int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us)
+int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us,
+		       struct ws_route_memo *memo)
 {
 	const struct ws_real *R = ws_real();
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
 	int forced = s->next_route;
-	struct ws_decide_in in;
 	struct ws_plan p;
 	struct ws_wm buf;
 	const struct ws_wm *need;
 	char sql[1024];
-	bool wait, ok;
+	bool wait, ok, diagnostics;
 	int w = 0;
 	uint64_t t0;
 	MYSQL *m;
@@ -1197,10 +1300,9 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
 	ws_session_fd_return(s);
-	gather(s, v, WS_API_PREPARED, forced, false, false, q, len, &in);
-	if (!in.diagnostics)
+	plan_for(s, v, WS_API_PREPARED, forced, false, false, q, len, memo, &p, &diagnostics);
+	if (!diagnostics)
 		ws_primary_harvest(s);
-	ws_route_decide(&in, &p);
 	if (p.end_ro_trx)
 		end_ro_trx_silently(s);
 	if (p.migrate && ws_opt_migrate(s) < 0)

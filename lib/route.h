@@ -40,9 +40,10 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
  * that may run it, or -1 for the primary, or -2 when it must fail with the
  * session's error (an optimistic transaction could not move to the primary).
  * Consumes a pending wescale_route_next() choice. now_us: ws_now_us() at the
- * statement's start.
+ * statement's start. memo: the statement's remembered plan (decide.h), or NULL.
  */
-int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us);
+int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const char *q, size_t len, uint64_t now_us,
+		       struct ws_route_memo *memo);
 
 /* After a statement or result completed on the primary: take in what the
  * server reported (primary.c), then what it means for an optimistic

@@ -32,6 +32,7 @@
 
 #include "classify.h"
 #include "config.h"
+#include "decide.h"
 #include "settings.h"
 #include "hmap.h"
 #include "topology.h"
@@ -117,39 +118,50 @@ struct ws_session {
 	char *cur_db;                     /* NULL: none selected */
 	uint64_t db_gen;
 	uint64_t state_gen;               /* bumped on every change */
-	bool state_unknown;               /* lost track (reset, change_user): reads go to the primary */
 	bool track_pending;               /* session tracking not yet set up on the primary: it travels
 					     with the first statement the primary runs (tracking.c) */
 	struct ws_lexenv lexenv;          /* how the primary lexes this session's text (character_set_client,
 					     sql_mode, as tracked; zero: unknown) for the classifier */
 
-	/* Routing. */
+	/* Routing. What the decision reads of the session's own flags, side by
+	 * side: a remembered plan (decide.h) is compared with them as one block
+	 * (route_facts), so only such facts belong here. */
+	union {
+		struct {
+			int ro_trx;               /* replica holding a START TRANSACTION READ ONLY or an
+						     optimistic transaction, or -1 */
+			int assume_write;         /* wescale_assume_write_transactions: -1 the cluster's */
+			int consistency;          /* enum wescale_consistency of this handle */
+			bool opt_trx;             /* with ro_trx >= 0: the transaction there is optimistic
+						     (optimistic.c): it moves to the primary at its first
+						     statement a replica cannot run */
+			bool rw_next;             /* SET TRANSACTION READ WRITE, or a failed move of an
+						     optimistic transaction: the next transaction starts on
+						     the primary */
+			bool locked_tables;       /* LOCK TABLES until UNLOCK TABLES */
+			bool maybe_temp;          /* may hold temporary tables / locks it did not name (CALL,
+						     EXECUTE, a renamed temporary table): reads on the
+						     primary until a reset */
+			bool state_unknown;       /* lost track (reset, change_user): reads go to the primary */
+			bool reads_replies_itself; /* MARIADB_OPT_SKIP_READ_RESPONSE: everything on the primary */
+			bool route_unused[2];     /* (no padding: the block is compared whole; never set) */
+		};
+		unsigned char route_facts[20];
+	};
 	MYSQL *last;                      /* ran the last statement; NULL = the primary */
 	int last_node;                    /* replica index of `last`, -1 = primary */
 	struct ws_conn *replicas;
 	size_t n_replicas;
-	int ro_trx;                       /* replica holding a START TRANSACTION READ ONLY or an
-					     optimistic transaction, or -1 */
-	bool opt_trx;                     /* with ro_trx >= 0: the transaction there is optimistic
-					     (optimistic.c): it moves to the primary at its first
-					     statement a replica cannot run */
-	bool rw_next;                     /* SET TRANSACTION READ WRITE, or a failed move of an
-					     optimistic transaction: the next transaction starts on
-					     the primary */
-	int assume_write;                 /* wescale_assume_write_transactions: -1 the cluster's */
 	int trx_shape;                    /* adaptive table slot of the open transaction, -1 none */
 	int probe_shape;                  /* the new shape this handle holds the probe of, -1 none */
 	int pending_shape;                /* slot of the statement being routed (gather), -1 none */
+	struct ws_route_memo text_memo;   /* the plan of its last text read (decide.h) */
 	uint64_t opt_conn_gen;            /* conn_gen of the replica connection holding the
 					     optimistic transaction (a reconnect lost it) */
 	bool trx_wrote;                   /* it wrote (or migrated) */
 	bool trx_known;                   /* trx_status holds the primary's server status: nothing has
 					     run on the primary since it was read (see ws_primary_in_trx) */
 	unsigned trx_status;
-	bool locked_tables;               /* LOCK TABLES until UNLOCK TABLES */
-	bool maybe_temp;                  /* may hold temporary tables / locks it did not name (CALL,
-					     EXECUTE, a renamed temporary table): reads on the primary
-					     until a reset */
 	char **temp_tables;               /* temporary tables this session created */
 	size_t n_temp, cap_temp;
 	int next_route;                   /* enum wescale_route for the next statement only */
@@ -158,7 +170,6 @@ struct ws_session {
 	uint64_t idle_checked_ms;
 	struct ws_rule_result pending_rule; /* a limit slot held by a sent, unread statement */
 	uint64_t fork_generation;         /* ws_fork_generation when the handle was created */
-	int consistency;                  /* enum wescale_consistency of this handle */
 	int flavor;                       /* enum ws_gtid_flavor of the primary, -1 unknown */
 	int primary_reader;               /* the handle's primary: -1 the configured one, else a reader index */
 	uint64_t primary_gen;             /* bumped on every failover reconnect */
@@ -185,7 +196,6 @@ struct ws_session {
 	int fd_app;                       /* the application's fd number, lent; -1: not lent */
 	int fd_saved;                     /* the primary's socket meanwhile (close-on-exec) */
 	bool fd_cloexec;                  /* FD_CLOEXEC of fd_app before it was lent */
-	bool reads_replies_itself;        /* MARIADB_OPT_SKIP_READ_RESPONSE: everything on the primary */
 	bool harvest_pending;             /* the primary ran a statement that may write and returned
 					     rows: its GTID and state arrive with the end of the result */
 	bool pending_may_write;           /* the sent statement is not a read (harvest_pending) */

@@ -78,6 +78,7 @@ int ws_stmt_set_text(struct ws_stmt *st, const char *q, size_t len)
 	free(st->text);
 	st->text = t;
 	st->len = len;
+	st->memo.valid = false;
 	return 0;
 }
 

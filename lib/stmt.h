@@ -21,6 +21,7 @@
 #include <mysql.h>
 
 #include "classify.h"
+#include "decide.h"
 #include "hmap.h"
 #include "real.h"
 
@@ -51,6 +52,7 @@ struct ws_stmt {
 	char *text;                   /* the prepared text; NULL when not prepared, or kept on the primary */
 	size_t len;
 	struct ws_verdict verdict;
+	struct ws_route_memo memo;    /* its last replica plan (decide.h); valid while the text is */
 	uint64_t prepared_gen;        /* the owner's state_gen when the application prepared it */
 	MYSQL_BIND *params;           /* the parameters as last bound to replica statements */
 	unsigned n_params;
@@ -134,6 +136,20 @@ static inline int ws_stmt_sync(struct ws_stmt *st)
 /* Before the application's statement is prepared again (failover): make
  * st->params / st->results independent of the client library's arrays, which
  * the prepare frees, so they can be bound to it again. */
+/* Would ws_stmt_sync_results(st, NULL) find st's copy of the result bindings
+ * as the client library holds them now (nothing to do)? Its checks, inline:
+ * the fetch path asks before every row. */
+static inline bool ws_stmt_results_current(const struct ws_stmt *st)
+{
+	const MYSQL_STMT *m = st->stmt;
+
+	if (!st->results_bound || !ws_real()->mariadb_get_infov)
+		return true; /* (then the copies taken at bind time stay) */
+	if (!m->bind_result_done || !m->bind)
+		return st->n_results == 0;
+	return st->n_results == st->result_count &&
+	       (!st->result_count || memcmp(st->results, m->bind, st->result_count * sizeof(*m->bind)) == 0);
+}
 void ws_stmt_unlink_bindings(struct ws_stmt *st);
 /* Record an attribute the application set (after the real call accepted it). */
 void ws_stmt_note_attr(struct ws_stmt *st, enum enum_stmt_attr_type attr, const void *value);

@@ -107,7 +107,9 @@ for stage in "${stages[@]}"; do
 	fi
 	if [ "$stage" = asan ]; then
 		build=build-asan
-		args+=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz_seconds=60)
+		# -Dcheck_memo: every plan a prepared statement remembered is decided
+		# again and compared (an abort on a difference fails the test).
+		args+=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz_seconds=60 -Dcheck_memo=true)
 		# sysbench hangs at exit when the ASan runtime is preloaded into it,
 		# with or without libwescale (glibc's locale lock, p11-kit's
 		# destructor): stage 1 runs that test.

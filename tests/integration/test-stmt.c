@@ -764,6 +764,93 @@ static void test_multi_results(void)
 	CU_ASSERT_EQUAL(wstest_exec(m, "DROP PROCEDURE stmt_two"), 0);
 }
 
+/*
+ * A statement executed again and again keeps its last plan while nothing the
+ * decision reads has changed (the plan memo, route.c). Every change of
+ * session state in between must route the next execution anew: each step
+ * runs the warm statement, then a statement prepared just now (no memo): both
+ * must run where the step expects.
+ */
+static void expect_warm_and_fresh(MYSQL_STMT *warm, bool on_replica, const char *step)
+{
+	const char *q = "SELECT v, @@server_id FROM stmt_t WHERE id = 7";
+	MYSQL_STMT *fresh = mysql_stmt_init(m);
+	struct row row;
+
+	CU_ASSERT_EQUAL(run_read(warm, &row), 1);
+	if (on_replica ? !is_replica(row.sid) : row.sid != PRIMARY)
+		printf("%s: the warm statement ran on server %d\n", step, row.sid);
+	CU_ASSERT(on_replica ? is_replica(row.sid) : row.sid == PRIMARY);
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(fresh, q, strlen(q)), 0);
+	CU_ASSERT_EQUAL(run_read(fresh, &row), 1);
+	if (on_replica ? !is_replica(row.sid) : row.sid != PRIMARY)
+		printf("%s: a new statement ran on server %d\n", step, row.sid);
+	CU_ASSERT(on_replica ? is_replica(row.sid) : row.sid == PRIMARY);
+	CU_ASSERT_EQUAL(mysql_stmt_close(fresh), 0);
+}
+
+static void test_plan_memo(void)
+{
+	const char *q = "SELECT v, @@server_id FROM stmt_t WHERE id = 7";
+	MYSQL_STMT *st = mysql_stmt_init(m);
+	struct row row;
+
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(st, q, strlen(q)), 0);
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(run_read(st, &row), 1);
+		CU_ASSERT(is_replica(row.sid));
+	}
+	/* A read-write transaction (text), then its end. */
+	CU_ASSERT_EQUAL(wstest_exec(m, "START TRANSACTION READ WRITE"), 0);
+	expect_warm_and_fresh(st, false, "in START TRANSACTION READ WRITE");
+	CU_ASSERT_EQUAL(wstest_exec(m, "COMMIT"), 0);
+	expect_warm_and_fresh(st, true, "after COMMIT");
+	/* Autocommit off through the API (transactions assumed to write), then on. */
+	CU_ASSERT_EQUAL(wescale_assume_write_transactions(m, 1), 0);
+	CU_ASSERT_EQUAL(mysql_autocommit(m, 0), 0);
+	expect_warm_and_fresh(st, false, "autocommit off");
+	CU_ASSERT_EQUAL(mysql_autocommit(m, 1), 0);
+	expect_warm_and_fresh(st, true, "autocommit on");
+	CU_ASSERT_EQUAL(wescale_assume_write_transactions(m, -1), 0);
+	/* LOCK TABLES (prepared), UNLOCK TABLES (text). */
+	CU_ASSERT_EQUAL(prepared_exec("LOCK TABLES stmt_t READ"), 0);
+	expect_warm_and_fresh(st, false, "under LOCK TABLES");
+	CU_ASSERT_EQUAL(wstest_exec(m, "UNLOCK TABLES"), 0);
+	expect_warm_and_fresh(st, true, "after UNLOCK TABLES");
+	/* A temporary table that shadows the one read, then dropped. */
+	CU_ASSERT_EQUAL(wstest_exec(m, "CREATE TEMPORARY TABLE stmt_t (id INT, v VARCHAR(32))"), 0);
+	CU_ASSERT_EQUAL(wstest_exec(m, "INSERT INTO stmt_t VALUES (7, 'temp')"), 0);
+	expect_warm_and_fresh(st, false, "temporary stmt_t");
+	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+	CU_ASSERT_STRING_EQUAL(row.v, "temp");
+	CU_ASSERT_EQUAL(wstest_exec(m, "DROP TEMPORARY TABLE stmt_t"), 0);
+	expect_warm_and_fresh(st, true, "temporary stmt_t dropped");
+	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+	CU_ASSERT_STRING_EQUAL(row.v, "v7");
+	/* wescale_route_next: this execution only. */
+	CU_ASSERT_EQUAL(wescale_route_next(m, WESCALE_ROUTE_PRIMARY), 0);
+	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+	CU_ASSERT_EQUAL(row.sid, PRIMARY);
+	expect_warm_and_fresh(st, true, "after wescale_route_next");
+	/* The handle's consistency level. */
+	CU_ASSERT_EQUAL(wescale_set_consistency(m, WESCALE_CONSISTENCY_PRIMARY), 0);
+	expect_warm_and_fresh(st, false, "consistency = primary");
+	CU_ASSERT_EQUAL(wescale_set_consistency(m, WESCALE_CONSISTENCY_SESSION), 0);
+	expect_warm_and_fresh(st, true, "consistency = session");
+	/* A READ ONLY transaction held on a replica, then its end. */
+	CU_ASSERT_EQUAL(wstest_exec(m, "START TRANSACTION READ ONLY"), 0);
+	expect_warm_and_fresh(st, true, "in START TRANSACTION READ ONLY");
+	CU_ASSERT_EQUAL(wstest_exec(m, "COMMIT"), 0);
+	/* A write, then the read at consistency = session: its row is there. */
+	CU_ASSERT_EQUAL(wstest_exec(m, "UPDATE stmt_t SET v = 'v7-new' WHERE id = 7"), 0);
+	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+	CU_ASSERT_STRING_EQUAL(row.v, "v7-new");
+	CU_ASSERT(is_replica(row.sid));
+	CU_ASSERT_EQUAL(wstest_exec(m, "UPDATE stmt_t SET v = 'v7' WHERE id = 7"), 0);
+	CU_ASSERT_EQUAL(mysql_stmt_close(st), 0);
+	sync_replicas();
+}
+
 /* With an argument: run only the test of that name (checking a fix in isolation). */
 int main(int argc, char **argv)
 {
@@ -788,6 +875,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "what libmariadb refuses fails the same way", test_refused_as_libmariadb);
 	CU_add_test(s, "GTID, temporary tables, LOCK TABLES, SET, USE", test_bookkeeping);
 	CU_add_test(s, "multi-results of a prepared CALL", test_multi_results);
+	CU_add_test(s, "a remembered plan is made anew after every change of state", test_plan_memo);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {
 		CU_pTest t = CU_get_test(s, argv[1]);
