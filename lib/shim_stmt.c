@@ -122,6 +122,16 @@ oom:
 	return -1;
 }
 
+/* The common case of the above, inline: the statement that executed last is
+ * already bound to the application's current bindings. */
+static inline bool results_in_place(const struct ws_stmt *st)
+{
+	int idx = st->last_node;
+
+	return idx >= 0 && (size_t)idx < st->n_rstmts && st->rstmts[idx].result_gen == st->result_gen &&
+	       ws_stmt_results_current(st);
+}
+
 WS_ENTRY(mysql_stmt_init, libmysqlclient_18);
 MYSQL_STMT *WS_FN(mysql_stmt_init)(MYSQL *mysql)
 {
@@ -665,7 +675,7 @@ int WS_FN(mysql_stmt_fetch)(MYSQL_STMT *stmt)
 	/* The buffers the application's statement would write into now
 	 * (DBD::mysql moves a column's buffer in the statement's own bindings
 	 * after a truncated fetch; mysql2 releases them after each result). */
-	if (st && st->last && sync_last_results(st) < 0)
+	if (st && st->last && !results_in_place(st) && sync_last_results(st) < 0)
 		return 1;
 	ws_guard_enter();
 	r = R->mysql_stmt_fetch(st && st->last ? st->last : stmt);
