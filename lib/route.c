@@ -854,9 +854,11 @@ static void plan_for(struct ws_session *s, const struct ws_verdict *v, enum ws_a
 	if (!memo)
 		return;
 	/* A plain replica read: nothing to start, end or move, no temporary
-	 * table to look for in the text, no shape learned (adaptive). */
+	 * table to look for in the text, no shape learned (adaptive), and not a
+	 * transaction's start (whose text gather() reads further: READ WRITE). */
 	memo->valid = p->target == WS_TARGET_REPLICA && !p->start_ro_trx && !p->begin_first && !p->end_ro_trx &&
-		      !p->migrate && k.n_temp == 0 && s->ro_trx < 0 && s->pending_shape < 0;
+		      !p->migrate && k.n_temp == 0 && s->ro_trx < 0 && s->pending_shape < 0 &&
+		      !(v->flags & WS_F_TRX_BEGIN);
 	if (memo->valid) {
 		memo->key = k;
 		memo->plan = *p;
