@@ -704,21 +704,38 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 	return r;
 }
 
-/* What gather() reads from the text itself. The scans only where they can
- * matter: diagnostics are SHOW, GET DIAGNOSTICS, or a SELECT of per-statement
- * values (a primary function to the classifier); uncarried variables need "@@". */
-static void text_scans(const struct ws_verdict *v, const char *q, size_t len, bool *diagnostics, bool *uncarried)
+/* What gather() reads from the text itself (the inputs of the same names). */
+struct text_facts {
+	bool diagnostics, uncarried_var;
+};
+
+/* The scans only where they can matter: diagnostics are SHOW, GET
+ * DIAGNOSTICS, or a SELECT of per-statement values (a primary function to the
+ * classifier); uncarried variables need "@@". */
+static void text_scans(const struct ws_verdict *v, const char *q, size_t len, struct text_facts *tf)
 {
-	*diagnostics = (v->kind == WS_STMT_SHOW || v->kind == WS_STMT_OTHER ||
-			(v->kind == WS_STMT_SELECT && (v->flags & WS_F_PRIMARY_FUNC))) &&
-		       ws_decide_is_diagnostics(q, len);
-	*uncarried = memchr(q, '@', len) && ws_decide_reads_uncarried(q, len);
+	tf->diagnostics = (v->kind == WS_STMT_SHOW || v->kind == WS_STMT_OTHER ||
+			   (v->kind == WS_STMT_SELECT && (v->flags & WS_F_PRIMARY_FUNC))) &&
+			  ws_decide_is_diagnostics(q, len);
+	tf->uncarried_var = memchr(q, '@', len) && ws_decide_reads_uncarried(q, len);
 }
 
-/* Gather the facts for ws_route_decide() about statement v (text q, len). */
-static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
-		   bool member, const char *q, size_t len, struct ws_decide_in *in)
+/* Does the decision need the primary's server status (in a transaction?) for
+ * statement v: reads and transaction starts, and what was asked to go to a
+ * replica. It may ask the client library. */
+static bool asks_status(const struct ws_verdict *v, int asked, bool member)
 {
+	return (v->flags & (WS_F_READ | WS_F_TRX_BEGIN)) || v->hint_route == WS_HINT_REPLICA ||
+	       asked == WESCALE_ROUTE_REPLICA || member;
+}
+
+/* Gather the facts for ws_route_decide() about statement v (text q, len); tf:
+ * its text facts when the caller has them already (NULL: scanned here). */
+static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
+		   bool member, const char *q, size_t len, const struct text_facts *tf, struct ws_decide_in *in)
+{
+	struct text_facts scanned;
+
 	*in = (struct ws_decide_in){
 		.v = v,
 		.api = api,
@@ -742,11 +759,14 @@ static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api
 		return;
 	in->consistency = effective_consistency(s, v);
 	in->temp_mentioned = s->n_temp && mentions_temp(s, q, len);
-	text_scans(v, q, len, &in->diagnostics, &in->uncarried_var);
-	/* Last, as it may ask the client library: only reads and transaction
-	 * starts care. */
-	if ((v->flags & (WS_F_READ | WS_F_TRX_BEGIN)) || v->hint_route == WS_HINT_REPLICA ||
-	    asked == WESCALE_ROUTE_REPLICA || member) {
+	if (!tf) {
+		text_scans(v, q, len, &scanned);
+		tf = &scanned;
+	}
+	in->diagnostics = tf->diagnostics;
+	in->uncarried_var = tf->uncarried_var;
+	/* Last, as it may ask the client library. */
+	if (asks_status(v, asked, member)) {
 		unsigned status = status_for_read(s);
 
 		in->primary_trx = (status & SERVER_STATUS_IN_TRANS) != 0;
@@ -775,32 +795,25 @@ _Static_assert(offsetof(struct ws_session, route_unused) + sizeof(((struct ws_se
 /* The facts gather() reads, packed (struct ws_route_key): the session's,
  * the call's, the statement's. Keep the two in step: a fact gather() reads
  * that is not here would let a remembered plan outlive the fact it was made
- * from. The arguments are gather()'s. */
+ * from. The arguments are gather()'s; tf NULL: a prepared statement's (its
+ * memo is its own, invalidated when its text changes: ws_stmt_set_text). */
 static void route_key(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
-		      bool member, const char *q, size_t len, struct ws_route_key *k)
+		      bool member, const struct text_facts *tf, struct ws_route_key *k)
 {
-	bool diagnostics = false, uncarried = false;
-
 	memset(k, 0, sizeof(*k)); /* (the padding too: keys are compared whole) */
-	/* A prepared statement's memo is its own, invalidated when its text
-	 * changes (ws_stmt_set_text): the statement's facts are always the same. */
-	if (api != WS_API_PREPARED)
-		text_scans(v, q, len, &diagnostics, &uncarried);
 	k->cluster = s->cluster;
 	memcpy(k->facts, s->route_facts, sizeof(k->facts));
-	/* (Asked of the client library where gather() asks, only.) */
-	if ((v->flags & (WS_F_READ | WS_F_TRX_BEGIN)) || v->hint_route == WS_HINT_REPLICA ||
-	    asked == WESCALE_ROUTE_REPLICA || member)
+	if (asks_status(v, asked, member)) /* (only where gather() asks) */
 		k->status = status_for_read(s) | 1u << 31;
 	k->asked = (signed char)asked;
 	k->n_temp = (unsigned char)(s->n_temp < 255 ? s->n_temp : 255);
 	k->bits = (unsigned short)((unsigned)(s->n_replicas > 0) |
 				   (unsigned)((s->client_flag & CLIENT_MULTI_STATEMENTS) != 0) << 1 |
 				   (unsigned)(s->last != NULL) << 2 | (unsigned)(s->replay != NULL) << 3 |
-				   (unsigned)by_rule << 4 | (unsigned)member << 5 | (unsigned)diagnostics << 6 |
-				   (unsigned)uncarried << 7);
-	if (api == WS_API_PREPARED)
+				   (unsigned)by_rule << 4 | (unsigned)member << 5);
+	if (!tf)
 		return;
+	k->bits |= (unsigned short)((unsigned)tf->diagnostics << 6 | (unsigned)tf->uncarried_var << 7);
 	k->flags = v->flags;
 	k->kind = (signed char)v->kind;
 	k->hint_route = (signed char)v->hint_route;
@@ -829,12 +842,18 @@ static void plan_for(struct ws_session *s, const struct ws_verdict *v, enum ws_a
 {
 	struct ws_decide_in in;
 	struct ws_route_key k;
+	struct text_facts tf, *tfp = NULL;
 
 	if (memo) {
-		route_key(s, v, api, asked, by_rule, member, q, len, &k);
+		/* (Scanned once: for the key, and for gather() if it misses.) */
+		if (api != WS_API_PREPARED) {
+			text_scans(v, q, len, &tf);
+			tfp = &tf;
+		}
+		route_key(s, v, api, asked, by_rule, member, tfp, &k);
 		if (memo->valid && memcmp(&k, &memo->key, sizeof(k)) == 0) {
 #if WS_CHECK_MEMO
-			gather(s, v, api, asked, by_rule, member, q, len, &in);
+			gather(s, v, api, asked, by_rule, member, q, len, NULL, &in);
 			ws_route_decide(&in, p);
 			if (!same_plan(p, &memo->plan) || in.diagnostics != memo->diagnostics) {
 				ws_log(WS_LOG_ERROR, "check_memo: the remembered plan of '%.*s' is not the plan decided now",
@@ -848,7 +867,7 @@ static void plan_for(struct ws_session *s, const struct ws_verdict *v, enum ws_a
 			return;
 		}
 	}
-	gather(s, v, api, asked, by_rule, member, q, len, &in);
+	gather(s, v, api, asked, by_rule, member, q, len, tfp, &in);
 	ws_route_decide(&in, p);
 	*diagnostics = in.diagnostics;
 	if (!memo)
@@ -1157,7 +1176,7 @@ int ws_route_call(struct ws_session *s, enum ws_api api)
 	struct ws_plan p;
 
 	ws_primary_harvest(s);
-	gather(s, NULL, api, WESCALE_ROUTE_AUTO, false, false, NULL, 0, &in);
+	gather(s, NULL, api, WESCALE_ROUTE_AUTO, false, false, NULL, 0, NULL, &in);
 	ws_route_decide(&in, &p);
 	if (p.end_ro_trx)
 		end_ro_trx_silently(s);

@@ -92,7 +92,7 @@ static int sync_last_results(struct ws_stmt *st)
 
 	if (!st->last || st->last_node < 0 || (size_t)st->last_node >= st->n_rstmts)
 		return 0;
-	if (!ws_stmt_results_current(st) && ws_stmt_sync_results(st, NULL) < 0)
+	if (ws_stmt_sync_results(st, NULL) < 0)
 		goto oom;
 	rs = &st->rstmts[st->last_node];
 	if (rs->result_gen == st->result_gen)
@@ -159,7 +159,6 @@ int WS_FN(mysql_stmt_prepare)(MYSQL_STMT *stmt, const char *q, unsigned long len
 		ws_stmt_close_replicas(st);
 		free(st->text);
 		st->text = NULL;
-		st->memo.valid = false;
 		ws_stmt_copy_binds(&st->params, &st->n_params, NULL, 0);
 		ws_stmt_copy_binds(&st->results, &st->n_results, NULL, 0);
 		st->params_bound = st->results_bound = false;

@@ -133,9 +133,6 @@ static inline int ws_stmt_sync(struct ws_stmt *st)
 		return 0;
 	return ws_stmt_sync_params(st, NULL) < 0 ? -1 : 0;
 }
-/* Before the application's statement is prepared again (failover): make
- * st->params / st->results independent of the client library's arrays, which
- * the prepare frees, so they can be bound to it again. */
 /* Would ws_stmt_sync_results(st, NULL) find st's copy of the result bindings
  * as the client library holds them now (nothing to do)? Its checks, inline:
  * the fetch path asks before every row. */
@@ -150,6 +147,9 @@ static inline bool ws_stmt_results_current(const struct ws_stmt *st)
 	return st->n_results == st->result_count &&
 	       (!st->result_count || memcmp(st->results, m->bind, st->result_count * sizeof(*m->bind)) == 0);
 }
+/* Before the application's statement is prepared again (failover): make
+ * st->params / st->results independent of the client library's arrays, which
+ * the prepare frees, so they can be bound to it again. */
 void ws_stmt_unlink_bindings(struct ws_stmt *st);
 /* Record an attribute the application set (after the real call accepted it). */
 void ws_stmt_note_attr(struct ws_stmt *st, enum enum_stmt_attr_type attr, const void *value);
