@@ -771,27 +771,34 @@ static void test_multi_results(void)
  * runs the warm statement, then a statement prepared just now (no memo): both
  * must run where the step expects.
  */
+static const char memo_q[] = "SELECT v, @@server_id FROM stmt_t WHERE id = 7";
+
+/* Statement st (which: "the warm", "a new") ran one row where step expects. */
+static void expect_ran(MYSQL_STMT *st, bool on_replica, const char *step, const char *which)
+{
+	struct row row;
+	bool where;
+
+	CU_ASSERT_EQUAL(run_read(st, &row), 1);
+	where = on_replica ? is_replica(row.sid) : row.sid == PRIMARY;
+	if (!where)
+		printf("%s: %s statement ran on server %d\n", step, which, row.sid);
+	CU_ASSERT(where);
+}
+
 static void expect_warm_and_fresh(MYSQL_STMT *warm, bool on_replica, const char *step)
 {
-	const char *q = "SELECT v, @@server_id FROM stmt_t WHERE id = 7";
 	MYSQL_STMT *fresh = mysql_stmt_init(m);
-	struct row row;
 
-	CU_ASSERT_EQUAL(run_read(warm, &row), 1);
-	if (on_replica ? !is_replica(row.sid) : row.sid != PRIMARY)
-		printf("%s: the warm statement ran on server %d\n", step, row.sid);
-	CU_ASSERT(on_replica ? is_replica(row.sid) : row.sid == PRIMARY);
-	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(fresh, q, strlen(q)), 0);
-	CU_ASSERT_EQUAL(run_read(fresh, &row), 1);
-	if (on_replica ? !is_replica(row.sid) : row.sid != PRIMARY)
-		printf("%s: a new statement ran on server %d\n", step, row.sid);
-	CU_ASSERT(on_replica ? is_replica(row.sid) : row.sid == PRIMARY);
+	expect_ran(warm, on_replica, step, "the warm");
+	CU_ASSERT_EQUAL_FATAL(mysql_stmt_prepare(fresh, memo_q, strlen(memo_q)), 0);
+	expect_ran(fresh, on_replica, step, "a new");
 	CU_ASSERT_EQUAL(mysql_stmt_close(fresh), 0);
 }
 
 static void test_plan_memo(void)
 {
-	const char *q = "SELECT v, @@server_id FROM stmt_t WHERE id = 7";
+	const char *q = memo_q;
 	MYSQL_STMT *st = mysql_stmt_init(m);
 	struct row row;
 
