@@ -490,7 +490,7 @@ static int rerun_read(struct ws_session *s, bool primary)
 	ws_session_use_primary(s);
 	if (primary)
 		s->next_route = WESCALE_ROUTE_PRIMARY;
-	r = ws_route_query(s, q, len, false);
+	r = ws_route_query(s, q, len, false, -1);
 	if (!s->last_read) {
 		s->last_read = q;
 		s->last_read_len = s->last_read_cap = len;
@@ -652,9 +652,9 @@ static int member_index(const struct ws_cluster *c, const struct ws_addr *addr)
 }
 
 static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
-			    struct ws_verdict *vp, int forced, bool by_rule, int pin, uint64_t now_us);
+			    const struct ws_verdict *v, int forced, bool by_rule, int pin, bool at_sign, uint64_t now_us);
 
-int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only)
+int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only, int at_sign)
 {
 	struct ws_verdict v;
 	struct ws_rule_result rr; /* (300 bytes: filled only when rules are installed) */
@@ -694,7 +694,8 @@ int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool 
 			v.hint_consistency = rr.consistency;
 		ws_rules_release(rs);
 	}
-	r = route_classified(s, q, len, send_only, &v, forced, by_rule, pin, now_us);
+	r = route_classified(s, q, len, send_only, &v, forced, by_rule, pin,
+			     at_sign < 0 ? memchr(q, '@', len) != NULL : at_sign != 0, now_us);
 	/* A limit slot is held while the statement runs: until its result header
 	 * is in (send_query: until read_query_result). */
 	if (send_only && rr.held)
@@ -711,13 +712,13 @@ struct text_facts {
 
 /* The scans only where they can matter: diagnostics are SHOW, GET
  * DIAGNOSTICS, or a SELECT of per-statement values (a primary function to the
- * classifier); uncarried variables need "@@". */
-static void text_scans(const struct ws_verdict *v, const char *q, size_t len, struct text_facts *tf)
+ * classifier); uncarried variables need "@@" (at_sign: the text has an '@'). */
+static void text_scans(const struct ws_verdict *v, const char *q, size_t len, bool at_sign, struct text_facts *tf)
 {
 	tf->diagnostics = (v->kind == WS_STMT_SHOW || v->kind == WS_STMT_OTHER ||
 			   (v->kind == WS_STMT_SELECT && (v->flags & WS_F_PRIMARY_FUNC))) &&
 			  ws_decide_is_diagnostics(q, len);
-	tf->uncarried_var = memchr(q, '@', len) && ws_decide_reads_uncarried(q, len);
+	tf->uncarried_var = at_sign && ws_decide_reads_uncarried(q, len);
 }
 
 /* Does the decision need the primary's server status (in a transaction?) for
@@ -760,7 +761,7 @@ static void gather(struct ws_session *s, const struct ws_verdict *v, enum ws_api
 	in->consistency = effective_consistency(s, v);
 	in->temp_mentioned = s->n_temp && mentions_temp(s, q, len);
 	if (!tf) {
-		text_scans(v, q, len, &scanned);
+		text_scans(v, q, len, memchr(q, '@', len) != NULL, &scanned);
 		tf = &scanned;
 	}
 	in->diagnostics = tf->diagnostics;
@@ -797,7 +798,7 @@ _Static_assert(offsetof(struct ws_session, route_unused) + sizeof(((struct ws_se
  * that is not here would let a remembered plan outlive the fact it was made
  * from. The arguments are gather()'s; tf NULL: a prepared statement's (its
  * memo is its own, invalidated when its text changes: ws_stmt_set_text). */
-static void route_key(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
+WS_HOT void route_key(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
 		      bool member, const struct text_facts *tf, struct ws_route_key *k)
 {
 	memset(k, 0, sizeof(*k)); /* (the padding too: keys are compared whole) */
@@ -831,28 +832,66 @@ static bool same_plan(const struct ws_plan *a, const struct ws_plan *b)
 }
 #endif
 
+/* Are two keys the same? Compared whole, a word at a time (route_key clears
+ * the padding). */
+static inline bool same_key(const struct ws_route_key *a, const struct ws_route_key *b)
+{
+	uint64_t x[sizeof(*a) / 8], y[sizeof(*b) / 8], d = 0;
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	for (size_t i = 0; i < sizeof(x) / 8; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+_Static_assert(sizeof(struct ws_route_key) % 8 == 0, "same_key compares whole words");
+
+/* plan_for() when the memo does not hold the plan: decide it, and remember a
+ * plan that may be (k: the key of the facts it is made from). */
+static void plan_decide(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
+			bool member, const char *q, size_t len, const struct text_facts *tf,
+			struct ws_route_memo *memo, const struct ws_route_key *k, struct ws_plan *p, bool *diagnostics)
+{
+	struct ws_decide_in in;
+
+	gather(s, v, api, asked, by_rule, member, q, len, tf, &in);
+	ws_route_decide(&in, p);
+	*diagnostics = in.diagnostics;
+	if (!memo)
+		return;
+	/* A plain replica read: nothing to start, end or move, no temporary
+	 * table to look for in the text, no shape learned (adaptive), and not a
+	 * transaction's start (whose text gather() reads further: READ WRITE). */
+	memo->valid = p->target == WS_TARGET_REPLICA && !p->start_ro_trx && !p->begin_first && !p->end_ro_trx &&
+		      !p->migrate && k->n_temp == 0 && s->ro_trx < 0 && s->pending_shape < 0 &&
+		      !(v->flags & WS_F_TRX_BEGIN);
+	if (memo->valid) {
+		memo->key = *k;
+		memo->plan = *p;
+		memo->diagnostics = in.diagnostics;
+	}
+}
+
 /*
  * The plan for statement v (text q, len): gather() + ws_route_decide(), or
  * the one memo remembered under the same facts (struct ws_route_memo; NULL:
- * none). *diagnostics: gather()'s fact of that name.
+ * none). tf: the text's facts, scanned once by a text statement's caller for
+ * the key and for gather() (NULL: a prepared statement's, whose memo is its
+ * own). *diagnostics: gather()'s fact of that name. Inline: a remembered plan
+ * costs its key and one comparison.
  */
-static void plan_for(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
-		     bool member, const char *q, size_t len, struct ws_route_memo *memo, struct ws_plan *p,
-		     bool *diagnostics)
+WS_HOT void plan_for(struct ws_session *s, const struct ws_verdict *v, enum ws_api api, int asked, bool by_rule,
+		     bool member, const char *q, size_t len, const struct text_facts *tf, struct ws_route_memo *memo,
+		     struct ws_plan *p, bool *diagnostics)
 {
-	struct ws_decide_in in;
 	struct ws_route_key k;
-	struct text_facts tf, *tfp = NULL;
 
 	if (memo) {
-		/* (Scanned once: for the key, and for gather() if it misses.) */
-		if (api != WS_API_PREPARED) {
-			text_scans(v, q, len, &tf);
-			tfp = &tf;
-		}
-		route_key(s, v, api, asked, by_rule, member, tfp, &k);
-		if (memo->valid && memcmp(&k, &memo->key, sizeof(k)) == 0) {
+		route_key(s, v, api, asked, by_rule, member, tf, &k);
+		if (memo->valid && same_key(&k, &memo->key)) {
 #if WS_CHECK_MEMO
+			struct ws_decide_in in;
+
 			gather(s, v, api, asked, by_rule, member, q, len, NULL, &in);
 			ws_route_decide(&in, p);
 			if (!same_plan(p, &memo->plan) || in.diagnostics != memo->diagnostics) {
@@ -867,38 +906,30 @@ static void plan_for(struct ws_session *s, const struct ws_verdict *v, enum ws_a
 			return;
 		}
 	}
-	gather(s, v, api, asked, by_rule, member, q, len, tfp, &in);
-	ws_route_decide(&in, p);
-	*diagnostics = in.diagnostics;
-	if (!memo)
-		return;
-	/* A plain replica read: nothing to start, end or move, no temporary
-	 * table to look for in the text, no shape learned (adaptive), and not a
-	 * transaction's start (whose text gather() reads further: READ WRITE). */
-	memo->valid = p->target == WS_TARGET_REPLICA && !p->start_ro_trx && !p->begin_first && !p->end_ro_trx &&
-		      !p->migrate && k.n_temp == 0 && s->ro_trx < 0 && s->pending_shape < 0 &&
-		      !(v->flags & WS_F_TRX_BEGIN);
-	if (memo->valid) {
-		memo->key = k;
-		memo->plan = *p;
-		memo->diagnostics = in.diagnostics;
-	}
+	plan_decide(s, v, api, asked, by_rule, member, q, len, tf, memo, &k, p, diagnostics);
 }
 
-/* Remember how the last statement was routed (wescale_last_route, stats, log). */
-static void note_route(struct ws_session *s, const struct ws_plan *p, enum ws_reason why, int node, const char *q,
-		       size_t len)
+/* note_route's rarer half: a request refused as unsafe, the debug line. */
+static void note_route_more(const struct ws_plan *p, enum ws_reason why, int node, const char *q, size_t len)
 {
-	s->route_reason = why;
-	s->route_target = p->target;
-	s->route_node = node;
-	ws_stats_count_reason(why);
 	if (p->unsafe_ignored)
 		ws_stats_count_unsafe_hint();
 	if (ws_log_enabled(WS_LOG_DEBUG))
 		ws_log(WS_LOG_DEBUG, "route %.*s%s -> %s (%s)%s", (int)(len > 60 ? 60 : len), q ? q : "",
 		       len > 60 ? "…" : "", node >= 0 ? "replica" : "primary", ws_reason_to_string(why),
 		       p->unsafe_ignored ? "; replica request ignored: not safe there" : "");
+}
+
+/* Remember how the last statement was routed (wescale_last_route, stats, log). */
+static inline void note_route(struct ws_session *s, const struct ws_plan *p, enum ws_reason why, int node,
+			      const char *q, size_t len)
+{
+	s->route_reason = why;
+	s->route_target = p->target;
+	s->route_node = node;
+	ws_stats_count_reason(why);
+	if (WS_UNLIKELY(p->unsafe_ignored || ws_log_enabled(WS_LOG_DEBUG)))
+		note_route_more(p, why, node, q, len);
 }
 
 /* A transaction began on replica s->ro_trx (BEGIN ran there, or the
@@ -1002,10 +1033,10 @@ static bool start_implicit_trx(struct ws_session *s, struct ws_cluster_rt *rt, c
 }
 
 static int route_classified(struct ws_session *s, const char *q, unsigned long len, bool send_only,
-			    struct ws_verdict *vp, int forced, bool by_rule, int pin, uint64_t now_us)
+			    const struct ws_verdict *v, int forced, bool by_rule, int pin, bool at_sign, uint64_t now_us)
 {
 	struct ws_cluster_rt *rt = ws_topology_cluster(s->cluster);
-	struct ws_verdict v = *vp;
+	struct text_facts tf;
 	struct ws_plan p;
 	enum ws_reason why;
 	struct ws_wm buf;
@@ -1013,7 +1044,8 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	bool diagnostics;
 	int r;
 
-	plan_for(s, &v, send_only ? WS_API_SEND : WS_API_TEXT, forced, by_rule, pin >= 0, q, len, &s->text_memo, &p,
+	text_scans(v, q, len, at_sign, &tf);
+	plan_for(s, v, send_only ? WS_API_SEND : WS_API_TEXT, forced, by_rule, pin >= 0, q, len, &tf, &s->text_memo, &p,
 		 &diagnostics);
 	/* Not before a statement that asks about the previous one: ours would
 	 * answer it. */
@@ -1055,7 +1087,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		break; /* the primary ran it */
 	case WS_TARGET_RO_TRX:
 	in_replica_trx: {
-		int k = run_in_replica_trx(s, &v, q, len, send_only, &r, now_us);
+		int k = run_in_replica_trx(s, v, q, len, send_only, &r, now_us);
 
 		if (k < 0)
 			return 1;
@@ -1073,9 +1105,9 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		if (p.begin_first) {
 			/* The first read of an autocommit-off transaction: the
 			 * transaction starts on a replica, then the read runs in it. */
-			if (start_implicit_trx(s, rt, &p, &v, now_us))
+			if (start_implicit_trx(s, rt, &p, v, now_us))
 				goto in_replica_trx;
-		} else if (ws_token_need(s, &v, p.wait_level, &buf, &need) == 0 &&
+		} else if (ws_token_need(s, v, p.wait_level, &buf, &need) == 0 &&
 			   (ran = run_on_replica(s, rt, need, q, len, send_only, &r, now_us)) > 0) {
 			if (p.start_ro_trx) {
 				if (r == 0) {
@@ -1116,8 +1148,8 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 		 * closed (a clean shutdown closes idle connections): it would look
 		 * lost in flight — outcome unknown — though it never ran. */
 		if (s->replay)
-			ws_replay_before(s, &v, q, len, send_only);
-		if (!(v.flags & WS_F_READ) && (!in_trx || ws_replay_check_first(s, &v)) && primary_closed_by_server(s) &&
+			ws_replay_before(s, v, q, len, send_only);
+		if (!(v->flags & WS_F_READ) && (!in_trx || ws_replay_check_first(s, v)) && primary_closed_by_server(s) &&
 		    ws_failover_after_error(s, CR_SERVER_GONE_ERROR, NULL, in_trx) < 0)
 			return 1;
 		{
@@ -1129,7 +1161,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			r = s->track_pending ? ws_tracking_run(s, q, len, send_only) : run_on(s->mysql, q, len, send_only);
 			ws_node_end(node, ws_now_us() - t0, r != 0);
 		}
-		if (r && !in_trx && !(v.flags & WS_F_READ) && errno_of(s->mysql) == 1290 /* ER_OPTION_PREVENTS_STATEMENT */ &&
+		if (r && !in_trx && !(v->flags & WS_F_READ) && errno_of(s->mysql) == 1290 /* ER_OPTION_PREVENTS_STATEMENT */ &&
 		    s->cluster->failover_timeout_ms) {
 			/* "read-only": the primary was demoted (a switchover). The write
 			 * did not run: wait for the new primary and run it there. */
@@ -1141,7 +1173,7 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 			/* The primary is gone: wait for one, reconnect this handle,
 			 * run the statement again when that is safe (not when the
 			 * application's read timeout is spent: then its error). */
-			if (ws_failover_after_error(s, errno_of(s->mysql), &v, in_trx) < 0)
+			if (ws_failover_after_error(s, errno_of(s->mysql), v, in_trx) < 0)
 				return 1;
 			r = run_on(s->mysql, q, len, send_only);
 		}
@@ -1150,23 +1182,23 @@ static int route_classified(struct ws_session *s, const char *q, unsigned long l
 	note_route(s, &p, why, -1, q, len);
 	if (s->replay)
 		ws_replay_after(s, r);
-	if (r == 0 && s->trx_shape >= 0 && ws_opt_writes(&v))
+	if (r == 0 && s->trx_shape >= 0 && ws_opt_writes(v))
 		s->trx_wrote = true;
-	if (r == 0 && (v.flags & WS_F_SET_TRANSACTION))
+	if (r == 0 && (v->flags & WS_F_SET_TRANSACTION))
 		s->rw_next = ws_decide_says_read_write(q, len);
 	if (r == 0 && !send_only) {
 		ws_route_after_primary(s);
-		note_primary_statement(s, q, len, &v);
+		note_primary_statement(s, q, len, v);
 		/* INSERT … RETURNING, SELECT NEXTVAL(), a function that writes: the
 		 * GTID comes with the end of the rows (mysql_store_result, or before
 		 * the next statement). */
-		s->harvest_pending = ws_decide_may_write(&v) && answered_with_rows(s);
-	} else if (r == 0 && (v.flags & NOTED_FLAGS || ws_decide_may_hide_state(&v, q, len, false))) {
+		s->harvest_pending = ws_decide_may_write(v) && answered_with_rows(s);
+	} else if (r == 0 && (v->flags & NOTED_FLAGS || ws_decide_may_hide_state(v, q, len, false))) {
 		/* Taken in when its reply is read (ws_route_read_result). */
 		remember_read(s, q, len);
 		s->pending_note = true;
 	}
-	s->pending_may_write = send_only && ws_decide_may_write(&v);
+	s->pending_may_write = send_only && ws_decide_may_write(v);
 	return r;
 }
 
@@ -1321,7 +1353,7 @@ int ws_route_pick_read(struct ws_session *s, const struct ws_verdict *v, const c
 	s->next_route = WESCALE_ROUTE_AUTO;
 	ws_session_clear_error(s);
 	ws_session_fd_return(s);
-	plan_for(s, v, WS_API_PREPARED, forced, false, false, q, len, memo, &p, &diagnostics);
+	plan_for(s, v, WS_API_PREPARED, forced, false, false, q, len, NULL, memo, &p, &diagnostics);
 	if (!diagnostics)
 		ws_primary_harvest(s);
 	if (p.end_ro_trx)

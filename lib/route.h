@@ -30,10 +30,11 @@ void ws_route_reset_last(MYSQL *mysql);
 /*
  * Run a text statement for a managed handle: classify it, choose the
  * connection, run it there (send only, for mysql_send_query), remember which
- * connection answers for it. Returns what mysql_real_query (or mysql_send_query)
- * returns.
+ * connection answers for it. at_sign: does the text hold an '@' byte (1, 0;
+ * -1: not known, looked for here). Returns what mysql_real_query (or
+ * mysql_send_query) returns.
  */
-int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only);
+int ws_route_query(struct ws_session *s, const char *q, unsigned long len, bool send_only, int at_sign);
 
 /*
  * For a statement with verdict v (text q, len): the index of a ready replica

@@ -74,9 +74,11 @@ static int route_text(struct ws_session *s, const char *q, unsigned long len, bo
 	/* libmariadb reads a length of (unsigned long)-1 as "up to the NUL". */
 	if (WS_UNLIKELY(len == (unsigned long)-1))
 		len = strlen(q);
-	if (WS_LIKELY(!memchr(q, '@', len)) || ws_session_scope_set(q, len, &scoped, &n) <= 0)
-		return ws_route_query(s, q, len, send_only);
-	r = ws_route_query(s, scoped, n, send_only);
+	if (WS_LIKELY(!memchr(q, '@', len)))
+		return ws_route_query(s, q, len, send_only, 0);
+	if (ws_session_scope_set(q, len, &scoped, &n) <= 0)
+		return ws_route_query(s, q, len, send_only, 1);
+	r = ws_route_query(s, scoped, n, send_only, -1);
 	free(scoped);
 	return r;
 }

@@ -427,9 +427,13 @@ static bool may_use_replica(struct ws_session *s, struct ws_stmt *st)
 
 	if (st->long_data || st->primary_only)
 		return false;
-	ws_guard_enter();
-	n_params = R->mysql_stmt_param_count(st->stmt);
-	ws_guard_leave();
+	if (R->mariadb_get_infov) {
+		n_params = st->stmt->param_count; /* (libmariadb's: read in place, as stmt.h does) */
+	} else {
+		ws_guard_enter();
+		n_params = R->mysql_stmt_param_count(st->stmt);
+		ws_guard_leave();
+	}
 	if (n_params != st->param_count || (n_params && !st->params_bound))
 		return false;
 	if (ws_stmt_sync(st) < 0)
@@ -446,7 +450,9 @@ static bool detached(struct ws_stmt *st)
 {
 	const struct ws_real *R = ws_real();
 
-	if (!st->detached) {
+	if (!st->detached && R->mariadb_get_infov) {
+		st->detached = st->stmt->last_errno == CR_STMT_CLOSED;
+	} else if (!st->detached) {
 		ws_guard_enter();
 		st->detached = R->mysql_stmt_errno(st->stmt) == CR_STMT_CLOSED;
 		ws_guard_leave();
