@@ -100,7 +100,7 @@ static int run_child(void (*scenario)(void))
 	int status;
 
 	fflush(stdout);
-	pid = fork();
+	pid = wstest_fork();
 	if (pid == 0) {
 		failures = 0;
 		scenario();
@@ -108,7 +108,9 @@ static int run_child(void (*scenario)(void))
 		fflush(stdout);
 		_exit(failures ? 1 : 0);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+	/* Bounded: a scenario that hangs fails here, with the servers it
+	 * restarted still up for the tests after it. */
+	if (pid < 0 || (status = wstest_wait(pid, 120)) == -1)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -722,7 +724,7 @@ static void scenario_fork(void)
 	write_config("fork", NULL, "load_balance = round_robin\nconsistency = session");
 	m = app();
 	reads(m, 20, parent_before);
-	pid = fork();
+	pid = wstest_fork(); /* (a fork with the monitor thread running) */
 	if (pid == 0) {
 		/* The child: the parent's handle is not for it (its sockets are the
 		 * parent's); closing it must not end the parent's session. */
@@ -742,14 +744,14 @@ static void scenario_fork(void)
 		mysql_close(cm);
 		_exit(ok && inherited_ok && c[0] == 0 && c[1] == 0 && c[2] + c[3] == 20 ? 0 : 1);
 	}
-	waitpid(pid, &status, 0);
+	status = wstest_wait(pid, 60);
 	/* After the child closed its copy, the parent's handle still works. */
 	reads(m, 20, parent_after);
 	printf("\n      fork        parent before %ld/20 on replicas, after %ld/20; child exit %d",
 	       parent_before[2] + parent_before[3], parent_after[2] + parent_after[3],
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	CHECK(parent_before[2] + parent_before[3] == 20 && parent_after[2] + parent_after[3] == 20, "parent reads\n");
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed\n");
+	CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed\n");
 	wstest_exec(m, "DROP TABLE IF EXISTS fork_t");
 	mysql_close(m);
 }

@@ -453,7 +453,7 @@ static void test_fork(void)
 	}
 	idle = pool_stat("idle");
 	CU_ASSERT(idle >= 1);
-	pid = fork();
+	pid = wstest_fork(); /* (with the monitor thread running) */
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
 		MYSQL *m;
@@ -468,8 +468,8 @@ static void test_fork(void)
 			mysql_close(m);
 		_exit(bad);
 	}
-	waitpid(pid, &status, 0);
-	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	status = wstest_wait(pid, 60);
+	CU_ASSERT(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* The parent's pooled connections still work: reused, nothing new opened. */
 	conns_before = connections_from(1);
 	cycle3();

@@ -1,6 +1,7 @@
 /*
  * wstest.c — see wstest.h.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <CUnit/Basic.h>
@@ -397,4 +399,85 @@ long wstest_misrouted(void)
 	for (p = buf; (p = strstr(p, "\"misrouted\":")); p++)
 		n += strtol(p + 12, NULL, 10);
 	return n;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+struct linux_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Is every thread but this one asleep: waiting on a futex (a condition
+ * variable: the monitor between rounds) or in a sleep? Not merely in a system
+ * call: a thread waiting for a server's answer runs on (and allocates) the
+ * moment it comes. Without allocating: a malloc here could wake a thread
+ * waiting for the allocator, which then holds its lock across the fork. */
+static bool others_blocked(void)
+{
+	char buf[4096], path[300], line[128];
+	long self = (long)syscall(SYS_gettid), n;
+	bool all = true;
+	int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dir < 0)
+		return true; /* (nothing to learn: fork as usual) */
+	while (all && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; all && off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			ssize_t got;
+			long nr;
+			int fd;
+
+			off += d->d_reclen;
+			if (d->d_name[0] == '.' || strtol(d->d_name, NULL, 10) == self)
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/task/%s/syscall", d->d_name);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				continue; /* (it ended) */
+			got = read(fd, line, sizeof(line) - 1);
+			close(fd);
+			/* "NR args…" in a system call; "-1 …" or "running" in user space. */
+			line[got > 0 ? got : 0] = '\0';
+			nr = got > 0 && line[0] >= '0' && line[0] <= '9' ? strtol(line, NULL, 10) : -1;
+			if (nr != SYS_futex && nr != SYS_nanosleep && nr != SYS_clock_nanosleep)
+				all = false;
+		}
+	}
+	close(dir);
+	return all;
+}
+#endif
+
+pid_t wstest_fork(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	for (unsigned i = 0; i < 5000 && !others_blocked(); i++)
+		wstest_msleep(1);
+#endif
+	return fork();
+}
+
+int wstest_wait(pid_t pid, unsigned timeout_s)
+{
+	double until = wstest_now_s() + timeout_s;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (wstest_now_s() >= until)
+			break;
+		wstest_msleep(10);
+	}
+	fprintf(stderr, "wstest: child %ld still running after %u s: killed\n", (long)pid, timeout_s);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
 }

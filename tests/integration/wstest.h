@@ -8,6 +8,7 @@
 #define WSTEST_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <mysql.h>
 
 struct wstest_env {
@@ -73,6 +74,19 @@ long wstest_misrouted(void);
 
 /* Stop it and delete its directory. */
 void wstest_own_topology_stop(void);
+
+/* fork() for a test whose process runs other threads (libwescale's monitor).
+ * In AddressSanitizer builds it first waits (up to 5 s) until every other
+ * thread is asleep (a futex wait or a sleep: the monitor between rounds): the
+ * sanitizer runtime of Debian 12's GCC 12 does not take its allocator's locks
+ * around fork() (LLVM added that in 18: "[asan] Install pthread_atfork"), so a
+ * child forked while another thread is inside malloc can hang in its own first
+ * malloc. glibc's malloc, what applications run on, takes its locks around
+ * fork(). Elsewhere: fork(). */
+pid_t wstest_fork(void);
+/* waitpid() for at most timeout_s seconds; then SIGKILL the child and reap it.
+ * Its status, or -1 when it was killed for taking too long (or wait failed). */
+int wstest_wait(pid_t pid, unsigned timeout_s);
 
 /* Start fake_server.py (script, run by python) with these arguments
  * (NULL-terminated): the port it listens on, 0 when it did not start. */
