@@ -593,16 +593,19 @@ static void test_statements(void)
 static void test_over_max_allowed_packet(void)
 {
 	size_t n = 65 * 1024 * 1024;
-	char *q = malloc(n), b[64];
 	MYSQL *m = connect_to(env.primary_port, env.user, env.password, env.db);
 	MYSQL *direct = connect_to(env.replica_port[0], env.user, env.password, env.db);
 	unsigned long big = 256ul << 20;
 	unsigned e_direct;
 	struct outcome o;
+	char *q, b[64];
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(direct);
+	/* (After the fatal checks, which leave the function: a failed connect
+	 * must not also leak the 65 MiB.) */
+	q = malloc(n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
 	mysql_options(direct, MYSQL_OPT_MAX_ALLOWED_PACKET, &big);
 	memset(q, 'x', n);
 	memcpy(q, "SELECT LENGTH('", 15);
