@@ -410,52 +410,128 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-/* Is every thread but this one asleep: waiting on a futex (a condition
+#define MAX_OTHERS 32
+
+/* The other threads of the process: their ids and the CPU time each has run
+ * (schedstat, ns). */
+struct others {
+	unsigned n;
+	long tid[MAX_OTHERS];
+	unsigned long long run_ns[MAX_OTHERS];
+};
+
+/* Read a small /proc file into line (NUL-terminated); its length or -1. */
+static ssize_t read_small(const char *path, char *line, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return -1;
+	got = read(fd, line, size - 1);
+	close(fd);
+	line[got > 0 ? got : 0] = '\0';
+	return got;
+}
+
+/* Take o; is every other thread asleep: waiting on a futex (a condition
  * variable: the monitor between rounds) or in a sleep? Not merely in a system
  * call: a thread waiting for a server's answer runs on (and allocates) the
  * moment it comes. Without allocating: a malloc here could wake a thread
  * waiting for the allocator, which then holds its lock across the fork. */
-static bool others_blocked(void)
+static bool others_asleep(struct others *o)
 {
 	char buf[4096], path[300], line[128];
 	long self = (long)syscall(SYS_gettid), n;
 	bool all = true;
 	int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+	o->n = 0;
 	if (dir < 0)
-		return true; /* (nothing to learn: fork as usual) */
+		return false;
 	while (all && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; all && off < n;) {
 			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			ssize_t got;
-			long nr;
-			int fd;
+			long tid = strtol(d->d_name, NULL, 10), nr;
 
 			off += d->d_reclen;
-			if (d->d_name[0] == '.' || strtol(d->d_name, NULL, 10) == self)
+			if (d->d_name[0] == '.' || tid == self)
 				continue;
-			snprintf(path, sizeof(path), "/proc/self/task/%s/syscall", d->d_name);
-			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			snprintf(path, sizeof(path), "/proc/self/task/%ld/syscall", tid);
+			if (read_small(path, line, sizeof(line)) <= 0)
 				continue; /* (it ended) */
-			got = read(fd, line, sizeof(line) - 1);
-			close(fd);
 			/* "NR args…" in a system call; "-1 …" or "running" in user space. */
-			line[got > 0 ? got : 0] = '\0';
-			nr = got > 0 && line[0] >= '0' && line[0] <= '9' ? strtol(line, NULL, 10) : -1;
-			if (nr != SYS_futex && nr != SYS_nanosleep && nr != SYS_clock_nanosleep)
+			nr = line[0] >= '0' && line[0] <= '9' ? strtol(line, NULL, 10) : -1;
+			snprintf(path, sizeof(path), "/proc/self/task/%ld/schedstat", tid);
+			if ((nr != SYS_futex && nr != SYS_nanosleep && nr != SYS_clock_nanosleep) || o->n == MAX_OTHERS ||
+			    read_small(path, line, sizeof(line)) <= 0) {
 				all = false;
+				break;
+			}
+			o->tid[o->n] = tid;
+			o->run_ns[o->n++] = strtoull(line, NULL, 10);
 		}
 	}
 	close(dir);
 	return all;
+}
+
+/* Has none of the threads in o run since o was taken? */
+static bool others_still(const struct others *o)
+{
+	char path[64], line[128];
+
+	for (unsigned i = 0; i < o->n; i++) {
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/schedstat", o->tid[i]);
+		if (read_small(path, line, sizeof(line)) > 0 && strtoull(line, NULL, 10) != o->run_ns[i])
+			return false;
+	}
+	return true;
 }
 #endif
 
 pid_t wstest_fork(void)
 {
 #if defined(__SANITIZE_ADDRESS__)
-	for (unsigned i = 0; i < 5000 && !others_blocked(); i++)
-		wstest_msleep(1);
+	/* Fork while the others sleep, and keep the child only if none of them
+	 * ran (took CPU time) between that check and the fork: then none was
+	 * inside malloc when the child was made. The child waits for the
+	 * verdict before doing anything. */
+	for (unsigned attempt = 0; attempt < 30; attempt++) {
+		struct others o;
+		char verdict = 0;
+		bool asleep;
+		int p[2];
+		pid_t pid;
+
+		for (unsigned i = 0; !(asleep = others_asleep(&o)) && i < 1000; i++)
+			wstest_msleep(1);
+		if (!asleep)
+			continue;
+		if (pipe2(p, O_CLOEXEC) < 0)
+			break;
+		pid = fork();
+		if (pid == 0) {
+			close(p[1]);
+			if (read(p[0], &verdict, 1) != 1 || verdict != 'g')
+				_exit(0);
+			close(p[0]);
+			return 0;
+		}
+		close(p[0]);
+		if (pid < 0) {
+			close(p[1]);
+			return pid;
+		}
+		verdict = others_still(&o) ? 'g' : 'a';
+		if (write(p[1], &verdict, 1) != 1)
+			verdict = 'a';
+		close(p[1]);
+		if (verdict == 'g')
+			return pid;
+		kill(pid, SIGKILL); /* (it may be stuck already, in an atfork handler) */
+		waitpid(pid, NULL, 0);
+	}
 #endif
 	return fork();
 }

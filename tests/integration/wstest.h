@@ -76,13 +76,16 @@ long wstest_misrouted(void);
 void wstest_own_topology_stop(void);
 
 /* fork() for a test whose process runs other threads (libwescale's monitor).
- * In AddressSanitizer builds it first waits (up to 5 s) until every other
- * thread is asleep (a futex wait or a sleep: the monitor between rounds): the
- * sanitizer runtime of Debian 12's GCC 12 does not take its allocator's locks
- * around fork() (LLVM added that in 18: "[asan] Install pthread_atfork"), so a
- * child forked while another thread is inside malloc can hang in its own first
- * malloc. glibc's malloc, what applications run on, takes its locks around
- * fork(). Elsewhere: fork(). */
+ * The sanitizer runtime of Debian 12's GCC 12 does not take its allocator's
+ * locks around fork() (LLVM added that in 18: "[asan] Install
+ * pthread_atfork"), so a child forked while another thread is inside malloc
+ * can hang in its own first malloc; glibc's malloc, what applications run on,
+ * takes its locks around fork(). So in AddressSanitizer builds this forks
+ * when every other thread is asleep (a futex wait or a sleep: the monitor
+ * between rounds), and keeps the child only if none of them ran between that
+ * check and the fork (their CPU time, /proc/self/task/N/schedstat);
+ * otherwise the child is killed before it did anything, and it tries again.
+ * Elsewhere: fork(). */
 pid_t wstest_fork(void);
 /* waitpid() for at most timeout_s seconds; then SIGKILL the child and reap it.
  * Its status, or -1 when it was killed for taking too long (or wait failed). */
