@@ -94,22 +94,21 @@ int ws_token_need(struct ws_session *s, const struct ws_verdict *v, int level, s
 		  const struct ws_wm **need)
 {
 	const struct ws_hint_fresh *h = &v->fresh;
+	bool hinted = h->min_gtid || h->min_gtid_conflict || h->malformed;
 	struct ws_wm hint;
 
 	/* A hint only ever lowers the bound (a larger one changes nothing). */
 	s->stmt_max_lag_ms = s->cluster->max_replica_lag_ms;
 	if (h->has_max_lag && h->max_lag_ms < s->stmt_max_lag_ms)
 		s->stmt_max_lag_ms = h->max_lag_ms ? h->max_lag_ms : 1; /* (0: "none" to replica_healthy) */
-	if (!h->min_gtid && !h->min_gtid_conflict && !h->malformed) {
-		/* The common case: no hint (and, at eventual, nothing to see). */
-		if (level == WESCALE_CONSISTENCY_EVENTUAL) {
-			*need = NULL;
-			return 0;
-		}
-		return ws_consistency_need(s, level, buf, need);
+	if (!hinted && level == WESCALE_CONSISTENCY_EVENTUAL) {
+		*need = NULL; /* (what ws_consistency_need says, without the call) */
+		return 0;
 	}
 	if (ws_consistency_need(s, level, buf, need) < 0)
 		return -1;
+	if (!hinted)
+		return 0; /* the common case: no hint */
 	if (h->malformed)
 		hint_ignored(s, "a malformed min_gtid or max_lag_ms hint");
 	if (h->min_gtid_conflict)
